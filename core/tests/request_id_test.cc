@@ -1,0 +1,64 @@
+#include "rqcheck/core/request_id.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace rqcheck {
+namespace {
+
+std::string hex(const std::array<std::uint8_t, 32>& d) {
+  static const char* k = "0123456789abcdef";
+  std::string s;
+  for (auto b : d) { s += k[b >> 4]; s += k[b & 15]; }
+  return s;
+}
+
+TEST(Sha256Test, MatchesFipsVectors) {
+  EXPECT_EQ(hex(sha256("")), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(hex(sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  // 56 bytes: the padding spills into a second block.
+  EXPECT_EQ(hex(sha256("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  EXPECT_EQ(hex(sha256(std::string(1000000, 'a'))),
+            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+// The vectors of spec section 6.1.
+TEST(RequestIdTest, MatchesTheSpecVectors) {
+  EXPECT_EQ(request_id_for("http://example.com"), "8OamqXBCpPHxyH9");
+  EXPECT_EQ(request_id_for("http://example.com/a/b"), "ZJAoqlRijenMQIn");
+  EXPECT_EQ(request_id_for("http://example.com/c/d"), "hAhkwyk5oOBHKQC");
+  EXPECT_EQ(request_id_for("https://apify.com"), "fvwscO2UJLdr10B");
+  EXPECT_EQ(request_id_for("http://www.example.com/something"), "FETphjUNLcRvlwO");
+  EXPECT_EQ(request_id_for("http://example.com/2"), "Yoe6MPU05ATmg1Y");
+  EXPECT_EQ(request_id_for(""), "47DEQpj8HBSaTIm");
+}
+
+TEST(RequestIdTest, IsCaseSensitiveAndHas15AlnumChars) {
+  std::string a = request_id_for("http://EXAMPLE.com"), b = request_id_for("http://example.com");
+  EXPECT_NE(a, b);
+  EXPECT_TRUE(is_request_id(a));
+  EXPECT_FALSE(is_request_id("abc"));
+  EXPECT_FALSE(is_request_id("8OamqXBCpPHxy+9"));
+}
+
+TEST(ApifyIdTest, AcceptsSeventeenAlnumOnly) {
+  EXPECT_TRUE(is_apify_id("WkzbQMuFYuamGv3YF"));
+  EXPECT_FALSE(is_apify_id("WkzbQMuFYuamGv3Y"));
+  EXPECT_FALSE(is_apify_id("WkzbQMuFYuamGv3Y~"));
+}
+
+TEST(Base64Test, RoundTripsBothAlphabets) {
+  std::string bytes = "\xfb\xff\x00 any bytes";
+  std::string out;
+  ASSERT_TRUE(base64_decode(base64(bytes), out));
+  EXPECT_EQ(out, bytes);
+  ASSERT_TRUE(base64_decode(base64url_unpadded(bytes), out));
+  EXPECT_EQ(out, bytes);
+  EXPECT_EQ(base64("ab"), "YWI=");
+  EXPECT_FALSE(base64_decode("YW*I", out));
+}
+
+}  // namespace
+}  // namespace rqcheck

@@ -1,0 +1,72 @@
+// rq-fake as a library: a local stand-in for the Apify request-queue API that a test starts
+// in-process on a free port.
+//
+//   rqcheck::fake::FakeServerOptions opts;          // 127.0.0.1, port 0, rate limits on
+//   opts.store.rate_limits.enabled = false;
+//   rqcheck::fake::FakeServer server(opts);
+//   if (auto st = server.start(); !st) { /* st.error().message */ }
+//   std::string base = server.base_url();           // "http://127.0.0.1:43121"
+//   ...                                             // talk to base + "/v2/request-queues"
+//   server.stop();                                  // also done by the destructor
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "rqcheck/core/result.h"
+#include "rqcheck/core/time.h"
+#include "rqcheck/fake_server/store.h"
+
+namespace rqcheck::fake {
+
+struct FakeServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;                 // 0: any free port
+  int threads = 64;             // worker threads = connections served at once
+  int listen_backlog = 1024;
+  StoreOptions store;
+  std::vector<User> users;      // non-empty: only these tokens are accepted
+  bool virtual_clock = false;   // time moves only through advance_clock()/set_clock()
+  TimeMs virtual_clock_start = 1700000000000;  // 2023-11-14T22:13:20.000Z
+  std::string admin_token;      // non-empty: /__admin/ needs "Authorization: Bearer <it>"
+  std::ostream* request_log = nullptr;  // one line per request when set
+  // "Retry-After" on 429 answers (decision 38: off by default); seconds.
+  std::optional<int> retry_after_secs;
+};
+
+class FakeServer {
+ public:
+  explicit FakeServer(FakeServerOptions options = {});
+  ~FakeServer();
+  FakeServer(const FakeServer&) = delete;
+  FakeServer& operator=(const FakeServer&) = delete;
+
+  // Binds and starts serving on a background thread. Fails when the address cannot be bound.
+  Status start();
+  // Stops accepting, finishes in-flight requests and joins the thread. Idempotent.
+  void stop();
+  // Blocks until stop() is called from another thread (or a signal handler path).
+  void wait();
+  bool running() const;
+
+  int port() const;
+  std::string base_url() const;  // "http://HOST:PORT", no trailing slash
+
+  Store& store();
+  const Clock& clock() const;
+  // Virtual clock only (options.virtual_clock); ignored otherwise.
+  void advance_clock(TimeMs ms);
+  void set_clock(TimeMs t);
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace rqcheck::fake

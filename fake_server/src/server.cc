@@ -1,0 +1,712 @@
+#include "rqcheck/fake_server/server.h"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+#include <httplib.h>
+
+#include "http_util.h"
+#include "rqcheck/core/errors.h"
+#include "rqcheck/core/json.h"
+#include "rqcheck/core/request_id.h"
+#include "rqcheck/core/types.h"
+
+namespace rqcheck::fake {
+
+namespace {
+
+constexpr const char* kJson = "application/json; charset=utf-8";
+
+// Where a path leads. `op` is set when the path and method name an operation of section 3.
+struct Route {
+  enum Kind { kApi, kNotFound, kNotImplemented, kMethodNotAllowed } kind = kNotFound;
+  std::optional<Operation> op;
+  std::string queue, request_id;
+  std::string allowed;  // for 405
+};
+
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> parts;
+  std::size_t i = 0;
+  while (i < path.size()) {
+    while (i < path.size() && path[i] == '/') ++i;
+    std::size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    if (j > i) parts.push_back(path.substr(i, j - i));
+    i = j;
+  }
+  return parts;
+}
+
+Route route(std::string_view path, std::string_view method) {
+  using O = Operation;
+  Route r;
+  auto p = split_path(path);
+  if (p.size() < 2 || p[0] != "v2") return r;
+  // The run/actor/task aliases of section 3 are not emulated: say so loudly.
+  if (p[1] == "actor-runs" || p[1] == "actors" || p[1] == "acts" || p[1] == "actor-tasks") {
+    for (auto s : p) {
+      if (s == "request-queue") {
+        r.kind = Route::kNotImplemented;
+        return r;
+      }
+    }
+    return r;
+  }
+  if (p[1] != "request-queues") return r;
+  struct Option {
+    std::string_view method;
+    O op;
+  };
+  std::vector<Option> options;
+  std::size_t n = p.size();
+  if (n == 2) {
+    options = {{"GET", O::kQueuesGet}, {"POST", O::kQueuesPost}};
+  } else {
+    r.queue = std::string(p[2]);
+    if (n == 3) {
+      options = {{"GET", O::kQueueGet}, {"PUT", O::kQueuePut}, {"DELETE", O::kQueueDelete}};
+    } else if (p[3] == "requests") {
+      if (n == 4) {
+        options = {{"GET", O::kRequestsGet}, {"POST", O::kRequestsPost}};
+      } else if (n == 5 && p[4] == "batch") {
+        options = {{"POST", O::kRequestsBatchPost}, {"DELETE", O::kRequestsBatchDelete}};
+      } else if (n == 5 && p[4] == "unlock") {
+        options = {{"POST", O::kRequestsUnlockPost}};
+      } else if (n == 5) {
+        r.request_id = std::string(p[4]);
+        options = {{"GET", O::kRequestGet}, {"PUT", O::kRequestPut}, {"DELETE", O::kRequestDelete}};
+      } else if (n == 6 && p[5] == "lock") {
+        r.request_id = std::string(p[4]);
+        options = {{"PUT", O::kRequestLockPut}, {"DELETE", O::kRequestLockDelete}};
+      }
+    } else if (p[3] == "head") {
+      if (n == 4) options = {{"GET", O::kHeadGet}};
+      else if (n == 5 && p[4] == "lock") options = {{"POST", O::kHeadLockPost}};
+    }
+  }
+  if (options.empty()) return r;
+  for (const auto& o : options) {
+    if (o.method == method || (method == "HEAD" && o.method == "GET")) {
+      r.kind = Route::kApi;
+      r.op = o.op;
+      return r;
+    }
+  }
+  r.kind = Route::kMethodNotAllowed;
+  r.allowed = "OPTIONS";
+  for (const auto& o : options) r.allowed += "," + std::string(o.method);
+  return r;
+}
+
+std::string param(const httplib::Request& req, const char* key) {
+  auto it = req.params.find(key);
+  return it == req.params.end() ? std::string() : it->second;
+}
+std::optional<std::string> opt_param(const httplib::Request& req, const char* key) {
+  auto it = req.params.find(key);
+  if (it == req.params.end()) return std::nullopt;
+  return it->second;
+}
+
+// Everything a handler answers: status, JSON text, extra headers.
+struct Reply {
+  int status = 200;
+  std::string body;  // empty for 204
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+std::size_t content_length(const httplib::Request& req) {
+  std::size_t len = 0;
+  for (char c : req.get_header_value("Content-Length")) {
+    if (c < '0' || c > '9' || len > (std::size_t(1) << 50)) break;
+    len = len * 10 + std::size_t(c - '0');
+  }
+  return len;
+}
+
+Reply error_reply(const ApiError& e) { return Reply{e.status, error_body(e), {}}; }
+
+Reply data_reply(int status, const std::string& data_text) {
+  std::string body;
+  body.reserve(data_text.size() + 10);
+  body += "{\"data\":";
+  body += data_text;
+  body += '}';
+  return Reply{status, std::move(body), {}};
+}
+
+std::string add_result_text(const AddResult& r) {
+  std::string out = "{\"requestId\":";
+  append_json_string(out, r.request_id);
+  out += r.was_already_present ? ",\"wasAlreadyPresent\":true" : ",\"wasAlreadyPresent\":false";
+  out += r.was_already_handled ? ",\"wasAlreadyHandled\":true}" : ",\"wasAlreadyHandled\":false}";
+  return out;
+}
+
+std::string batch_add_text(const BatchAddResult& r) {
+  std::string out = "{\"processedRequests\":[";
+  for (std::size_t i = 0; i < r.processed.size(); ++i) {
+    const auto& p = r.processed[i];
+    if (i) out += ',';
+    out += "{\"requestId\":";
+    append_json_string(out, p.request_id);
+    out += ",\"uniqueKey\":";
+    append_json_string(out, p.unique_key);
+    out += p.was_already_present ? ",\"wasAlreadyPresent\":true" : ",\"wasAlreadyPresent\":false";
+    out += p.was_already_handled ? ",\"wasAlreadyHandled\":true}" : ",\"wasAlreadyHandled\":false}";
+  }
+  out += "],\"unprocessedRequests\":[";
+  for (std::size_t i = 0; i < r.unprocessed.size(); ++i) {
+    const auto& u = r.unprocessed[i];
+    if (i) out += ',';
+    out += "{\"uniqueKey\":";
+    append_json_string(out, u.unique_key);
+    out += ",\"url\":";
+    append_json_string(out, u.url);
+    if (u.method) {
+      out += ",\"method\":";
+      append_json_string(out, *u.method);
+    }
+    out += '}';
+  }
+  out += "]}";
+  return out;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+struct FakeServer::Impl {
+  FakeServerOptions options;
+  SystemClock system_clock;
+  ManualClock manual_clock;
+  const Clock* clock;
+  Store store;
+  httplib::Server http;
+  std::thread thread;
+  std::atomic<bool> running{false};
+  int port = -1;
+  int listen_fd = -1;
+  std::mutex state_mu;
+  std::condition_variable stopped_cv;
+  std::mutex log_mu;
+
+  explicit Impl(FakeServerOptions o)
+      : options(std::move(o)),
+        manual_clock(options.virtual_clock_start),
+        clock(options.virtual_clock ? static_cast<const Clock*>(&manual_clock) : &system_clock),
+        store(options.store, *clock) {
+    if (!options.users.empty()) store.set_fixed_users(options.users);
+  }
+
+  void install_handlers();
+  void handle(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader* reader);
+  Reply dispatch(const httplib::Request& req, const std::string& method, const Route& r,
+                 const std::string& body, const std::optional<ApiError>& body_error);
+  Reply admin(const httplib::Request& req, const std::string& method, const std::string& body);
+  Reply api(const httplib::Request& req, const Route& r, const User* user, const std::string& body);
+};
+
+void FakeServer::Impl::install_handlers() {
+  http.set_tcp_nodelay(true);
+  http.set_keep_alive_max_count(1000000);
+  http.set_keep_alive_timeout(30);
+  http.set_read_timeout(30, 0);
+  http.set_write_timeout(30, 0);
+  http.set_payload_max_length(kMaxPayloadBytes);
+  int threads = options.threads > 0 ? options.threads : 64;
+  http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+  http.set_socket_options([this](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    listen_fd = sock;
+  });
+  // One catch-all route per method: routing is ours (cheaper than a regex per endpoint, and it
+  // lets unknown paths and methods get the documented envelope).
+  auto with_body = [this](const httplib::Request& req, httplib::Response& res,
+                          const httplib::ContentReader& reader) { handle(req, res, &reader); };
+  auto without_body = [this](const httplib::Request& req, httplib::Response& res) {
+    handle(req, res, nullptr);
+  };
+  http.Get(".*", without_body);
+  http.Options(".*", without_body);
+  http.Post(".*", with_body);
+  http.Put(".*", with_body);
+  http.Patch(".*", with_body);
+  http.Delete(".*", with_body);
+  // What httplib refuses itself (malformed request line, unknown method, URI too long, a
+  // Content-Length over the limit) still gets the envelope.
+  http.set_error_handler(httplib::Server::HandlerWithResponse(
+      [](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    ApiError e;
+    switch (res.status) {
+      case 413: e = errors::request_too_large(content_length(req)); break;
+      case 414: e = ApiError{414, "request-uri-too-long", "The request URI is too long."}; break;
+      case 415: e = errors::unsupported_content_encoding(req.get_header_value("Content-Encoding")); break;
+      case 404: e = errors::page_not_found(req.path); break;
+      case 405: e = errors::method_not_allowed("OPTIONS,GET,POST,PUT,DELETE"); break;
+      case 400:
+        e = errors::invalid_request("The HTTP request is malformed or uses an unsupported method.");
+        break;
+      default: e = ApiError{res.status, "internal-server-error", "The request could not be served."};
+    }
+    res.set_content(error_body(e), kJson);
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+  http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+    res.status = 500;
+    res.set_content(error_body(errors::internal_server_error("The fake server hit an internal error.")), kJson);
+  });
+}
+
+void FakeServer::Impl::handle(const httplib::Request& req, httplib::Response& res,
+                              const httplib::ContentReader* reader) {
+  auto started = std::chrono::steady_clock::now();
+  // Read the body first, bounded after decompression (decisions 16, 17): a compressed bomb stops
+  // at the limit instead of being inflated into memory.
+  std::string body;
+  std::optional<ApiError> body_error;
+  // A request with neither Content-Length nor chunked encoding has no body (RFC 9112 6.3);
+  // httplib would wait for the connection to close instead.
+  bool has_body = req.has_header("Transfer-Encoding") ||
+                  (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0");
+  // Decision 17: gzip, deflate and br are decoded (by httplib, chunk by chunk); anything else
+  // is refused before a byte of the body is read.
+  std::string encoding = lower(req.get_header_value("Content-Encoding"));
+  if (reader && has_body && !encoding.empty() && encoding != "gzip" && encoding != "deflate" &&
+      encoding != "br" && encoding != "identity") {
+    body_error = errors::unsupported_content_encoding(req.get_header_value("Content-Encoding"));
+    res.set_header("Connection", "close");
+  } else if (reader && has_body) {
+    std::size_t total = 0;
+    bool too_large = false;
+    bool ok = (*reader)([&](const char* data, std::size_t n) {
+      total += n;
+      if (total > kMaxPayloadBytes) {
+        too_large = true;
+        return false;
+      }
+      body.append(data, n);
+      return true;
+    });
+    if (!ok) {
+      if (too_large) body_error = errors::request_too_large(total);
+      else if (res.status == 415) body_error = errors::unsupported_content_encoding(req.get_header_value("Content-Encoding"));
+      else if (res.status == 413) body_error = errors::request_too_large(content_length(req));
+      else body_error = errors::invalid_input("Invalid input: the request body could not be read or decoded.");
+      body.clear();
+      res.set_header("Connection", "close");  // the rest of the body was not read
+    }
+  }
+  std::string method = req.method;
+  // Method override (spec intro): ?method=POST on a GET.
+  if (method == "GET") {
+    auto m = opt_param(req, "method");
+    if (m && !m->empty()) {
+      method = *m;
+      for (char& c : method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+  }
+  Reply reply;
+  if (req.path.rfind("/__admin/", 0) == 0 || req.path == "/__admin") {
+    reply = body_error ? error_reply(*body_error) : admin(req, method, body);
+  } else {
+    reply = dispatch(req, method, route(req.path, method), body, body_error);
+  }
+  res.status = reply.status;
+  for (auto& [k, v] : reply.headers) res.set_header(k, v);
+  if (!reply.body.empty()) res.set_content(std::move(reply.body), kJson);
+  if (options.request_log) {
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+    std::lock_guard lock(log_mu);
+    *options.request_log << req.method << ' ' << req.target << " -> " << res.status << " ("
+                         << us / 1000.0 << " ms)\n";
+    options.request_log->flush();
+  }
+}
+
+Reply FakeServer::Impl::dispatch(const httplib::Request& req, const std::string& method,
+                                 const Route& r, const std::string& body,
+                                 const std::optional<ApiError>& body_error) {
+  if (method == "OPTIONS") {
+    Reply rep{204, "", {}};
+    rep.headers = {{"Access-Control-Allow-Origin", "*"},
+                   {"Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS"},
+                   {"Access-Control-Allow-Headers", "Authorization, Content-Type, Content-Encoding"}};
+    return rep;
+  }
+  switch (r.kind) {
+    case Route::kNotFound: return error_reply(errors::page_not_found(req.path));
+    case Route::kNotImplemented:
+      return error_reply(errors::not_implemented(
+          "rq-fake does not emulate the run, actor and task aliases of the request-queue API; "
+          "address the queue as /v2/request-queues/{queueId}."));
+    case Route::kMethodNotAllowed: {
+      Reply rep = error_reply(errors::method_not_allowed(r.allowed));
+      rep.headers.emplace_back("Allow", r.allowed);
+      return rep;
+    }
+    case Route::kApi: break;
+  }
+  if (body_error) return error_reply(*body_error);
+  // Auth (decision 12): Bearer header or ?token=.
+  std::string token;
+  auto auth = req.get_header_value("Authorization");
+  if (auth.size() > 7 && lower(auth.substr(0, 7)) == "bearer ") token = auth.substr(7);
+  else token = param(req, "token");
+  std::optional<User> user;
+  if (!token.empty()) {
+    auto u = store.user_for_token(token);
+    if (!u) return error_reply(u.error());
+    user = std::move(*u);
+  } else {
+    bool anonymous_read = *r.op == Operation::kQueueGet || *r.op == Operation::kRequestsGet ||
+                          *r.op == Operation::kRequestGet || *r.op == Operation::kHeadGet;
+    if (!anonymous_read) return error_reply(errors::token_not_provided());
+  }
+  // Rate limits (decision 37), charged before the work so a refused call changes nothing.
+  QueueRef ref{r.queue};
+  auto charged = store.charge(user ? &*user : nullptr, r.queue.empty() ? nullptr : &ref, *r.op);
+  if (!charged) {
+    Reply rep = error_reply(charged.error());
+    rep.headers.emplace_back("X-RateLimit-Limit", std::to_string(store.limit_for(*r.op)));
+    if (options.retry_after_secs) rep.headers.emplace_back("Retry-After", std::to_string(*options.retry_after_secs));
+    return rep;
+  }
+  Reply rep = api(req, r, user ? &*user : nullptr, body);
+  rep.headers.emplace_back("X-RateLimit-Limit", std::to_string(*charged));
+  return rep;
+}
+
+Reply FakeServer::Impl::api(const httplib::Request& req, const Route& r, const User* user,
+                            const std::string& body) {
+  using O = Operation;
+  const OperationInfo& info = operation_info(*r.op);
+  QueueRef ref{r.queue};
+  // Query parameters shared by many operations.
+  auto client_key = opt_param(req, "clientKey");
+  bool forefront = false;
+  if (auto f = opt_param(req, "forefront")) {
+    auto b = parse_bool_param("forefront", *f);
+    if (!b) return error_reply(b.error());
+    forefront = *b;
+  }
+  RequestOptions ro{client_key, forefront};
+  // JSON bodies.
+  Json doc;
+  if (info.has_request_body) {
+    auto ct = req.get_header_value("Content-Type");
+    if (!ct.empty() && !is_json_content_type(ct)) return error_reply(errors::invalid_content_type(ct));
+    if (ct.empty() && *r.op == O::kRequestsBatchDelete) return error_reply(errors::invalid_content_type(ct));
+    if (body.empty()) return error_reply(errors::invalid_input("Invalid input: the request body is empty; this operation takes a JSON body."));
+    auto parsed = parse_json(body, JsonLimits{128, kMaxPayloadBytes});
+    if (!parsed) return error_reply(parsed.error());
+    doc = std::move(*parsed);
+  }
+  auto int_param = [&](const char* key) -> Result<std::optional<std::int64_t>> {
+    auto v = opt_param(req, key);
+    if (!v) return std::optional<std::int64_t>{};
+    auto n = parse_int_param(key, *v);
+    if (!n) return n.error();
+    return std::optional<std::int64_t>{*n};
+  };
+  auto lock_secs = [&]() -> Result<double> {
+    auto v = opt_param(req, "lockSecs");
+    if (!v) return errors::invalid_parameter("Parameter \"lockSecs\" is required.");
+    auto n = parse_number(*v);
+    if (!n || *n < 0) return errors::invalid_parameter("Parameter \"lockSecs\" must be a non-negative number (got \"" + *v + "\").");
+    return *n;
+  };
+  auto queue_reply = [&](int status, const Result<RequestQueueInfo>& q) {
+    if (!q) return error_reply(q.error());
+    return data_reply(status, dump_json(to_json(*q)));
+  };
+
+  switch (*r.op) {
+    case O::kQueuesGet: {
+      QueueListOptions o;
+      auto offset = int_param("offset");
+      if (!offset) return error_reply(offset.error());
+      o.offset = offset->value_or(0);
+      auto limit = int_param("limit");
+      if (!limit) return error_reply(limit.error());
+      o.limit = *limit;
+      for (auto [key, dst] : {std::pair{"desc", &o.desc}, std::pair{"unnamed", &o.unnamed}}) {
+        if (auto v = opt_param(req, key)) {
+          auto b = parse_bool_param(key, *v);
+          if (!b) return error_reply(b.error());
+          *dst = *b;
+        }
+      }
+      o.ownership = opt_param(req, "ownership");
+      auto page = store.list_queues(*user, o);
+      if (!page) return error_reply(page.error());
+      Json items = Json::array();
+      for (const auto& q : page->items) items.push_back(to_json(q, true));
+      Json data = {{"total", page->total}, {"offset", page->offset}, {"limit", page->limit},
+                   {"desc", page->desc},   {"count", page->count},   {"items", std::move(items)}};
+      if (o.unnamed) data["unnamed"] = true;
+      return data_reply(200, dump_json(data));
+    }
+    case O::kQueuesPost: {
+      auto name = opt_param(req, "name");
+      if (name && name->empty()) name.reset();
+      auto created = store.create_queue(*user, name);
+      if (!created) return error_reply(created.error());
+      Reply rep = data_reply(created->created ? 201 : 200, dump_json(to_json(created->info)));
+      if (created->created) {
+        rep.headers.emplace_back("Location", "https://api.apify.com/v2/request-queues/" + created->info.id);
+      }
+      return rep;
+    }
+    case O::kQueueGet: return queue_reply(200, store.get_queue(user, ref));
+    case O::kQueuePut: return queue_reply(200, store.update_queue(*user, ref, doc));
+    case O::kQueueDelete: {
+      auto st = store.delete_queue(*user, ref);
+      return st ? Reply{204, "", {}} : error_reply(st.error());
+    }
+    case O::kRequestsPost: {
+      auto res = store.add_request(*user, ref, doc, ro);
+      return res ? data_reply(201, add_result_text(*res)) : error_reply(res.error());
+    }
+    case O::kRequestsGet: {
+      ListOptions o;
+      o.client_key = client_key;
+      auto limit = int_param("limit");
+      if (!limit) return error_reply(limit.error());
+      o.limit = *limit;
+      o.cursor = opt_param(req, "cursor");
+      o.exclusive_start_id = opt_param(req, "exclusiveStartId");
+      for (auto it = req.params.lower_bound("filter"); it != req.params.end() && it->first == "filter"; ++it) {
+        std::string_view v = it->second;
+        std::size_t i = 0;
+        while (i <= v.size()) {
+          std::size_t j = v.find(',', i);
+          if (j == std::string_view::npos) j = v.size();
+          std::string_view f = v.substr(i, j - i);
+          if (f == "locked") o.filter_locked = true;
+          else if (f == "pending") o.filter_pending = true;
+          else if (!f.empty()) {
+            return error_reply(errors::invalid_parameter("Parameter \"filter\" takes locked and/or pending (got \"" + std::string(f) + "\")."));
+          }
+          i = j + 1;
+        }
+      }
+      auto page = store.list_requests(user, ref, o);
+      return page ? data_reply(200, *page) : error_reply(page.error());
+    }
+    case O::kRequestsBatchPost: {
+      auto res = store.batch_add(*user, ref, doc, ro);
+      return res ? data_reply(201, batch_add_text(*res)) : error_reply(res.error());
+    }
+    case O::kRequestsBatchDelete: {
+      auto res = store.batch_delete(*user, ref, doc, ro);
+      return res ? data_reply(200, dump_json(to_json(*res))) : error_reply(res.error());
+    }
+    case O::kRequestGet: {
+      auto res = store.get_request(user, ref, r.request_id);
+      return res ? data_reply(200, *res) : error_reply(res.error());
+    }
+    case O::kRequestPut: {
+      auto res = store.update_request(*user, ref, r.request_id, doc, ro);
+      return res ? data_reply(200, add_result_text(*res)) : error_reply(res.error());
+    }
+    case O::kRequestDelete: {
+      auto st = store.delete_request(*user, ref, r.request_id, ro);
+      return st ? Reply{204, "", {}} : error_reply(st.error());
+    }
+    case O::kHeadGet: {
+      auto limit = int_param("limit");
+      if (!limit) return error_reply(limit.error());
+      auto h = store.head(user, ref, *limit, client_key);
+      return h ? data_reply(200, dump_json(to_json(*h))) : error_reply(h.error());
+    }
+    case O::kHeadLockPost: {
+      auto secs = lock_secs();
+      if (!secs) return error_reply(secs.error());
+      auto limit = int_param("limit");
+      if (!limit) return error_reply(limit.error());
+      auto h = store.head_and_lock(*user, ref, *secs, *limit, client_key);
+      return h ? data_reply(201, dump_json(to_json(*h))) : error_reply(h.error());
+    }
+    case O::kRequestLockPut: {
+      auto secs = lock_secs();
+      if (!secs) return error_reply(secs.error());
+      auto t = store.prolong_lock(*user, ref, r.request_id, *secs, ro);
+      if (!t) return error_reply(t.error());
+      return data_reply(200, "{\"lockExpiresAt\":\"" + format_iso8601(*t) + "\"}");
+    }
+    case O::kRequestLockDelete: {
+      auto st = store.delete_lock(*user, ref, r.request_id, ro);
+      return st ? Reply{204, "", {}} : error_reply(st.error());
+    }
+    case O::kRequestsUnlockPost: {
+      auto n = store.unlock_requests(*user, ref, client_key);
+      if (!n) return error_reply(n.error());
+      return data_reply(200, "{\"unlockedCount\":" + std::to_string(*n) + "}");
+    }
+  }
+  return error_reply(errors::internal_server_error("unrouted operation"));
+}
+
+Reply FakeServer::Impl::admin(const httplib::Request& req, const std::string& method,
+                              const std::string& body) {
+  if (!options.admin_token.empty()) {
+    auto auth = req.get_header_value("Authorization");
+    if (auth != "Bearer " + options.admin_token) {
+      return error_reply(ApiError{401, "token-not-provided", "The admin API needs the admin token (Authorization: Bearer <token>)."});
+    }
+  }
+  auto parts = split_path(req.path);
+  std::string what = parts.size() >= 2 ? std::string(parts[1]) : "";
+  auto parse_body = [&]() -> Result<Json> {
+    if (body.empty()) return Json::object();
+    return parse_json(body, JsonLimits{128, kMaxPayloadBytes});
+  };
+  if (what == "health" && method == "GET") {
+    Json j = {{"status", "ok"}, {"queues", store.queue_count()}, {"now", format_iso8601(clock->now_ms())},
+              {"clock", options.virtual_clock ? "virtual" : "system"}};
+    return data_reply(200, dump_json(j));
+  }
+  if (what == "reset" && method == "POST") {
+    store.reset();
+    return Reply{204, "", {}};
+  }
+  if (what == "store") {
+    if (method == "GET") return data_reply(200, dump_json(store.snapshot()));
+    if (method == "PUT" || method == "POST") {
+      auto doc = parse_body();
+      if (!doc) return error_reply(doc.error());
+      auto st = store.restore(*doc);
+      return st ? Reply{204, "", {}} : error_reply(st.error());
+    }
+  }
+  if (what == "clock") {
+    if (method == "POST" || method == "PUT") {
+      if (!options.virtual_clock) {
+        return error_reply(errors::invalid_request("The clock can be moved only when rq-fake runs with --clock virtual."));
+      }
+      auto doc = parse_body();
+      if (!doc) return error_reply(doc.error());
+      if (doc->contains("advanceMs") && (*doc)["advanceMs"].is_number_integer() && (*doc)["advanceMs"].get<std::int64_t>() >= 0) {
+        manual_clock.advance_ms((*doc)["advanceMs"].get<std::int64_t>());
+      } else if (doc->contains("now") && (*doc)["now"].is_string()) {
+        auto t = parse_iso8601((*doc)["now"].get<std::string>());
+        if (!t) return error_reply(errors::invalid_input("Invalid input: \"now\" must be an ISO 8601 date-time with a timezone."));
+        manual_clock.set_ms(*t);
+      } else {
+        return error_reply(errors::invalid_input("Invalid input: send {\"advanceMs\": <non-negative integer>} or {\"now\": \"<date-time>\"}."));
+      }
+    } else if (method != "GET") {
+      return error_reply(errors::method_not_allowed("GET,POST"));
+    }
+    TimeMs now = clock->now_ms();
+    return data_reply(200, dump_json(Json{{"now", format_iso8601(now)}, {"nowMs", now},
+                                          {"mode", options.virtual_clock ? "virtual" : "system"}}));
+  }
+  if (what == "rate-limits") {
+    RateLimits rl = store.rate_limits();
+    if (method == "PUT" || method == "POST") {
+      auto doc = parse_body();
+      if (!doc) return error_reply(doc.error());
+      if (!doc->is_object()) return error_reply(errors::invalid_input("Invalid input: expected an object."));
+      for (auto it = doc->begin(); it != doc->end(); ++it) {
+        const std::string& k = it.key();
+        if (k == "enabled" && it->is_boolean()) rl.enabled = it->get<bool>();
+        else if (it->is_number_integer() && it->get<std::int64_t>() >= 0 && it->get<std::int64_t>() < (1LL << 31)) {
+          int v = it->get<int>();
+          if (k == "singleRequestPerSec") rl.single_request_per_sec = v;
+          else if (k == "batchPerSec") rl.batch_per_sec = v;
+          else if (k == "otherPerSec") rl.other_per_sec = v;
+          else if (k == "batchItemsPerSec") rl.batch_items_per_sec = v;
+          else if (k == "globalPerMinute") rl.global_per_minute = v;
+          else return error_reply(errors::invalid_input("Invalid input: unknown rate-limit field \"" + k + "\"."));
+        } else {
+          return error_reply(errors::invalid_input("Invalid input: rate-limit field \"" + k + "\" has the wrong type."));
+        }
+      }
+      store.set_rate_limits(rl);
+    }
+    Json j = {{"enabled", rl.enabled},
+              {"singleRequestPerSec", rl.single_request_per_sec},
+              {"batchPerSec", rl.batch_per_sec},
+              {"otherPerSec", rl.other_per_sec},
+              {"batchItemsPerSec", rl.batch_items_per_sec},
+              {"globalPerMinute", rl.global_per_minute}};
+    return data_reply(200, dump_json(j));
+  }
+  return error_reply(errors::page_not_found(req.path));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+FakeServer::FakeServer(FakeServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
+  impl_->install_handlers();
+}
+
+FakeServer::~FakeServer() { stop(); }
+
+Status FakeServer::start() {
+  if (impl_->running) return Ok{};
+  Impl& s = *impl_;
+  int port = s.options.port == 0 ? s.http.bind_to_any_port(s.options.host)
+                                 : (s.http.bind_to_port(s.options.host, s.options.port) ? s.options.port : -1);
+  if (port < 0) {
+    return ApiError{0, "bind-failed", "rq-fake could not bind " + s.options.host + ":" + std::to_string(s.options.port)};
+  }
+  // httplib listens with a backlog of 5; bursts of connects overflow it (PERFORMANCE.md, trap 4).
+  if (s.listen_fd >= 0 && s.options.listen_backlog > 0) ::listen(s.listen_fd, s.options.listen_backlog);
+  s.port = port;
+  s.running = true;
+  s.thread = std::thread([&s] {
+    s.http.listen_after_bind();
+    std::lock_guard lock(s.state_mu);
+    s.running = false;
+    s.stopped_cv.notify_all();
+  });
+  // Wait until the accept loop runs, so a caller can connect as soon as start() returns.
+  while (!s.http.is_running() && s.running) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return Ok{};
+}
+
+void FakeServer::stop() {
+  if (!impl_) return;
+  impl_->http.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->running = false;
+}
+
+void FakeServer::wait() {
+  std::unique_lock lock(impl_->state_mu);
+  impl_->stopped_cv.wait(lock, [&] { return !impl_->running.load(); });
+}
+
+bool FakeServer::running() const { return impl_->running; }
+int FakeServer::port() const { return impl_->port; }
+std::string FakeServer::base_url() const {
+  std::string host = impl_->options.host;
+  if (host == "0.0.0.0") host = "127.0.0.1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return "http://" + host + ":" + std::to_string(impl_->port);
+}
+Store& FakeServer::store() { return impl_->store; }
+const Clock& FakeServer::clock() const { return *impl_->clock; }
+void FakeServer::advance_clock(TimeMs ms) {
+  if (impl_->options.virtual_clock) impl_->manual_clock.advance_ms(ms);
+}
+void FakeServer::set_clock(TimeMs t) {
+  if (impl_->options.virtual_clock) impl_->manual_clock.set_ms(t);
+}
+
+}  // namespace rqcheck::fake

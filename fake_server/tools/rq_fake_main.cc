@@ -1,0 +1,154 @@
+// rq-fake: a local stand-in for the Apify request-queue API. See `rq-fake --help`.
+#include <signal.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "rqcheck/fake_server/server.h"
+
+namespace {
+
+const char* kHelp = R"(rq-fake: a local stand-in for the Apify request-queue API (/v2/request-queues)
+
+Usage: rq-fake [options]
+
+  --host HOST             address to bind (default 127.0.0.1; loopback unless told otherwise)
+  --port PORT             port (default 8080; 0 picks a free one)
+  --threads N             worker threads = connections served at once (default 64)
+  --user NAME:TOKEN       accept only these users (repeatable); without it every non-empty
+                          token is accepted and is a user of its own
+  --no-rate-limit         turn the per-queue rate-limit emulation off
+  --rate-limit K=V[,K=V]  set limits: single, batch, other (calls/s per queue), items
+                          (batch items/s per queue), global (calls/min per user)
+  --retry-after SECS      send Retry-After on 429 answers (the platform sends none)
+  --clock virtual|system  virtual: time moves only through the admin API (default system)
+  --admin-token TOKEN     require "Authorization: Bearer TOKEN" on /__admin/
+  --seed N                seed for queue ids (default 1)
+  --behave NAME           switch a section-9 answer to the alternative a deployment may give:
+                          delete-absent-404, reject-over-max-limit, prolong-from-expiry,
+                          prolong-by-other-400 (repeatable)
+  --log                   log every request to stderr
+  --help                  this text
+
+The first line on stdout is "rq-fake listening on http://HOST:PORT". SIGINT or SIGTERM stops
+the server cleanly.
+)";
+
+bool parse_int(const std::string& s, long long lo, long long hi, long long& out) {
+  char* end = nullptr;
+  errno = 0;
+  long long v = std::strtoll(s.c_str(), &end, 10);
+  if (errno || end == s.c_str() || *end || v < lo || v > hi) return false;
+  out = v;
+  return true;
+}
+
+int usage_error(const std::string& msg) {
+  std::cerr << "rq-fake: " << msg << "\nTry 'rq-fake --help'.\n";
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  rqcheck::fake::FakeServerOptions opts;
+  opts.port = 8080;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&](std::string& out) {
+      if (i + 1 >= args.size()) return false;
+      out = args[++i];
+      return true;
+    };
+    std::string v;
+    long long n = 0;
+    if (a == "--help" || a == "-h") {
+      std::cout << kHelp;
+      return 0;
+    } else if (a == "--host") {
+      if (!value(opts.host)) return usage_error("--host needs a value");
+    } else if (a == "--port") {
+      if (!value(v) || !parse_int(v, 0, 65535, n)) return usage_error("--port needs a number 0-65535");
+      opts.port = static_cast<int>(n);
+    } else if (a == "--threads") {
+      if (!value(v) || !parse_int(v, 1, 4096, n)) return usage_error("--threads needs a number 1-4096");
+      opts.threads = static_cast<int>(n);
+    } else if (a == "--user") {
+      if (!value(v) || v.find(':') == std::string::npos || v.front() == ':' || v.back() == ':') {
+        return usage_error("--user needs NAME:TOKEN");
+      }
+      auto colon = v.find(':');
+      opts.users.push_back({"", v.substr(0, colon), v.substr(colon + 1)});
+    } else if (a == "--no-rate-limit") {
+      opts.store.rate_limits.enabled = false;
+    } else if (a == "--rate-limit") {
+      if (!value(v)) return usage_error("--rate-limit needs K=V pairs");
+      std::size_t pos = 0;
+      while (pos <= v.size()) {
+        std::size_t comma = v.find(',', pos);
+        if (comma == std::string::npos) comma = v.size();
+        std::string kv = v.substr(pos, comma - pos);
+        auto eq = kv.find('=');
+        if (eq == std::string::npos || !parse_int(kv.substr(eq + 1), 0, 1LL << 30, n)) {
+          return usage_error("bad --rate-limit entry '" + kv + "'");
+        }
+        std::string k = kv.substr(0, eq);
+        auto& rl = opts.store.rate_limits;
+        if (k == "single") rl.single_request_per_sec = int(n);
+        else if (k == "batch") rl.batch_per_sec = int(n);
+        else if (k == "other") rl.other_per_sec = int(n);
+        else if (k == "items") rl.batch_items_per_sec = int(n);
+        else if (k == "global") rl.global_per_minute = int(n);
+        else return usage_error("unknown --rate-limit key '" + k + "'");
+        pos = comma + 1;
+      }
+    } else if (a == "--retry-after") {
+      if (!value(v) || !parse_int(v, 0, 86400, n)) return usage_error("--retry-after needs seconds");
+      opts.retry_after_secs = static_cast<int>(n);
+    } else if (a == "--clock") {
+      if (!value(v) || (v != "virtual" && v != "system")) return usage_error("--clock takes virtual or system");
+      opts.virtual_clock = v == "virtual";
+    } else if (a == "--admin-token") {
+      if (!value(opts.admin_token) || opts.admin_token.empty()) return usage_error("--admin-token needs a value");
+    } else if (a == "--seed") {
+      if (!value(v) || !parse_int(v, 0, (1LL << 62), n)) return usage_error("--seed needs a number");
+      opts.store.seed = static_cast<std::uint64_t>(n);
+    } else if (a == "--behave") {
+      if (!value(v)) return usage_error("--behave needs a name");
+      auto& b = opts.store.behaviour;
+      if (v == "delete-absent-404") b.delete_absent_is_404 = true;
+      else if (v == "reject-over-max-limit") b.reject_over_max_limit = true;
+      else if (v == "prolong-from-expiry") b.prolong_from_current_expiry = true;
+      else if (v == "prolong-by-other-400") b.prolong_by_other_is_400 = true;
+      else return usage_error("unknown --behave '" + v + "'");
+    } else if (a == "--log") {
+      opts.request_log = &std::cerr;
+    } else {
+      return usage_error("unknown option '" + a + "'");
+    }
+  }
+
+  // Block SIGINT/SIGTERM in every thread; the main thread waits for them below.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  rqcheck::fake::FakeServer server(opts);
+  if (auto st = server.start(); !st) {
+    std::cerr << "rq-fake: " << st.error().message << "\n";
+    return 1;
+  }
+  std::cout << "rq-fake listening on " << server.base_url() << std::endl;
+  int sig = 0;
+  sigwait(&sigs, &sig);
+  std::cerr << "rq-fake: " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << ", shutting down\n";
+  server.stop();
+  return 0;
+}

@@ -13,6 +13,7 @@
 
 #include <httplib.h>
 
+#include "bugs.h"
 #include "http_util.h"
 #include "rqcheck/core/errors.h"
 #include "rqcheck/core/json.h"
@@ -107,13 +108,13 @@ Route route(std::string_view path, std::string_view method) {
   return r;
 }
 
-std::string param(const httplib::Request& req, const char* key) {
-  auto it = req.params.find(key);
-  return it == req.params.end() ? std::string() : it->second;
+std::string param(const Params& params, const char* key) {
+  auto it = params.find(key);
+  return it == params.end() ? std::string() : it->second;
 }
-std::optional<std::string> opt_param(const httplib::Request& req, const char* key) {
-  auto it = req.params.find(key);
-  if (it == req.params.end()) return std::nullopt;
+std::optional<std::string> opt_param(const Params& params, const char* key) {
+  auto it = params.find(key);
+  if (it == params.end()) return std::nullopt;
   return it->second;
 }
 
@@ -214,7 +215,10 @@ struct FakeServer::Impl {
   Reply dispatch(const httplib::Request& req, const std::string& method, const Route& r,
                  const std::string& body, const std::optional<ApiError>& body_error);
   Reply admin(const httplib::Request& req, const std::string& method, const std::string& body);
-  Reply api(const httplib::Request& req, const Route& r, const User* user, const std::string& body);
+  Reply api(const httplib::Request& req, const Params& params, const Route& r, const User* user,
+            const std::string& body);
+  std::shared_ptr<Bugs> bugs;
+  std::optional<ApiError> bug_error;  // an unknown bug name: start() fails with it
 };
 
 void FakeServer::Impl::install_handlers() {
@@ -312,7 +316,7 @@ void FakeServer::Impl::handle(const httplib::Request& req, httplib::Response& re
   std::string method = req.method;
   // Method override (spec intro): ?method=POST on a GET.
   if (method == "GET") {
-    auto m = opt_param(req, "method");
+    auto m = opt_param(req.params, "method");
     if (m && !m->empty()) {
       method = *m;
       for (char& c : method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -364,7 +368,7 @@ Reply FakeServer::Impl::dispatch(const httplib::Request& req, const std::string&
   std::string token;
   auto auth = req.get_header_value("Authorization");
   if (auth.size() > 7 && lower(auth.substr(0, 7)) == "bearer ") token = auth.substr(7);
-  else token = param(req, "token");
+  else token = param(req.params, "token");
   std::optional<User> user;
   if (!token.empty()) {
     auto u = store.user_for_token(token);
@@ -384,20 +388,31 @@ Reply FakeServer::Impl::dispatch(const httplib::Request& req, const std::string&
     if (options.retry_after_secs) rep.headers.emplace_back("Retry-After", std::to_string(*options.retry_after_secs));
     return rep;
   }
-  Reply rep = api(req, r, user ? &*user : nullptr, body);
+  Reply rep;
+  if (bugs->empty()) {
+    rep = api(req, req.params, r, user ? &*user : nullptr, body);
+  } else {
+    Params params = req.params;
+    std::string patched = body;
+    BugCall call{*r.op, r.queue, r.request_id, user ? &*user : nullptr, store, params, patched};
+    bugs->before(call);
+    rep = api(req, params, r, call.user, patched);
+    BugReply out{rep.status, rep.body, rep.headers};
+    bugs->after(call, out);
+  }
   rep.headers.emplace_back("X-RateLimit-Limit", std::to_string(*charged));
   return rep;
 }
 
-Reply FakeServer::Impl::api(const httplib::Request& req, const Route& r, const User* user,
-                            const std::string& body) {
+Reply FakeServer::Impl::api(const httplib::Request& req, const Params& params, const Route& r,
+                            const User* user, const std::string& body) {
   using O = Operation;
   const OperationInfo& info = operation_info(*r.op);
   QueueRef ref{r.queue};
   // Query parameters shared by many operations.
-  auto client_key = opt_param(req, "clientKey");
+  auto client_key = opt_param(params, "clientKey");
   bool forefront = false;
-  if (auto f = opt_param(req, "forefront")) {
+  if (auto f = opt_param(params, "forefront")) {
     auto b = parse_bool_param("forefront", *f);
     if (!b) return error_reply(b.error());
     forefront = *b;
@@ -415,14 +430,14 @@ Reply FakeServer::Impl::api(const httplib::Request& req, const Route& r, const U
     doc = std::move(*parsed);
   }
   auto int_param = [&](const char* key) -> Result<std::optional<std::int64_t>> {
-    auto v = opt_param(req, key);
+    auto v = opt_param(params, key);
     if (!v) return std::optional<std::int64_t>{};
     auto n = parse_int_param(key, *v);
     if (!n) return n.error();
     return std::optional<std::int64_t>{*n};
   };
   auto lock_secs = [&]() -> Result<double> {
-    auto v = opt_param(req, "lockSecs");
+    auto v = opt_param(params, "lockSecs");
     if (!v) return errors::invalid_parameter("Parameter \"lockSecs\" is required.");
     auto n = parse_number(*v);
     if (!n || *n < 0) return errors::invalid_parameter("Parameter \"lockSecs\" must be a non-negative number (got \"" + *v + "\").");
@@ -443,13 +458,13 @@ Reply FakeServer::Impl::api(const httplib::Request& req, const Route& r, const U
       if (!limit) return error_reply(limit.error());
       o.limit = *limit;
       for (auto [key, dst] : {std::pair{"desc", &o.desc}, std::pair{"unnamed", &o.unnamed}}) {
-        if (auto v = opt_param(req, key)) {
+        if (auto v = opt_param(params, key)) {
           auto b = parse_bool_param(key, *v);
           if (!b) return error_reply(b.error());
           *dst = *b;
         }
       }
-      o.ownership = opt_param(req, "ownership");
+      o.ownership = opt_param(params, "ownership");
       auto page = store.list_queues(*user, o);
       if (!page) return error_reply(page.error());
       Json items = Json::array();
@@ -460,7 +475,7 @@ Reply FakeServer::Impl::api(const httplib::Request& req, const Route& r, const U
       return data_reply(200, dump_json(data));
     }
     case O::kQueuesPost: {
-      auto name = opt_param(req, "name");
+      auto name = opt_param(params, "name");
       if (name && name->empty()) name.reset();
       auto created = store.create_queue(*user, name);
       if (!created) return error_reply(created.error());
@@ -486,9 +501,9 @@ Reply FakeServer::Impl::api(const httplib::Request& req, const Route& r, const U
       auto limit = int_param("limit");
       if (!limit) return error_reply(limit.error());
       o.limit = *limit;
-      o.cursor = opt_param(req, "cursor");
-      o.exclusive_start_id = opt_param(req, "exclusiveStartId");
-      for (auto it = req.params.lower_bound("filter"); it != req.params.end() && it->first == "filter"; ++it) {
+      o.cursor = opt_param(params, "cursor");
+      o.exclusive_start_id = opt_param(params, "exclusiveStartId");
+      for (auto it = params.lower_bound("filter"); it != params.end() && it->first == "filter"; ++it) {
         std::string_view v = it->second;
         std::size_t i = 0;
         while (i <= v.size()) {
@@ -651,8 +666,21 @@ Reply FakeServer::Impl::admin(const httplib::Request& req, const std::string& me
 
 // ---------------------------------------------------------------------------------------------
 
+std::vector<BugDescription> bug_catalogue() {
+  std::vector<BugDescription> out;
+  for (const auto& b : Bugs::catalogue()) out.push_back({b.name, b.description});
+  return out;
+}
+
 FakeServer::FakeServer(FakeServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
   impl_->install_handlers();
+  auto bugs = Bugs::make(impl_->options.bugs);
+  if (bugs) {
+    impl_->bugs = *bugs;
+  } else {
+    impl_->bug_error = bugs.error();
+    impl_->bugs = *Bugs::make({});
+  }
 }
 
 FakeServer::~FakeServer() { stop(); }
@@ -660,6 +688,7 @@ FakeServer::~FakeServer() { stop(); }
 Status FakeServer::start() {
   if (impl_->running) return Ok{};
   Impl& s = *impl_;
+  if (s.bug_error) return *s.bug_error;
   int port = s.options.port == 0 ? s.http.bind_to_any_port(s.options.host)
                                  : (s.http.bind_to_port(s.options.host, s.options.port) ? s.options.port : -1);
   if (port < 0) {

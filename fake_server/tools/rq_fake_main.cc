@@ -30,6 +30,8 @@ Usage: rq-fake [options]
   --behave NAME           switch a section-9 answer to the alternative a deployment may give:
                           delete-absent-404, reject-over-max-limit, prolong-from-expiry,
                           prolong-by-other-400 (repeatable)
+  --bug NAME              test-only: switch on a deliberately wrong behaviour (repeatable)
+  --list-bugs             list the deliberately wrong behaviours and exit
   --log                   log every request to stderr
   --help                  this text
 
@@ -125,6 +127,12 @@ int main(int argc, char** argv) {
       else if (v == "prolong-from-expiry") b.prolong_from_current_expiry = true;
       else if (v == "prolong-by-other-400") b.prolong_by_other_is_400 = true;
       else return usage_error("unknown --behave '" + v + "'");
+    } else if (a == "--bug") {
+      if (!value(v)) return usage_error("--bug needs a name");
+      opts.bugs.push_back(v);
+    } else if (a == "--list-bugs") {
+      for (const auto& b : rqcheck::fake::bug_catalogue()) std::cout << b.name << "\t" << b.description << "\n";
+      return 0;
     } else if (a == "--log") {
       opts.request_log = &std::cerr;
     } else {

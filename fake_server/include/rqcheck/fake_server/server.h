@@ -37,7 +37,15 @@ struct FakeServerOptions {
   std::ostream* request_log = nullptr;  // one line per request when set
   // "Retry-After" on 429 answers (decision 38: off by default); seconds.
   std::optional<int> retry_after_secs;
+  // Test-only: names of deliberately wrong behaviours to switch on (see `rq-fake --list-bugs`).
+  std::vector<std::string> bugs;
 };
+
+struct BugDescription {
+  std::string name, description;
+};
+// Every deliberately wrong behaviour the fake can be switched to.
+std::vector<BugDescription> bug_catalogue();
 
 class FakeServer {
  public:

@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""Runs rqcheck's benchmarks side by side and prints one table (see scripts/bench).
+
+Every row is measured in the same run as the ceilings it is compared with: nginx serving a
+static file (when installed), a bare cpp-httplib stub with the same tuning, and rq-fake with
+rate limits off. Numbers, not pass/fail."""
+import json, os, shutil, signal, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.environ.get("RQCHECK_BENCH_BIN", os.path.join(ROOT, "build-release", "bin"))
+SECONDS = float(os.environ.get("RQCHECK_BENCH_SECONDS", "3"))
+CONNS = [int(c) for c in os.environ.get("RQCHECK_BENCH_CONNS", "1,16,64").split(",")]
+SCALE_N = int(os.environ.get("RQCHECK_BENCH_SCALE", "1000000"))
+procs = []
+
+
+def start(cmd, first_line_prefix):
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    procs.append(p)
+    line = p.stdout.readline().strip()
+    if not line.startswith(first_line_prefix):
+        sys.exit(f"bench: {cmd[0]} did not start: {line!r}")
+    return p, line.split()[-1]
+
+
+def load(url, scenario, conns, queue="", path="/", seconds=SECONDS):
+    cmd = [os.path.join(BIN, "rq-load"), "--url", url, "--scenario", scenario, "--conns", str(conns),
+           "--seconds", str(seconds), "--path", path]
+    if queue:
+        cmd += ["--queue", queue]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    try:
+        return json.loads(out.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        return {"scenario": scenario, "conns": conns, "rps": 0, "p50_us": 0, "p99_us": 0,
+                "errors": -1, "conns_served": 0}
+
+
+def nginx_ceiling(body):
+    if not shutil.which("nginx"):
+        return None
+    d = tempfile.mkdtemp(prefix="rqcheck-nginx-")
+    with open(os.path.join(d, "q.json"), "w") as f:
+        f.write(body)
+    conf = os.path.join(d, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(f"""worker_processes 2; daemon off; pid {d}/nginx.pid; error_log {d}/error.log;
+events {{ worker_connections 1024; }}
+http {{ access_log off; keepalive_requests 1000000;
+  server {{ listen 127.0.0.1:0; root {d}; location / {{ default_type application/json; }} }} }}""")
+    # nginx cannot listen on port 0: pick a free port first.
+    import socket
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
+    with open(conf) as f:
+        text = f.read().replace("127.0.0.1:0", f"127.0.0.1:{port}")
+    with open(conf, "w") as f:
+        f.write(text)
+    p = subprocess.Popen(["nginx", "-c", conf, "-p", d], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    procs.append(p)
+    time.sleep(0.5)
+    return f"http://127.0.0.1:{port}", "/q.json"
+
+
+def http(method, url, body=None):
+    import urllib.request
+    req = urllib.request.Request(url, method=method, data=body.encode() if body else None,
+                                 headers={"Authorization": "Bearer bench", "Content-Type": "application/json"})
+    with urllib.request.urlopen(req) as r:
+        return json.loads(r.read() or b"{}")
+
+
+def main():
+    small = ('{"data":{"id":"WkzbQMuFYuamGv3YF","name":"bench","userId":"wRsJZtadYvn4mBZmm",'
+             '"createdAt":"2019-12-12T07:34:14.202Z","modifiedAt":"2019-12-13T08:36:13.202Z",'
+             '"accessedAt":"2019-12-14T08:36:13.202Z","totalRequestCount":870,"handledRequestCount":100,'
+             '"pendingRequestCount":670,"hadMultipleClients":false}}')
+    print(f"machine: {os.cpu_count()} cores; {SECONDS:g} s per row; load generator rq-load "
+          f"(one thread per keep-alive connection, on the same cores)\n")
+    _, stub = start([os.path.join(BIN, "rq-stub")], "rq-stub listening")
+    _, fake = start([os.path.join(BIN, "rq-fake"), "--port", "0", "--no-rate-limit"], "rq-fake listening")
+    ng = nginx_ceiling(small)
+    q = http("POST", fake + "/v2/request-queues?name=bench")["data"]["id"]
+    load(fake, "batch-add-dup", 1, q, seconds=0.2)      # seeds the requests the rows read
+    load(fake, "batch-add-new", 4, q, seconds=1)         # a queue of some thousand requests
+
+    rows = []
+    def row(name, ceiling_name, ceil, res):
+        ratio = res["rps"] / ceil["rps"] if ceil and ceil["rps"] else None
+        rows.append((name, res, ceiling_name, ratio))
+
+    for c in CONNS:
+        ng_res = load(ng[0], "get", c, path=ng[1]) if ng else None
+        stub_get = load(stub, "get", c)
+        stub_post = load(stub, "post-batch", c, path="/batch")
+        stub_list = load(stub, "get", c, path="/list") if c == 16 else None
+        ceiling = ng_res or stub_get
+        cname = "nginx" if ng_res else "stub"
+        if ng_res:
+            row("nginx static 327-byte JSON", None, None, ng_res)
+        row("httplib stub, same JSON", "nginx" if ng_res else None, ng_res, stub_get)
+        row("httplib stub, parse 25-item batch", None, None, stub_post)
+        if stub_list:
+            row("httplib stub, 1000-item page (DOM)", None, None, stub_list)
+        for scen, label in [("get-queue", "get queue"), ("get-request", "get request")]:
+            row(f"rq-fake {label}", cname, ceiling, load(fake, scen, c, q))
+        row("rq-fake batch add, 25 new", "stub-batch", stub_post, load(fake, "batch-add-new", c, q))
+        row("rq-fake batch add, 25 duplicates", "stub-batch", stub_post, load(fake, "batch-add-dup", c, q))
+        row("rq-fake list page of 1000", "stub-list" if stub_list else None, stub_list, load(fake, "list-1000", c, q))
+        row("rq-fake head of 100", cname, ceiling, load(fake, "head-100", c, q))
+        row("rq-fake head/lock of 25", cname, ceiling, load(fake, "lock-25", c, q))
+        row("rq-fake update with handledAt", cname, ceiling, load(fake, "update-handled", c, q))
+
+    print(f"{'what':38} {'conns':>5} {'calls/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'served':>7} {'ratio':>14}")
+    for name, r, cname, ratio in rows:
+        served = f"{r['conns_served']}/{r['conns']}" + ("" if r.get("errors", 0) == 0 else "!")
+        ratio_s = f"{ratio:.2f}x {cname}" if ratio is not None else ""
+        print(f"{name:38} {r['conns']:>5} {r['rps']:>9.0f} {r['p50_us']/1000:>7.2f} {r['p99_us']/1000:>7.2f} "
+              f"{served:>7} {ratio_s:>14}")
+
+    # Scale: a fresh fake, one queue of SCALE_N requests.
+    p, fresh = start([os.path.join(BIN, "rq-fake"), "--port", "0", "--no-rate-limit"], "rq-fake listening")
+    out = subprocess.run([os.path.join(BIN, "rq-scale-bench"), "--url", fresh, "--pid", str(p.pid),
+                          "--requests", str(SCALE_N)], capture_output=True, text=True)
+    print()
+    try:
+        s = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"scale: {s['requests']} requests (100-byte URLs) filled in {s['fill_ms']/1000:.1f} s "
+              f"({s['requests']/(s['fill_ms']/1000):.0f}/s), {s['fill_failed_batches']} failed batches; "
+              f"resident memory {s['bytes_per_request']:.0f} bytes per request")
+        print(f"scale: list page of 1000 first {s['first_page_ms']:.2f} ms, last {s['last_page_ms']:.2f} ms "
+              f"({s['last_page_ms']/max(s['first_page_ms'],1e-9):.2f}x); head/lock of 25 first "
+              f"{s['first_lock_ms']:.2f} ms, last {s['last_lock_ms']:.2f} ms "
+              f"({s['last_lock_ms']/max(s['first_lock_ms'],1e-9):.2f}x)")
+    except (IndexError, ValueError, KeyError):
+        print("scale: failed: " + out.stderr.strip())
+
+    # Suites: wall time against a local fake, when built.
+    for tool, args in [("rq-conformance", []), ("rq-properties", [])]:
+        path = os.path.join(BIN, tool)
+        if os.path.exists(path):
+            t0 = time.time()
+            r = subprocess.run([path] + args, capture_output=True, text=True)
+            print(f"suite: {tool} against an embedded fake: {time.time()-t0:.1f} s (exit {r.returncode})")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+                try:
+                    p.wait(5)
+                except subprocess.TimeoutExpired:
+                    p.kill()

@@ -24,6 +24,16 @@ TEST(Sha256Test, MatchesFipsVectors) {
             "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
+TEST(Sha256Test, PortableFallbackAgreesWithOpenSsl) {
+  for (std::size_t n : {0u, 1u, 55u, 56u, 63u, 64u, 65u, 119u, 1000u}) {
+    std::string data(n, 'x');
+    for (std::size_t i = 0; i < n; ++i) data[i] = static_cast<char>(i * 7 + 3);
+    EXPECT_EQ(hex(sha256(data)), hex(sha256_portable(data))) << n;
+  }
+  EXPECT_EQ(hex(sha256_portable("abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
 // The vectors of spec section 6.1.
 TEST(RequestIdTest, MatchesTheSpecVectors) {
   EXPECT_EQ(request_id_for("http://example.com"), "8OamqXBCpPHxyH9");

@@ -224,11 +224,11 @@ struct FakeServer::Impl {
 void FakeServer::Impl::install_handlers() {
   http.set_tcp_nodelay(true);
   http.set_keep_alive_max_count(1000000);
-  http.set_keep_alive_timeout(30);
+  http.set_keep_alive_timeout(options.keep_alive_timeout_secs);
   http.set_read_timeout(30, 0);
   http.set_write_timeout(30, 0);
   http.set_payload_max_length(kMaxPayloadBytes);
-  int threads = options.threads > 0 ? options.threads : 64;
+  int threads = options.threads > 0 ? options.threads : 256;
   http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
   http.set_socket_options([this](socket_t sock) {
     int yes = 1;

@@ -17,7 +17,8 @@ Usage: rq-fake [options]
 
   --host HOST             address to bind (default 127.0.0.1; loopback unless told otherwise)
   --port PORT             port (default 8080; 0 picks a free one)
-  --threads N             worker threads = connections served at once (default 64)
+  --threads N             worker threads = connections served at once (default 256); an
+                          idle keep-alive connection holds its thread for up to 5 s
   --user NAME:TOKEN       accept only these users (repeatable); without it every non-empty
                           token is accepted and is a user of its own
   --no-rate-limit         turn the per-queue rate-limit emulation off

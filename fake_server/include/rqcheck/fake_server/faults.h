@@ -100,11 +100,11 @@ struct FaultAction {
 // Counting is per rule: call k is the rule's k-th matching call (1-based), counted whether or
 // not the rule ended up acting on it. `window` first narrows which calls count at all.
 struct FaultSchedule {
-  std::optional<double> probability;  // each call with probability p
-  std::vector<std::uint64_t> nth;     // exactly these calls
-  std::optional<std::uint64_t> every; // calls every, 2*every, ...
-  std::optional<std::uint64_t> first; // calls 1..first
-  std::optional<std::uint64_t> after; // calls after+1, ...
+  std::optional<double> probability;   // each call with probability p
+  std::vector<std::uint64_t> nth;      // exactly these calls
+  std::optional<std::uint64_t> every;  // calls every, 2*every, ...
+  std::optional<std::uint64_t> first;  // calls 1..first
+  std::optional<std::uint64_t> after;  // calls after+1, ...
   // [from_ms, to_ms) of the engine's clock, relative to the engine's start unless `absolute`.
   std::optional<TimeMs> from_ms, to_ms;
   bool absolute = false;
@@ -130,32 +130,32 @@ Result<FaultRule> parse_fault_rule(const Json& rule);
 // What the server knows about a call when it asks for a decision (after routing, after resolving
 // the token, after counting the items of a batch body, before any work).
 struct CallContext {
-  std::optional<Operation> op;            // nullopt: not an API operation (unknown path, admin)
-  std::string method;                     // "POST"
-  std::string path;                       // "/v2/request-queues/abc/requests/batch"
-  std::string queue_id;                   // the resolved id, when known
-  std::string queue_ref;                  // the {queueId} segment as sent (id or user~name)
-  std::optional<std::string> client_key;  // ?clientKey=
-  std::string user_id, username;          // the token's owner; empty when anonymous
-  std::optional<std::size_t> batch_items; // batch add/delete with an array body: its length
-  std::uint64_t seq = 0;                  // the journal's sequence number, for the fault log
+  std::optional<Operation> op;             // nullopt: not an API operation (unknown path, admin)
+  std::string method;                      // "POST"
+  std::string path;                        // "/v2/request-queues/abc/requests/batch"
+  std::string queue_id;                    // the resolved id, when known
+  std::string queue_ref;                   // the {queueId} segment as sent (id or user~name)
+  std::optional<std::string> client_key;   // ?clientKey=
+  std::string user_id, username;           // the token's owner; empty when anonymous
+  std::optional<std::size_t> batch_items;  // batch add/delete with an array body: its length
+  std::uint64_t seq = 0;                   // the journal's sequence number, for the fault log
 };
 
 // The outcome for one call. At most one primary action (`kind`); latency adds up across rules.
 struct FaultDecision {
-  std::uint64_t call = 0;                 // the engine's global call index (1-based)
-  std::optional<FaultKind> kind;          // the primary action; nullopt: none
-  std::string rule_id;                    // the rule behind `kind`
-  std::optional<ApiError> error;          // kHttpError; kFailAfterCommit unless drop_after_commit
-  std::optional<int> retry_after_secs;    // send `Retry-After` with `error`
-  std::int64_t latency_ms = 0;            // sleep this long before the work
-  std::vector<std::string> latency_rules; // the rules that added to latency_ms
-  std::vector<bool> unprocessed;          // kPartialBatch: per batch item, true = unprocessed
-  std::size_t chunk_bytes = 0;            // kDribble
-  std::int64_t chunk_delay_ms = 0;        // kDribble
-  std::optional<std::size_t> keep_bytes;  // kTruncate (else keep_fraction)
-  double keep_fraction = 0;               // kTruncate
-  bool drop_after_commit = false;         // kFailAfterCommit: close without an answer
+  std::uint64_t call = 0;                  // the engine's global call index (1-based)
+  std::optional<FaultKind> kind;           // the primary action; nullopt: none
+  std::string rule_id;                     // the rule behind `kind`
+  std::optional<ApiError> error;           // kHttpError; kFailAfterCommit unless drop_after_commit
+  std::optional<int> retry_after_secs;     // send `Retry-After` with `error`
+  std::int64_t latency_ms = 0;             // sleep this long before the work
+  std::vector<std::string> latency_rules;  // the rules that added to latency_ms
+  std::vector<bool> unprocessed;           // kPartialBatch: per batch item, true = unprocessed
+  std::size_t chunk_bytes = 0;             // kDribble
+  std::int64_t chunk_delay_ms = 0;         // kDribble
+  std::optional<std::size_t> keep_bytes;   // kTruncate (else keep_fraction)
+  double keep_fraction = 0;                // kTruncate
+  bool drop_after_commit = false;          // kFailAfterCommit: close without an answer
 
   // True when anything is to be done (a primary action or latency).
   bool any() const { return kind.has_value() || latency_ms > 0; }
@@ -201,9 +201,9 @@ class FaultEngine {
   struct RuleState {
     FaultRule rule;
     std::uint64_t rule_hash = 0;
-    std::uint64_t calls = 0;         // matching calls seen
-    std::uint64_t fires = 0;         // times it acted
-    std::uint64_t burst_left = 0;    // calls left in the current burst
+    std::uint64_t calls = 0;       // matching calls seen
+    std::uint64_t fires = 0;       // times it acted
+    std::uint64_t burst_left = 0;  // calls left in the current burst
   };
   struct LogEntry {
     std::uint64_t call, seq, rule_call;

@@ -27,7 +27,10 @@ namespace rqcheck::fake {
 struct FakeServerOptions {
   std::string host = "127.0.0.1";
   int port = 0;                 // 0: any free port
-  int threads = 64;             // worker threads = connections served at once
+  // Worker threads = connections served at once: httplib gives each connection a thread for
+  // its whole life, idle keep-alive time included, so this bounds concurrent clients.
+  int threads = 256;
+  int keep_alive_timeout_secs = 5;  // an idle connection frees its thread after this
   int listen_backlog = 1024;
   StoreOptions store;
   std::vector<User> users;      // non-empty: only these tokens are accepted

@@ -1,6 +1,11 @@
 #include "rqcheck/fake_server/server.h"
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -19,6 +24,10 @@
 #include "rqcheck/core/json.h"
 #include "rqcheck/core/request_id.h"
 #include "rqcheck/core/types.h"
+#include "rqcheck/fake_server/compliance.h"
+#include "rqcheck/fake_server/faults.h"
+#include "rqcheck/fake_server/journal.h"
+#include "rqcheck/schemas/validation.h"
 
 namespace rqcheck::fake {
 
@@ -183,6 +192,73 @@ std::string batch_add_text(const BatchAddResult& r) {
   return out;
 }
 
+// What one API call did, for the journal, the compliance monitor and the transport faults.
+struct CallTrace {
+  JournalEntry entry;
+  FaultDecision fault;
+  std::optional<Result<Json>> parsed;  // the body, parsed once (ops with a JSON body)
+  bool journal = false;                // an API call (not admin, not OPTIONS)
+};
+
+// The server-side socket of a connection, found by its peer address: httplib 0.11.4 does not
+// hand a handler its socket, and the transport faults need it. Faults are rare, so a walk over
+// this process's descriptors is fine.
+int find_socket(const std::string& peer_addr, int peer_port, int local_port) {
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (!dir) return -1;
+  int found = -1;
+  while (dirent* d = ::readdir(dir)) {
+    int fd = std::atoi(d->d_name);
+    if (fd <= 2) continue;
+    sockaddr_storage peer{}, local{};
+    socklen_t plen = sizeof(peer), llen = sizeof(local);
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &plen) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &llen) != 0) {
+      continue;
+    }
+    char host[INET6_ADDRSTRLEN] = {};
+    int pport = 0, lport = 0;
+    if (peer.ss_family == AF_INET) {
+      auto* a = reinterpret_cast<sockaddr_in*>(&peer);
+      ::inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+      pport = ntohs(a->sin_port);
+      lport = ntohs(reinterpret_cast<sockaddr_in*>(&local)->sin_port);
+    } else if (peer.ss_family == AF_INET6) {
+      auto* a = reinterpret_cast<sockaddr_in6*>(&peer);
+      ::inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+      pport = ntohs(a->sin6_port);
+      lport = ntohs(reinterpret_cast<sockaddr_in6*>(&local)->sin6_port);
+    } else {
+      continue;
+    }
+    if (pport == peer_port && lport == local_port && peer_addr == host) {
+      found = fd;
+      break;
+    }
+  }
+  ::closedir(dir);
+  return found;
+}
+
+// Ends a connection without an answer: an RST when `reset`, else an orderly FIN. The socket is
+// replaced by /dev/null under the same descriptor, so httplib's later writes and its close stay
+// harmless.
+void drop_connection(const httplib::Request& req, int local_port, bool reset) {
+  int fd = find_socket(req.remote_addr, req.remote_port, local_port);
+  if (fd < 0) return;
+  if (reset) {
+    linger lg{1, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+  } else {
+    ::shutdown(fd, SHUT_RDWR);
+  }
+  int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (devnull >= 0) {
+    ::dup2(devnull, fd);  // closes the socket (RST with linger 0) and keeps the descriptor busy
+    ::close(devnull);
+  }
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -202,21 +278,29 @@ struct FakeServer::Impl {
   std::condition_variable stopped_cv;
   std::mutex log_mu;
 
+  FaultEngine faults;
+  Journal journal;
+  ComplianceMonitor monitor;
+
   explicit Impl(FakeServerOptions o)
       : options(std::move(o)),
         manual_clock(options.virtual_clock_start),
         clock(options.virtual_clock ? static_cast<const Clock*>(&manual_clock) : &system_clock),
-        store(options.store, *clock) {
+        store(options.store, *clock),
+        faults(options.fault_seed ? *options.fault_seed : options.store.seed, *clock),
+        journal(options.journal_capacity) {
     if (!options.users.empty()) store.set_fixed_users(options.users);
   }
 
   void install_handlers();
   void handle(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader* reader);
   Reply dispatch(const httplib::Request& req, const std::string& method, const Route& r,
-                 const std::string& body, const std::optional<ApiError>& body_error);
+                 const std::string& body, const std::optional<ApiError>& body_error,
+                 CallTrace& trace);
+  void finish(const httplib::Request& req, httplib::Response& res, Reply& reply, CallTrace& trace);
   Reply admin(const httplib::Request& req, const std::string& method, const std::string& body);
   Reply api(const httplib::Request& req, const Params& params, const Route& r, const User* user,
-            const std::string& body);
+            const std::string& body, CallTrace& trace);
   std::shared_ptr<Bugs> bugs;
   std::optional<ApiError> bug_error;  // an unknown bug name: start() fails with it
 };
@@ -293,6 +377,13 @@ void FakeServer::Impl::handle(const httplib::Request& req, httplib::Response& re
     body_error = errors::unsupported_content_encoding(req.get_header_value("Content-Encoding"));
     res.set_header("Connection", "close");
   } else if (reader && has_body) {
+    // Content codings are case-insensitive (RFC 9110 8.4.1), but httplib decodes only the
+    // lowercase names and passes "GZIP" through undecoded: hand it the lowercase name.
+    if (!encoding.empty() && req.get_header_value("Content-Encoding") != encoding) {
+      auto& headers = const_cast<httplib::Request&>(req).headers;
+      headers.erase("Content-Encoding");
+      headers.emplace("Content-Encoding", encoding);
+    }
     std::size_t total = 0;
     bool too_large = false;
     bool ok = (*reader)([&](const char* data, std::size_t n) {
@@ -323,14 +414,36 @@ void FakeServer::Impl::handle(const httplib::Request& req, httplib::Response& re
     }
   }
   Reply reply;
+  CallTrace trace;
   if (req.path.rfind("/__admin/", 0) == 0 || req.path == "/__admin") {
     reply = body_error ? error_reply(*body_error) : admin(req, method, body);
   } else {
-    reply = dispatch(req, method, route(req.path, method), body, body_error);
+    trace.journal = method != "OPTIONS";
+    if (trace.journal) {
+      JournalEntry& e = trace.entry;
+      e.seq = journal.reserve_seq();
+      e.arrival_ms = clock->now_ms();
+      e.method = method;
+      e.path = req.path;
+      auto q = req.target.find('?');
+      if (q != std::string::npos) e.query = redact_query(std::string_view(req.target).substr(q + 1));
+      std::vector<Header> headers;
+      for (const auto& h : req.headers) {
+        // httplib files the connection's addresses among the headers; they were not sent.
+        if (h.first == "LOCAL_ADDR" || h.first == "LOCAL_PORT" || h.first == "REMOTE_ADDR" ||
+            h.first == "REMOTE_PORT") {
+          continue;
+        }
+        headers.push_back(h);
+      }
+      e.headers = redact_headers(headers);
+      e.user_agent = req.get_header_value("User-Agent");
+      e.body_bytes = req.has_header("Content-Length") ? content_length(req) : body.size();
+      if (!body.empty()) e.body_digest = body_digest(body);
+    }
+    reply = dispatch(req, method, route(req.path, method), body, body_error, trace);
   }
-  res.status = reply.status;
-  for (auto& [k, v] : reply.headers) res.set_header(k, v);
-  if (!reply.body.empty()) res.set_content(std::move(reply.body), kJson);
+  finish(req, res, reply, trace);
   if (options.request_log) {
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
     std::lock_guard lock(log_mu);
@@ -340,9 +453,71 @@ void FakeServer::Impl::handle(const httplib::Request& req, httplib::Response& re
   }
 }
 
+// Applies the faults that act on the answer itself, records the call and hands the answer to
+// httplib.
+void FakeServer::Impl::finish(const httplib::Request& req, httplib::Response& res, Reply& reply,
+                              CallTrace& trace) {
+  const FaultDecision& d = trace.fault;
+  bool drop = false, reset = false;
+  if (d.is(FaultKind::kReset) || d.is(FaultKind::kCloseBeforeResponse)) {
+    drop = true;
+    reset = d.is(FaultKind::kReset);
+  } else if (d.is(FaultKind::kFailAfterCommit)) {
+    if (d.drop_after_commit) drop = true;
+    else if (d.error) reply = error_reply(*d.error);
+  } else if (d.is(FaultKind::kMalformedJson) && reply.status >= 200 && reply.status < 300) {
+    if (reply.status == 204) reply.status = 200;
+    reply.body = malform_json_body(reply.body);
+  }
+  if (trace.journal) {
+    JournalEntry& e = trace.entry;
+    e.status = drop ? 0 : reply.status;
+    if (reply.status >= 400 && !drop) {
+      Json err = Json::parse(reply.body, nullptr, false);
+      if (err.is_object() && err.contains("error") && err["error"].is_object()) {
+        e.error_type = err["error"].value("type", "");
+      }
+    }
+    for (const auto& [k, v] : reply.headers) {
+      if (k == "Retry-After") e.retry_after_secs = std::atoi(v.c_str());
+    }
+    e.fault_rule = d.rule_id.empty() && !d.latency_rules.empty() ? d.latency_rules.front() : d.rule_id;
+    if (d.any()) e.fault_action = d.action_label();
+    e.duration_ms = clock->now_ms() - e.arrival_ms;
+    monitor.on_exchange(e);
+    journal.append(std::move(e));
+  }
+  if (drop) {
+    drop_connection(req, port, reset);
+    res.status = 500;
+    return;
+  }
+  res.status = reply.status;
+  for (auto& [k, v] : reply.headers) res.set_header(k, v);
+  if (reply.body.empty()) return;
+  if (d.is(FaultKind::kTruncate) || d.is(FaultKind::kDribble)) {
+    auto text = std::make_shared<std::string>(std::move(reply.body));
+    std::size_t keep = d.is(FaultKind::kTruncate) ? d.truncate_at(text->size()) : text->size();
+    std::size_t chunk = d.is(FaultKind::kDribble) ? std::max<std::size_t>(1, d.chunk_bytes) : text->size();
+    std::int64_t delay = d.is(FaultKind::kDribble) ? d.chunk_delay_ms : 0;
+    // The full Content-Length is declared; a truncated body stops early and the connection
+    // is closed (the provider returns false), a dribbled one arrives a chunk at a time.
+    res.set_content_provider(text->size(), kJson,
+                             [text, keep, chunk, delay](std::size_t offset, std::size_t, httplib::DataSink& sink) {
+                               if (offset >= keep) return false;
+                               if (offset > 0 && delay > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+                               std::size_t n = std::min(chunk, keep - offset);
+                               sink.write(text->data() + offset, n);
+                               return true;
+                             });
+    return;
+  }
+  res.set_content(std::move(reply.body), kJson);
+}
+
 Reply FakeServer::Impl::dispatch(const httplib::Request& req, const std::string& method,
                                  const Route& r, const std::string& body,
-                                 const std::optional<ApiError>& body_error) {
+                                 const std::optional<ApiError>& body_error, CallTrace& trace) {
   if (method == "OPTIONS") {
     Reply rep{204, "", {}};
     rep.headers = {{"Access-Control-Allow-Origin", "*"},
@@ -363,6 +538,10 @@ Reply FakeServer::Impl::dispatch(const httplib::Request& req, const std::string&
     }
     case Route::kApi: break;
   }
+  JournalEntry& entry = trace.entry;
+  entry.op = r.op;
+  entry.queue = r.queue;
+  entry.client_key = opt_param(req.params, "clientKey");
   if (body_error) return error_reply(*body_error);
   // Auth (decision 12): Bearer header or ?token=.
   std::string token;
@@ -379,6 +558,52 @@ Reply FakeServer::Impl::dispatch(const httplib::Request& req, const std::string&
                           *r.op == Operation::kRequestGet || *r.op == Operation::kHeadGet;
     if (!anonymous_read) return error_reply(errors::token_not_provided());
   }
+  if (user) entry.user = user->id;
+  // The body, parsed once for the journal, request validation, faults and the operation.
+  const OperationInfo& info = operation_info(*r.op);
+  if (info.has_request_body && !body.empty()) {
+    trace.parsed = parse_json(body, JsonLimits{128, kMaxPayloadBytes});
+    if (*trace.parsed) entry.item_keys = item_keys_of(*r.op, **trace.parsed);
+  }
+  if (options.validate_requests) {
+    std::vector<Header> query(req.params.begin(), req.params.end());
+    const Json* doc = trace.parsed && *trace.parsed ? &**trace.parsed : nullptr;
+    RequestFacts facts{r.op, std::move(query), req.get_header_value("Content-Type"), !body.empty(),
+                       doc, r.request_id, req.has_header("Authorization")};
+    entry.findings = validate_request(facts);
+    if (doc && info.has_request_body) {
+      auto v = schemas::validate_request(*r.op, *doc);
+      for (const auto& violation : v.violations) {
+        entry.findings.push_back("request.schema: " + violation.pointer + ": " + violation.reason);
+      }
+    }
+  }
+  // Faults (docs/faults.md): decided after auth, so rules can match users, and before the rate
+  // limit and the work, so an injected error changes nothing.
+  if (!faults.empty()) {
+    CallContext ctx;
+    ctx.op = r.op;
+    ctx.method = method;
+    ctx.path = req.path;
+    ctx.queue_ref = r.queue;
+    ctx.client_key = entry.client_key;
+    if (user) {
+      ctx.user_id = user->id;
+      ctx.username = user->username;
+    }
+    if (trace.parsed && *trace.parsed && (**trace.parsed).is_array()) ctx.batch_items = (**trace.parsed).size();
+    ctx.seq = entry.seq;
+    trace.fault = faults.decide(ctx);
+    const FaultDecision& d = trace.fault;
+    if (d.latency_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(d.latency_ms));
+    if (d.is(FaultKind::kHttpError) && d.error) {
+      Reply rep = error_reply(*d.error);
+      if (d.retry_after_secs) rep.headers.emplace_back("Retry-After", std::to_string(*d.retry_after_secs));
+      if (d.error->status == 429) rep.headers.emplace_back("X-RateLimit-Limit", std::to_string(store.limit_for(*r.op)));
+      return rep;
+    }
+    if (d.is(FaultKind::kReset) || d.is(FaultKind::kCloseBeforeResponse)) return Reply{0, "", {}};
+  }
   // Rate limits (decision 37), charged before the work so a refused call changes nothing.
   QueueRef ref{r.queue};
   auto charged = store.charge(user ? &*user : nullptr, r.queue.empty() ? nullptr : &ref, *r.op);
@@ -390,13 +615,14 @@ Reply FakeServer::Impl::dispatch(const httplib::Request& req, const std::string&
   }
   Reply rep;
   if (bugs->empty()) {
-    rep = api(req, req.params, r, user ? &*user : nullptr, body);
+    rep = api(req, req.params, r, user ? &*user : nullptr, body, trace);
   } else {
     Params params = req.params;
     std::string patched = body;
     BugCall call{*r.op, r.queue, r.request_id, user ? &*user : nullptr, store, params, patched};
     bugs->before(call);
-    rep = api(req, params, r, call.user, patched);
+    if (patched != body) trace.parsed.reset();  // the bug rewrote the body: parse it again
+    rep = api(req, params, r, call.user, patched, trace);
     BugReply out{rep.status, rep.body, rep.headers};
     bugs->after(call, out);
   }
@@ -405,7 +631,7 @@ Reply FakeServer::Impl::dispatch(const httplib::Request& req, const std::string&
 }
 
 Reply FakeServer::Impl::api(const httplib::Request& req, const Params& params, const Route& r,
-                            const User* user, const std::string& body) {
+                            const User* user, const std::string& body, CallTrace& trace) {
   using O = Operation;
   const OperationInfo& info = operation_info(*r.op);
   QueueRef ref{r.queue};
@@ -425,9 +651,10 @@ Reply FakeServer::Impl::api(const httplib::Request& req, const Params& params, c
     if (!ct.empty() && !is_json_content_type(ct)) return error_reply(errors::invalid_content_type(ct));
     if (ct.empty() && *r.op == O::kRequestsBatchDelete) return error_reply(errors::invalid_content_type(ct));
     if (body.empty()) return error_reply(errors::invalid_input("Invalid input: the request body is empty; this operation takes a JSON body."));
-    auto parsed = parse_json(body, JsonLimits{128, kMaxPayloadBytes});
-    if (!parsed) return error_reply(parsed.error());
-    doc = std::move(*parsed);
+    if (!trace.parsed) trace.parsed = parse_json(body, JsonLimits{128, kMaxPayloadBytes});
+    if (!*trace.parsed) return error_reply(trace.parsed->error());
+    doc = std::move(**trace.parsed);
+    trace.parsed.reset();
   }
   auto int_param = [&](const char* key) -> Result<std::optional<std::int64_t>> {
     auto v = opt_param(params, key);
@@ -493,6 +720,7 @@ Reply FakeServer::Impl::api(const httplib::Request& req, const Params& params, c
     }
     case O::kRequestsPost: {
       auto res = store.add_request(*user, ref, doc, ro);
+      if (res && res->was_already_present) trace.entry.already_present_keys = trace.entry.item_keys;
       return res ? data_reply(201, add_result_text(*res)) : error_reply(res.error());
     }
     case O::kRequestsGet: {
@@ -522,11 +750,25 @@ Reply FakeServer::Impl::api(const httplib::Request& req, const Params& params, c
       return page ? data_reply(200, *page) : error_reply(page.error());
     }
     case O::kRequestsBatchPost: {
-      auto res = store.batch_add(*user, ref, doc, ro);
+      const FaultDecision& d = trace.fault;
+      auto res = store.batch_add(*user, ref, doc, ro, d.is(FaultKind::kPartialBatch) ? &d.unprocessed : nullptr);
+      if (res) {
+        for (const auto& u : res->unprocessed) trace.entry.unprocessed_keys.push_back(bound_key(u.unique_key));
+        for (const auto& p : res->processed) {
+          if (p.was_already_present) trace.entry.already_present_keys.push_back(bound_key(p.unique_key));
+        }
+      }
       return res ? data_reply(201, batch_add_text(*res)) : error_reply(res.error());
     }
     case O::kRequestsBatchDelete: {
-      auto res = store.batch_delete(*user, ref, doc, ro);
+      const FaultDecision& d = trace.fault;
+      auto res = store.batch_delete(*user, ref, doc, ro, d.is(FaultKind::kPartialBatch) ? &d.unprocessed : nullptr);
+      if (res) {
+        for (const auto& u : res->unprocessed) {
+          std::string key = u.value("uniqueKey", u.value("id", ""));
+          trace.entry.unprocessed_keys.push_back(bound_key(key));
+        }
+      }
       return res ? data_reply(200, dump_json(to_json(*res))) : error_reply(res.error());
     }
     case O::kRequestGet: {
@@ -596,8 +838,48 @@ Reply FakeServer::Impl::admin(const httplib::Request& req, const std::string& me
   }
   if (what == "reset" && method == "POST") {
     store.reset();
+    faults.clear();
+    journal.clear();
+    monitor.clear();
     return Reply{204, "", {}};
   }
+  if (what == "faults") {
+    std::string sub = parts.size() >= 3 ? std::string(parts[2]) : "";
+    if (sub == "log" && method == "GET") return data_reply(200, dump_json(faults.fault_log(1000)));
+    if (!sub.empty() && method == "DELETE") {
+      return faults.remove_rule(sub) ? Reply{204, "", {}}
+                                     : error_reply(errors::record_not_found("No fault rule \"" + sub + "\"."));
+    }
+    if (sub.empty() && method == "GET") return data_reply(200, dump_json(faults.rules_json()));
+    if (sub.empty() && method == "DELETE") {
+      faults.clear();
+      return Reply{204, "", {}};
+    }
+    if (sub.empty() && method == "POST") {
+      Json rules;
+      auto ct = req.get_header_value("Content-Type");
+      if (ct.rfind("text/plain", 0) == 0) {
+        auto parsed = parse_fault_shorthand(body);
+        if (!parsed) return error_reply(parsed.error());
+        rules = Json(*parsed);
+      } else {
+        auto doc = parse_body();
+        if (!doc) return error_reply(doc.error());
+        rules = std::move(*doc);
+      }
+      auto ids = faults.add_rules(rules);
+      if (!ids) return error_reply(ids.error());
+      return data_reply(201, dump_json(Json{{"ids", *ids}}));
+    }
+    return error_reply(errors::method_not_allowed("GET,POST,DELETE"));
+  }
+  if (what == "journal" && method == "GET") {
+    std::vector<Header> query(req.params.begin(), req.params.end());
+    auto filter = JournalFilter::from_query(query);
+    if (!filter) return error_reply(filter.error());
+    return data_reply(200, dump_json(journal.to_json(*filter)));
+  }
+  if (what == "report" && method == "GET") return data_reply(200, dump_json(monitor.report()));
   if (what == "store") {
     if (method == "GET") return data_reply(200, dump_json(store.snapshot()));
     if (method == "PUT" || method == "POST") {
@@ -689,6 +971,10 @@ Status FakeServer::start() {
   if (impl_->running) return Ok{};
   Impl& s = *impl_;
   if (s.bug_error) return *s.bug_error;
+  if (!s.options.fault_rules.empty()) {
+    auto ids = s.faults.add_rules(Json(s.options.fault_rules));
+    if (!ids) return ids.error();
+  }
   int port = s.options.port == 0 ? s.http.bind_to_any_port(s.options.host)
                                  : (s.http.bind_to_port(s.options.host, s.options.port) ? s.options.port : -1);
   if (port < 0) {
@@ -731,6 +1017,10 @@ std::string FakeServer::base_url() const {
 }
 Store& FakeServer::store() { return impl_->store; }
 const Clock& FakeServer::clock() const { return *impl_->clock; }
+FaultEngine& FakeServer::faults() { return impl_->faults; }
+Journal& FakeServer::journal() { return impl_->journal; }
+ComplianceMonitor& FakeServer::compliance() { return impl_->monitor; }
+
 void FakeServer::advance_clock(TimeMs ms) {
   if (impl_->options.virtual_clock) impl_->manual_clock.advance_ms(ms);
 }

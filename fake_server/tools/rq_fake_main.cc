@@ -2,6 +2,8 @@
 #include <signal.h>
 
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -33,6 +35,13 @@ Usage: rq-fake [options]
                           prolong-by-other-400 (repeatable)
   --bug NAME              test-only: switch on a deliberately wrong behaviour (repeatable)
   --list-bugs             list the deliberately wrong behaviours and exit
+  --faults FILE           fault rules (JSON: a rule, an array, or {"rules":[...]}); see docs/faults.md
+  --fault SHORTHAND       fault rules in one line, e.g. "429@30%:batch_add" or
+                          "partial@50%:batch_add; latency=20-80ms" (repeatable)
+  --fault-seed N          seed of the fault schedules (default: --seed)
+  --report FILE           on exit, write the client-compliance report: FILE (JSON) and
+                          FILE.txt (a short summary)
+  --no-validate           do not check incoming requests against the request schemas
   --log                   log every request to stderr
   --help                  this text
 
@@ -60,6 +69,7 @@ int main(int argc, char** argv) {
   rqcheck::fake::FakeServerOptions opts;
   opts.port = 8080;
   std::vector<std::string> args(argv + 1, argv + argc);
+  std::string report_file;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&](std::string& out) {
@@ -134,6 +144,32 @@ int main(int argc, char** argv) {
     } else if (a == "--list-bugs") {
       for (const auto& b : rqcheck::fake::bug_catalogue()) std::cout << b.name << "\t" << b.description << "\n";
       return 0;
+    } else if (a == "--faults") {
+      if (!value(v)) return usage_error("--faults needs a file");
+      std::ifstream in(v);
+      if (!in) return usage_error("cannot read --faults file '" + v + "'");
+      std::stringstream text;
+      text << in.rdbuf();
+      auto doc = rqcheck::parse_json(text.str());
+      if (!doc) return usage_error("--faults file '" + v + "': " + doc.error().message);
+      if (doc->is_object() && doc->contains("rules")) *doc = (*doc)["rules"];
+      if (doc->is_array()) {
+        for (auto& r : *doc) opts.fault_rules.push_back(r);
+      } else {
+        opts.fault_rules.push_back(*doc);
+      }
+    } else if (a == "--fault") {
+      if (!value(v)) return usage_error("--fault needs a shorthand");
+      auto rules = rqcheck::fake::parse_fault_shorthand(v);
+      if (!rules) return usage_error("--fault '" + v + "': " + rules.error().message);
+      for (auto& r : *rules) opts.fault_rules.push_back(r);
+    } else if (a == "--fault-seed") {
+      if (!value(v) || !parse_int(v, 0, (1LL << 62), n)) return usage_error("--fault-seed needs a number");
+      opts.fault_seed = static_cast<std::uint64_t>(n);
+    } else if (a == "--report") {
+      if (!value(report_file)) return usage_error("--report needs a file");
+    } else if (a == "--no-validate") {
+      opts.validate_requests = false;
     } else if (a == "--log") {
       opts.request_log = &std::cerr;
     } else {
@@ -152,12 +188,22 @@ int main(int argc, char** argv) {
   rqcheck::fake::FakeServer server(opts);
   if (auto st = server.start(); !st) {
     std::cerr << "rq-fake: " << st.error().message << "\n";
-    return 1;
+    return 2;
   }
   std::cout << "rq-fake listening on " << server.base_url() << std::endl;
   int sig = 0;
   sigwait(&sigs, &sig);
   std::cerr << "rq-fake: " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << ", shutting down\n";
   server.stop();
+  if (!report_file.empty()) {
+    std::ofstream json(report_file), text(report_file + ".txt");
+    json << rqcheck::dump_json(server.compliance().report()) << "\n";
+    text << server.compliance().summary();
+    if (!json || !text) {
+      std::cerr << "rq-fake: could not write the report to " << report_file << "\n";
+      return 1;
+    }
+    std::cerr << "rq-fake: compliance report written to " << report_file << " and " << report_file << ".txt\n";
+  }
   return 0;
 }

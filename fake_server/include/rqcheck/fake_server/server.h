@@ -20,6 +20,10 @@
 
 #include "rqcheck/core/result.h"
 #include "rqcheck/core/time.h"
+#include "rqcheck/core/json.h"
+#include "rqcheck/fake_server/compliance.h"
+#include "rqcheck/fake_server/faults.h"
+#include "rqcheck/fake_server/journal.h"
 #include "rqcheck/fake_server/store.h"
 
 namespace rqcheck::fake {
@@ -40,6 +44,14 @@ struct FakeServerOptions {
   std::ostream* request_log = nullptr;  // one line per request when set
   // "Retry-After" on 429 answers (decision 38: off by default); seconds.
   std::optional<int> retry_after_secs;
+  // Fault rules in force from the start (docs/faults.md), and the seed of their random draws
+  // (default: store.seed).
+  std::vector<Json> fault_rules;
+  std::optional<std::uint64_t> fault_seed;
+  // Check every incoming request against the request schemas and documented rules; the
+  // findings go to the journal and the compliance report. Never changes an answer.
+  bool validate_requests = true;
+  std::size_t journal_capacity = 10000;  // entries kept in memory (oldest dropped first)
   // Test-only: names of deliberately wrong behaviours to switch on (see `rq-fake --list-bugs`).
   std::vector<std::string> bugs;
 };
@@ -69,6 +81,9 @@ class FakeServer {
   std::string base_url() const;  // "http://HOST:PORT", no trailing slash
 
   Store& store();
+  FaultEngine& faults();         // add or remove rules at run time
+  Journal& journal();            // every API call, with the fault applied and the findings
+  ComplianceMonitor& compliance();  // what clients did after faults: report() and summary()
   const Clock& clock() const;
   // Virtual clock only (options.virtual_clock); ignored otherwise.
   void advance_clock(TimeMs ms);

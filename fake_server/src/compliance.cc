@@ -1,0 +1,777 @@
+#include "rqcheck/fake_server/compliance.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <set>
+#include <sstream>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include "rqcheck/core/errors.h"
+#include "rqcheck/core/request_id.h"
+
+namespace rqcheck::fake {
+
+// ---- The rules -----------------------------------------------------------------------------
+
+const std::vector<ComplianceRuleInfo>& compliance_rules() {
+  static const std::vector<ComplianceRuleInfo> rules = {
+      {"request.content_type", "error",
+       "A JSON body without Content-Type: application/json (spec 1: requests with a JSON body "
+       "must send it; declared required on batch DELETE)."},
+      {"request.body_not_json", "error", "The body of an operation that takes JSON is not JSON."},
+      {"request.body_not_object", "error", "An add or update body that is not a JSON object."},
+      {"request.batch_not_array", "error", "A batch add or delete body that is not a JSON array."},
+      {"request.batch_size", "error",
+       "A batch of 0 or more than 25 items (spec 1: 25 per batch; decision 6)."},
+      {"request.batch_duplicate_keys", "error",
+       "The same uniqueKey twice in one batch add (spec 4 (8), decision 7)."},
+      {"request.batch_item_invalid", "error",
+       "A batch delete item with neither id nor uniqueKey (spec 4 (9))."},
+      {"request.unique_key_missing", "error",
+       "An added request without a string uniqueKey (RequestWithoutId requires it; decision 1)."},
+      {"request.url_missing", "error",
+       "An added request without a string url (RequestWithoutId requires it)."},
+      {"request.id_mismatch", "error",
+       "An id that is not the one derived from uniqueKey, or a PUT body id that differs from the "
+       "path (spec 6.1; decisions 2, 3, 19)."},
+      {"request.client_key_length", "error", "A clientKey outside 1..32 characters (decision 8)."},
+      {"request.token_missing", "error",
+       "A write without a token (spec 1: a token is always needed for writes; decision 12)."},
+      {"request.token_in_query", "info",
+       "The token travels in ?token= (allowed, but it leaks into logs; both official clients send "
+       "Authorization: Bearer, spec 7.1)."},
+      {"request.lock_secs", "error",
+       "lockSecs missing, negative or not a number on head/lock or prolong (spec 3 rows 14-15; "
+       "decision 9)."},
+      {"request.boolean_param", "error",
+       "A boolean query parameter that is not true, false, 1 or 0 (spec 1; decision 18)."},
+      {"request.limit", "info",
+       "A limit above the documented maximum (25 for head/lock, 10000 for list requests; "
+       "decision 10: the fake clamps)."},
+      {"client.retry_immediately", "error",
+       "A call that met a 429, a 5xx or a dropped connection was retried within 100 ms (spec 1.2: "
+       "wait a random time in [DELAY, 2 DELAY] starting at 500 ms)."},
+      {"client.retry_too_soon", "warning",
+       "The first retry came sooner than 500 ms (less the jitter tolerance) after the fault "
+       "(spec 1.2; 7.1 minDelayBetweenRetriesMillis = 500; 7.2 0.5-1 s)."},
+      {"client.backoff_not_exponential", "warning",
+       "Retry k waited less than 500 ms x 2^(k-1) (less the tolerance), or less than 1.5 times the "
+       "wait two retries before: the waits do not double (spec 1.2 'double DELAY'; 7.1, 7.2)."},
+      {"client.retry_after_ignored", "warning",
+       "The fault answer carried Retry-After and the retry came sooner (decision 38: the fake "
+       "sends it only when asked; the official clients ignore it)."},
+      {"client.too_many_attempts", "error",
+       "One call was sent more than max_attempts times (9 = apify-client-js's 1 + 8 retries, "
+       "spec 7.1) or a batch item came back unprocessed more often."},
+      {"client.resent_processed_items", "warning",
+       "After a partial batch the client resent items that had been processed (spec 6.6, 7.1: "
+       "resend only those not in processedRequests)."},
+      {"client.unprocessed_dropped", "warning",
+       "Items returned in unprocessedRequests were never resent (spec 4 (8): the client is "
+       "expected to resend them with backoff; apify-client-python leaves that to the caller)."},
+      {"client.gave_up", "info", "A call that met a retryable fault was never retried."},
+      {"client.write_resent_after_commit", "info",
+       "A write that failed after its commit was resent, and the API's dedup or idempotence "
+       "absorbed it (spec 6.1 dedup; decision 21)."},
+      {"client.duplicate_write_after_commit", "error",
+       "A write that failed after its commit was resent and was not absorbed: it created a "
+       "second queue, or locked further requests."},
+  };
+  return rules;
+}
+
+namespace {
+
+std::string_view severity_of(std::string_view rule) {
+  for (const auto& r : compliance_rules()) {
+    if (r.id == rule) return r.severity;
+  }
+  return "warning";
+}
+
+// ---- validate_request ----------------------------------------------------------------------
+
+const std::string* param(const std::vector<Header>& q, std::string_view name) {
+  for (const auto& [k, v] : q) {
+    if (k == name) return &v;
+  }
+  return nullptr;
+}
+
+std::optional<double> number(const std::string& s) {
+  if (s.empty() || s.size() > 32) return std::nullopt;
+  char* end = nullptr;
+  double d = std::strtod(s.c_str(), &end);
+  if (end != s.c_str() + s.size() || !std::isfinite(d)) return std::nullopt;
+  return d;
+}
+
+std::string q(std::string_view s) {
+  std::string out = "\"";
+  out += s.size() > 80 ? std::string(s.substr(0, 77)) + "..." : std::string(s);
+  return out + "\"";
+}
+
+}  // namespace
+
+std::vector<std::string> validate_request(const RequestFacts& f) {
+  std::vector<std::string> out;
+  auto add = [&](std::string_view rule, const std::string& msg) {
+    out.push_back(std::string(rule) + ": " + msg);
+  };
+  using O = Operation;
+  const std::string* token = param(f.query, "token");
+  if (token) add("request.token_in_query", "the token was sent in the query string");
+  if (f.op && operation_info(*f.op).method != "GET" && !f.authorization_header && !token) {
+    add("request.token_missing",
+        "a " + std::string(operation_info(*f.op).method) + " without a token");
+  }
+  if (const std::string* ck = param(f.query, "clientKey"); ck && (ck->empty() || ck->size() > 32)) {
+    add("request.client_key_length",
+        "clientKey has " + std::to_string(ck->size()) + " characters (allowed: 1 to 32)");
+  }
+  for (const char* name : {"forefront", "desc", "unnamed"}) {
+    const std::string* v = param(f.query, name);
+    if (v && *v != "true" && *v != "false" && *v != "1" && *v != "0") {
+      add("request.boolean_param", std::string(name) + "=" + q(*v) + " is not true, false, 1 or 0");
+    }
+  }
+  if (!f.op) return out;
+  const O op = *f.op;
+  if (op == O::kHeadLockPost || op == O::kRequestLockPut) {
+    const std::string* v = param(f.query, "lockSecs");
+    std::optional<double> secs = v ? number(*v) : std::nullopt;
+    if (!v)
+      add("request.lock_secs", "lockSecs is missing");
+    else if (!secs || *secs < 0)
+      add("request.lock_secs", "lockSecs=" + q(*v) + " is not a number >= 0");
+  }
+  if (const std::string* v = param(f.query, "limit")) {
+    std::optional<double> lim = number(*v);
+    if (lim && op == O::kHeadLockPost && *lim > 25) {
+      add("request.limit", "head/lock limit " + *v + " is above 25");
+    } else if (lim && op == O::kRequestsGet && *lim > 10000) {
+      add("request.limit", "list limit " + *v + " is above 10000");
+    }
+  }
+  const OperationInfo& info = operation_info(op);
+  if (!info.has_request_body) return out;
+  if (f.has_body) {
+    std::string ct = f.content_type.substr(0, f.content_type.find(';'));
+    while (!ct.empty() && std::isspace(static_cast<unsigned char>(ct.back()))) ct.pop_back();
+    for (char& c : ct) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (ct != "application/json") {
+      add("request.content_type", f.content_type.empty()
+                                      ? "a JSON body without a Content-Type header"
+                                      : "Content-Type is " + q(f.content_type));
+    }
+    if (!f.body) {
+      add("request.body_not_json", "the body is not valid JSON");
+      return out;
+    }
+  }
+  if (!f.body) return out;
+  const Json& body = *f.body;
+
+  // One request of an add (6), batch add (8) or update (11).
+  auto check_item = [&](const Json& item, const std::string& where) -> const std::string* {
+    if (!item.is_object()) {
+      add("request.body_not_object", where + " is not a JSON object");
+      return nullptr;
+    }
+    auto uk = item.find("uniqueKey");
+    auto url = item.find("url");
+    if (url == item.end() || !url->is_string())
+      add("request.url_missing", where + " has no string url");
+    if (uk == item.end() || !uk->is_string()) {
+      add("request.unique_key_missing", where + " has no string uniqueKey");
+      return nullptr;
+    }
+    const std::string& key = uk->get_ref<const std::string&>();
+    auto id = item.find("id");
+    if (id != item.end() && !id->is_null()) {
+      std::string want = request_id_for(key);
+      if (!id->is_string() || id->get<std::string>() != want) {
+        add("request.id_mismatch",
+            where + " has id " + q(id->is_string() ? id->get<std::string>() : dump_json(*id)) +
+                ", but uniqueKey " + q(key) + " gives " + q(want));
+      }
+    }
+    return &key;
+  };
+
+  switch (op) {
+    case O::kRequestsPost:
+      check_item(body, "the request");
+      break;
+    case O::kRequestPut: {
+      const std::string* key = check_item(body, "the request");
+      if (body.is_object()) {
+        auto id = body.find("id");
+        if (id != body.end() && id->is_string() && !f.path_request_id.empty() &&
+            id->get<std::string>() != f.path_request_id) {
+          add("request.id_mismatch", "the body id " + q(id->get<std::string>()) +
+                                         " differs from the path id " + q(f.path_request_id));
+        } else if (key && !f.path_request_id.empty() && request_id_for(*key) != f.path_request_id) {
+          add("request.id_mismatch", "the path id " + q(f.path_request_id) +
+                                         " is not the id of uniqueKey " + q(*key) + " (" +
+                                         q(request_id_for(*key)) + ")");
+        }
+      }
+      break;
+    }
+    case O::kRequestsBatchPost:
+    case O::kRequestsBatchDelete: {
+      if (!body.is_array()) {
+        add("request.batch_not_array", "the batch body is not a JSON array");
+        break;
+      }
+      if (body.empty() || body.size() > kMaxBatch) {
+        add("request.batch_size",
+            "the batch has " + std::to_string(body.size()) + " items (allowed: 1 to 25)");
+      }
+      std::set<std::string> seen;
+      std::set<std::string> dups;
+      for (std::size_t i = 0; i < body.size() && i < 1000; ++i) {
+        std::string where = "item " + std::to_string(i);
+        const Json& item = body[i];
+        if (op == O::kRequestsBatchPost) {
+          if (const std::string* key = check_item(item, where)) {
+            if (!seen.insert(*key).second) dups.insert(*key);
+          }
+          continue;
+        }
+        if (!item.is_object()) {
+          add("request.batch_item_invalid", where + " is not a JSON object");
+          continue;
+        }
+        auto id = item.find("id");
+        auto uk = item.find("uniqueKey");
+        bool has_id = id != item.end() && id->is_string();
+        bool has_uk = uk != item.end() && uk->is_string();
+        if (!has_id && !has_uk)
+          add("request.batch_item_invalid", where + " has neither id nor uniqueKey");
+        if (has_id && has_uk && request_id_for(uk->get<std::string>()) != id->get<std::string>()) {
+          add("request.id_mismatch", where + " has id " + q(id->get<std::string>()) +
+                                         ", but uniqueKey " + q(uk->get<std::string>()) +
+                                         " gives " + q(request_id_for(uk->get<std::string>())));
+        }
+      }
+      for (const auto& d : dups) {
+        add("request.batch_duplicate_keys", "uniqueKey " + q(d) + " appears more than once");
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  return out;
+}
+
+// ---- ComplianceMonitor ---------------------------------------------------------------------
+
+namespace {
+
+struct Tally {
+  std::size_t count = 0;
+  std::vector<Finding> examples;
+};
+
+// A call that met a fault, waiting for (or in the middle of) its retries.
+struct Chain {
+  Operation op = Operation::kQueuesGet;
+  bool has_op = false;
+  std::uint64_t order = 0;          // for eviction
+  std::vector<std::uint64_t> seqs;  // every attempt
+  std::vector<TimeMs> waits;        // before each retry
+  TimeMs last_end = 0;
+  int attempts = 1;
+  std::optional<int> retry_after;
+  bool after_commit = false;
+  bool flagged_too_many = false;
+  std::string last_fault;  // "429", "reset", ... of the last attempt
+};
+
+// An item that came back in unprocessedRequests.
+struct Pending {
+  std::uint64_t seq = 0;
+  TimeMs end = 0;
+  int times = 0;  // how often it came back unprocessed
+};
+
+struct Client {
+  std::string user, client_key, user_agent;
+  bool has_client_key = false;
+  std::size_t calls = 0, faults = 0, retries = 0;
+  std::map<std::string, Chain> chains;                   // by call signature
+  std::unordered_map<std::string, Pending> unprocessed;  // queue path + '\n' + key
+  std::unordered_map<std::string, std::uint64_t> processed_in_partial;
+  std::map<std::string, Tally> tallies;  // by rule
+};
+
+bool is_fault(const JournalEntry& e) {
+  if (e.fault_action.find("truncate") != std::string::npos ||
+      e.fault_action.find("malformed") != std::string::npos) {
+    return true;
+  }
+  return e.status == 0 || e.status == 429 || e.status >= 500;
+}
+
+// The call's work was done although the client saw a failure: failAfterCommit, or a write whose
+// answer was truncated or malformed (those are applied to the answer, after the work).
+bool after_commit(const JournalEntry& e) {
+  if (e.fault_action.rfind("failAfterCommit", 0) == 0) return true;
+  bool broken_answer =
+      e.fault_action.rfind("truncate", 0) == 0 || e.fault_action.rfind("malformed", 0) == 0;
+  return broken_answer && e.method != "GET";
+}
+
+std::string fault_label(const JournalEntry& e) {
+  if (e.status == 0) {
+    return e.fault_action.empty() ? "a dropped connection"
+                                  : "a dropped connection (" + e.fault_action + ")";
+  }
+  if (e.status == 429 || e.status >= 500) return "a " + std::to_string(e.status);
+  return "a " + e.fault_action + " answer";
+}
+
+std::string keys_text(const std::vector<std::string>& keys) {
+  std::string s;
+  for (std::size_t i = 0; i < keys.size() && i < 5; ++i) s += (i ? ", " : "") + q(keys[i]);
+  if (keys.size() > 5) s += " and " + std::to_string(keys.size() - 5) + " more";
+  return s;
+}
+
+std::string waits_text(const std::vector<TimeMs>& waits) {
+  std::string s;
+  for (std::size_t i = 0; i < waits.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(waits[i]) + " ms";
+  return s;
+}
+
+// The queue part of a path: ".../request-queues/{id}".
+std::string queue_of(const JournalEntry& e) {
+  if (!e.queue.empty()) return e.queue;
+  return e.path;
+}
+
+}  // namespace
+
+struct ComplianceMonitor::State {
+  std::map<std::string, Client> clients;  // by identity
+  std::uint64_t chain_order = 0;
+};
+
+ComplianceMonitor::ComplianceMonitor(ComplianceOptions options)
+    : options_(options), state_(std::make_unique<State>()) {}
+ComplianceMonitor::~ComplianceMonitor() = default;
+
+namespace {
+
+void add_finding(Client& c, std::size_t max_examples, std::string_view rule, std::string message,
+                 std::vector<std::uint64_t> seqs) {
+  Tally& t = c.tallies[std::string(rule)];
+  ++t.count;
+  if (t.examples.size() < max_examples) {
+    t.examples.push_back(Finding{std::string(rule), std::string(severity_of(rule)),
+                                 std::move(message), std::move(seqs)});
+  }
+}
+
+// Checks one wait before retry number `k` (1-based) against the backoff the docs describe.
+void check_wait(Client& c, const ComplianceOptions& o, int k, TimeMs wait,
+                const std::vector<TimeMs>& earlier, std::optional<int> retry_after,
+                const std::string& what, const std::vector<std::uint64_t>& seqs) {
+  if (retry_after) {
+    TimeMs want = static_cast<TimeMs>(*retry_after) * 1000;
+    if (wait + o.retry_after_slack_ms < want) {
+      add_finding(c, o.max_examples, "client.retry_after_ignored",
+                  what + " was retried " + std::to_string(wait) +
+                      " ms later, though the answer said "
+                      "Retry-After: " +
+                      std::to_string(*retry_after),
+                  seqs);
+    }
+    return;
+  }
+  if (wait < o.immediate_ms) {
+    add_finding(c, o.max_examples, "client.retry_immediately",
+                what + " was retried after " + std::to_string(wait) + " ms (retry " +
+                    std::to_string(k) + ")",
+                seqs);
+    return;
+  }
+  double expected = static_cast<double>(o.min_wait_ms) * std::pow(2.0, k - 1);
+  expected = std::min(expected, static_cast<double>(o.backoff_cap_ms)) * (1.0 - o.jitter_tolerance);
+  if (static_cast<double>(wait) < expected) {
+    add_finding(c, o.max_examples,
+                k == 1 ? "client.retry_too_soon" : "client.backoff_not_exponential",
+                what + ": retry " + std::to_string(k) + " waited " + std::to_string(wait) +
+                    " ms, expected at least " + std::to_string(std::llround(expected)) +
+                    " ms (waits so far: " + waits_text(earlier) + (earlier.empty() ? "" : ", ") +
+                    std::to_string(wait) + " ms)",
+                seqs);
+    return;
+  }
+  // With jitter in [1, 2] a wait is at least twice the one two retries before.
+  if (k >= 3 && earlier.size() >= 2 &&
+      static_cast<double>(wait) < 1.5 * static_cast<double>(earlier[earlier.size() - 2]) &&
+      static_cast<double>(wait) <
+          static_cast<double>(o.backoff_cap_ms) * (1.0 - o.jitter_tolerance)) {
+    add_finding(c, o.max_examples, "client.backoff_not_exponential",
+                what + ": waits " + waits_text(earlier) + ", " + std::to_string(wait) +
+                    " ms do not grow (retry " + std::to_string(k) +
+                    " waited less than 1.5x retry " + std::to_string(k - 2) + ")",
+                seqs);
+  }
+}
+
+// Whether the resend of a committed write was absorbed, and how.
+std::optional<std::string> absorbed(const JournalEntry& retry) {
+  if (!retry.op) return "not an API operation";
+  switch (*retry.op) {
+    case Operation::kRequestsPost:
+    case Operation::kRequestsBatchPost: {
+      if (retry.status < 200 || retry.status >= 300) return "the resend failed";
+      std::unordered_set<std::string> present(retry.already_present_keys.begin(),
+                                              retry.already_present_keys.end());
+      for (const auto& k : retry.item_keys) {
+        if (!present.count(k)) return std::nullopt;
+      }
+      return "the server answered wasAlreadyPresent for every item";
+    }
+    case Operation::kQueuesPost:
+      if (retry.query.find("name=") != std::string::npos) return "get-or-create by name";
+      return std::nullopt;
+    case Operation::kHeadLockPost:
+      return std::nullopt;
+    default:
+      return "the operation is idempotent";
+  }
+}
+
+}  // namespace
+
+void ComplianceMonitor::on_exchange(const JournalEntry& e) {
+  const ComplianceOptions& o = options_;
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string id =
+      e.user + '\n' + (e.client_key ? *e.client_key : std::string("\x01")) + '\n' + e.user_agent;
+  auto it = state_->clients.find(id);
+  if (it == state_->clients.end()) {
+    if (state_->clients.size() >= o.max_clients) id = "(other clients)";
+    it = state_->clients.try_emplace(id).first;
+    if (it->second.calls == 0 && id != "(other clients)") {
+      it->second.user = e.user;
+      it->second.client_key = e.client_key.value_or("");
+      it->second.has_client_key = e.client_key.has_value();
+      it->second.user_agent = e.user_agent;
+    } else if (id == "(other clients)") {
+      it->second.user_agent = "(other clients)";
+    }
+  }
+  Client& c = it->second;
+  ++c.calls;
+  const TimeMs end = e.arrival_ms + e.duration_ms;
+
+  // 1. What the server found wrong with the request itself.
+  for (const std::string& f : e.findings) {
+    auto colon = f.find(": ");
+    std::string rule = colon == std::string::npos ? "request.invalid" : f.substr(0, colon);
+    std::string msg = colon == std::string::npos ? f : f.substr(colon + 2);
+    std::string op = e.op ? std::string(operation_info(*e.op).id) : e.method + " " + e.path;
+    add_finding(c, o.max_examples, rule, op + ": " + msg, {e.seq});
+  }
+
+  const bool fault = is_fault(e);
+  const std::string op_name =
+      e.op ? std::string(operation_info(*e.op).id) : e.method + " " + e.path;
+
+  // 2. Retries of the same call: same method, path, query and body.
+  const std::string sig = e.method + ' ' + e.path + '?' + e.query + '#' + e.body_digest;
+  if (auto ch = c.chains.find(sig); ch != c.chains.end()) {
+    Chain& chain = ch->second;
+    const int k = chain.attempts;  // this is retry k
+    const TimeMs wait = e.arrival_ms - chain.last_end;
+    ++c.retries;
+    std::vector<std::uint64_t> seqs = chain.seqs;
+    seqs.push_back(e.seq);
+    check_wait(c, o, k, wait, chain.waits, chain.retry_after,
+               op_name + " after " + chain.last_fault, seqs);
+    if (chain.after_commit) {
+      if (auto how = absorbed(e)) {
+        add_finding(c, o.max_examples, "client.write_resent_after_commit",
+                    op_name + " was resent after a failure that came after its commit; " + *how,
+                    seqs);
+      } else {
+        add_finding(c, o.max_examples, "client.duplicate_write_after_commit",
+                    op_name + " was resent after a failure that came after its commit, and the " +
+                        "resend was not absorbed (" +
+                        (e.op == Operation::kQueuesPost     ? "a second queue was created"
+                         : e.op == Operation::kHeadLockPost ? "further requests were locked"
+                                                            : "new items were stored") +
+                        ")",
+                    seqs);
+      }
+    }
+    chain.waits.push_back(wait);
+    chain.seqs.push_back(e.seq);
+    ++chain.attempts;
+    if (chain.attempts > o.max_attempts && !chain.flagged_too_many) {
+      chain.flagged_too_many = true;
+      add_finding(c, o.max_examples, "client.too_many_attempts",
+                  op_name + " was sent " + std::to_string(chain.attempts) + " times (at most " +
+                      std::to_string(o.max_attempts) + " expected)",
+                  chain.seqs);
+    }
+    if (fault) {
+      chain.last_end = end;
+      chain.retry_after = e.retry_after_secs;
+      chain.after_commit = after_commit(e);
+      chain.last_fault = fault_label(e);
+    } else {
+      c.chains.erase(ch);
+    }
+  } else if (fault) {
+    ++c.faults;
+    if (c.chains.size() >= o.max_tracked) {
+      auto oldest = std::min_element(
+          c.chains.begin(), c.chains.end(),
+          [](const auto& a, const auto& b) { return a.second.order < b.second.order; });
+      c.chains.erase(oldest);
+    }
+    Chain chain;
+    chain.has_op = e.op.has_value();
+    if (e.op) chain.op = *e.op;
+    chain.order = ++state_->chain_order;
+    chain.seqs = {e.seq};
+    chain.last_end = end;
+    chain.retry_after = e.retry_after_secs;
+    chain.after_commit = after_commit(e);
+    chain.last_fault = fault_label(e);
+    c.chains.emplace(sig, std::move(chain));
+  }
+
+  // 3. Partial batches: resend exactly the unprocessed items, with backoff.
+  const bool batch =
+      e.op == Operation::kRequestsBatchPost || e.op == Operation::kRequestsBatchDelete;
+  if (!batch) return;
+  const std::string qprefix = std::string(operation_info(*e.op).id) + '\n' + queue_of(e) + '\n';
+  std::vector<std::string> resent_processed;
+  std::vector<std::uint64_t> processed_seqs;
+  std::unordered_map<std::string, int> resent_times;
+  std::vector<std::uint64_t> partial_seqs;
+  TimeMs last_partial_end = 0;
+  int k = 0;
+  for (const std::string& key : e.item_keys) {
+    const std::string full = qprefix + key;
+    if (auto p = c.processed_in_partial.find(full); p != c.processed_in_partial.end()) {
+      resent_processed.push_back(key);
+      processed_seqs.push_back(p->second);
+    }
+    if (auto u = c.unprocessed.find(full); u != c.unprocessed.end()) {
+      resent_times[key] = u->second.times;
+      k = std::max(k, u->second.times);
+      last_partial_end = std::max(last_partial_end, u->second.end);
+      if (std::find(partial_seqs.begin(), partial_seqs.end(), u->second.seq) ==
+          partial_seqs.end()) {
+        partial_seqs.push_back(u->second.seq);
+      }
+      c.unprocessed.erase(u);
+    }
+  }
+  if (!resent_processed.empty()) {
+    std::sort(processed_seqs.begin(), processed_seqs.end());
+    processed_seqs.erase(std::unique(processed_seqs.begin(), processed_seqs.end()),
+                         processed_seqs.end());
+    processed_seqs.push_back(e.seq);
+    add_finding(c, o.max_examples, "client.resent_processed_items",
+                op_name + " resent " + std::to_string(resent_processed.size()) +
+                    " item(s) already processed in an earlier partial batch: " +
+                    keys_text(resent_processed),
+                processed_seqs);
+  }
+  if (!resent_times.empty()) {
+    ++c.retries;
+    std::vector<std::uint64_t> seqs = partial_seqs;
+    seqs.push_back(e.seq);
+    check_wait(c, o, k, e.arrival_ms - last_partial_end, {}, std::nullopt,
+               op_name + " resending unprocessed items", seqs);
+  }
+  if (e.status >= 200 && e.status < 300 && !e.unprocessed_keys.empty()) {
+    ++c.faults;
+    std::unordered_set<std::string> unprocessed(e.unprocessed_keys.begin(),
+                                                e.unprocessed_keys.end());
+    for (const std::string& key : e.unprocessed_keys) {
+      if (c.unprocessed.size() >= o.max_tracked) break;
+      int times = 1;
+      if (auto t = resent_times.find(key); t != resent_times.end()) times = t->second + 1;
+      c.unprocessed[qprefix + key] = Pending{e.seq, end, times};
+      if (times > o.max_attempts) {
+        add_finding(c, o.max_examples, "client.too_many_attempts",
+                    op_name + ": item " + q(key) + " came back unprocessed " +
+                        std::to_string(times) + " times (at most " +
+                        std::to_string(o.max_attempts) + " attempts expected)",
+                    {e.seq});
+      }
+    }
+    for (const std::string& key : e.item_keys) {
+      if (!unprocessed.count(key) && c.processed_in_partial.size() < o.max_tracked) {
+        c.processed_in_partial[qprefix + key] = e.seq;
+      }
+    }
+  }
+}
+
+namespace {
+
+// Findings that only the end of the observation decides: items never resent, calls never retried.
+std::vector<Finding> final_findings(const Client& c) {
+  std::vector<Finding> out;
+  if (!c.unprocessed.empty()) {
+    std::vector<std::string> keys;
+    std::set<std::uint64_t> seqs;
+    for (const auto& [full, p] : c.unprocessed) {
+      keys.push_back(full.substr(full.rfind('\n') + 1));
+      seqs.insert(p.seq);
+    }
+    std::sort(keys.begin(), keys.end());
+    out.push_back(Finding{
+        "client.unprocessed_dropped", "warning",
+        std::to_string(keys.size()) +
+            " item(s) returned in unprocessedRequests were never resent: " + keys_text(keys),
+        std::vector<std::uint64_t>(seqs.begin(), seqs.end())});
+  }
+  for (const auto& [sig, chain] : c.chains) {
+    if (chain.attempts > 1) continue;  // it retried and gave up after a retry: within its rights
+    std::string op =
+        chain.has_op ? std::string(operation_info(chain.op).id) : sig.substr(0, sig.find('?'));
+    out.push_back(Finding{"client.gave_up", "info",
+                          op + " met " + chain.last_fault + " and was never retried", chain.seqs});
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Finding> ComplianceMonitor::findings() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<Finding> out;
+  for (const auto& [id, c] : state_->clients) {
+    for (const auto& [rule, t] : c.tallies)
+      out.insert(out.end(), t.examples.begin(), t.examples.end());
+    for (auto& f : final_findings(c)) out.push_back(std::move(f));
+  }
+  return out;
+}
+
+Json ComplianceMonitor::report() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  Json clients = Json::array();
+  std::size_t calls = 0, faults = 0, retries = 0, total = 0;
+  std::map<std::string, std::size_t> by_severity{{"error", 0}, {"warning", 0}, {"info", 0}};
+  std::set<std::string> rules_seen;
+  for (const auto& [id, c] : state_->clients) {
+    Json counts = Json::object();
+    Json list = Json::array();
+    auto put = [&](const Finding& f, std::size_t count) {
+      list.push_back(Json{
+          {"rule", f.rule}, {"severity", f.severity}, {"message", f.message}, {"seqs", f.seqs}});
+      (void)count;
+    };
+    for (const auto& [rule, t] : c.tallies) {
+      counts[rule] = t.count;
+      total += t.count;
+      by_severity[std::string(severity_of(rule))] += t.count;
+      rules_seen.insert(rule);
+      for (const auto& f : t.examples) put(f, t.count);
+    }
+    for (const auto& f : final_findings(c)) {
+      counts[f.rule] = counts.value(f.rule, 0) + 1;
+      ++total;
+      ++by_severity[f.severity];
+      rules_seen.insert(f.rule);
+      put(f, 1);
+    }
+    calls += c.calls;
+    faults += c.faults;
+    retries += c.retries;
+    clients.push_back(Json{{"user", c.user},
+                           {"clientKey", c.has_client_key ? Json(c.client_key) : Json(nullptr)},
+                           {"userAgent", c.user_agent},
+                           {"calls", c.calls},
+                           {"faultsMet", c.faults},
+                           {"retries", c.retries},
+                           {"findingCounts", std::move(counts)},
+                           {"findings", std::move(list)}});
+  }
+  Json rules = Json::object();
+  for (const auto& r : compliance_rules()) {
+    if (rules_seen.count(std::string(r.id))) {
+      rules[std::string(r.id)] = Json{{"severity", r.severity}, {"description", r.description}};
+    }
+  }
+  const ComplianceOptions& o = options_;
+  return Json{{"summary",
+               {{"clients", state_->clients.size()},
+                {"calls", calls},
+                {"faultsMet", faults},
+                {"retries", retries},
+                {"findings", total},
+                {"errors", by_severity["error"]},
+                {"warnings", by_severity["warning"]},
+                {"infos", by_severity["info"]}}},
+              {"clients", std::move(clients)},
+              {"rules", std::move(rules)},
+              {"thresholds",
+               {{"immediateMs", o.immediate_ms},
+                {"minWaitMs", o.min_wait_ms},
+                {"jitterTolerance", o.jitter_tolerance},
+                {"backoffCapMs", o.backoff_cap_ms},
+                {"maxAttempts", o.max_attempts},
+                {"retryAfterSlackMs", o.retry_after_slack_ms}}}};
+}
+
+std::string ComplianceMonitor::summary() const {
+  Json r = report();
+  const Json& s = r["summary"];
+  std::ostringstream out;
+  out << "Client compliance: " << s["clients"].get<std::size_t>() << " client(s), "
+      << s["calls"].get<std::size_t>() << " calls, " << s["faultsMet"].get<std::size_t>()
+      << " faults met, " << s["retries"].get<std::size_t>() << " retries; "
+      << s["findings"].get<std::size_t>() << " finding(s) (" << s["errors"].get<std::size_t>()
+      << " errors, " << s["warnings"].get<std::size_t>() << " warnings, "
+      << s["infos"].get<std::size_t>() << " info).\n";
+  for (const Json& c : r["clients"]) {
+    std::string name = c["userAgent"].get<std::string>();
+    if (name.empty()) name = "(no User-Agent)";
+    out << "- " << name << " [user "
+        << (c["user"].get<std::string>().empty() ? "-" : c["user"].get<std::string>())
+        << ", clientKey " << (c["clientKey"].is_null() ? "-" : c["clientKey"].get<std::string>())
+        << "]: " << c["calls"].get<std::size_t>() << " calls, " << c["faultsMet"].get<std::size_t>()
+        << " faults, " << c["retries"].get<std::size_t>() << " retries\n";
+    std::set<std::string> shown_rules;
+    for (const Json& f : c["findings"]) {
+      std::string rule = f["rule"].get<std::string>();
+      if (!shown_rules.insert(rule).second) continue;  // one line per rule; the JSON has them all
+      std::size_t n = c["findingCounts"].value(rule, std::size_t{1});
+      out << "    " << f["severity"].get<std::string>() << ' ' << rule;
+      if (n > 1) out << " x" << n;
+      out << ": " << f["message"].get<std::string>() << " (seq";
+      std::size_t i = 0;
+      for (const Json& q : f["seqs"]) out << (i++ ? ", " : " ") << q.get<std::uint64_t>();
+      out << ")\n";
+    }
+  }
+  return out.str();
+}
+
+void ComplianceMonitor::clear() {
+  std::lock_guard<std::mutex> lock(mu_);
+  state_ = std::make_unique<State>();
+}
+
+}  // namespace rqcheck::fake

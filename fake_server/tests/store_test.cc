@@ -1,0 +1,1624 @@
+// Direct tests of rqcheck::fake::Store with a ManualClock: the store semantics of spec sections 4
+// and 6 and the contract decisions of section 9 (each test names the decision it pins; the map is
+// in DECISIONS.md beside this file).
+#include "rqcheck/fake_server/store.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "rqcheck/core/request_id.h"
+#include "rqcheck/core/time.h"
+#include "rqcheck/core/types.h"
+
+namespace rqcheck::fake {
+namespace {
+
+constexpr TimeMs kT0 = 1'700'000'000'000;
+
+Json Req(const std::string& unique_key, const std::string& url = "") {
+  return Json{{"uniqueKey", unique_key}, {"url", url.empty() ? unique_key : url}};
+}
+
+RequestOptions Opts(std::optional<std::string> client_key = std::nullopt, bool forefront = false) {
+  return RequestOptions{std::move(client_key), forefront};
+}
+
+RateLimits NoLimits() {
+  RateLimits r;
+  r.enabled = false;
+  return r;
+}
+
+// The `data` JSON text of list_requests, parsed.
+Json ParseText(const std::string& text) {
+  Json j = Json::parse(text, nullptr, false);
+  EXPECT_FALSE(j.is_discarded()) << text;
+  return j;
+}
+
+// A snapshot with its queues sorted by id (the store keeps them in a hash map).
+Json SortedById(Json snap) {
+  auto& qs = snap["queues"];
+  std::sort(qs.begin(), qs.end(), [](const Json& a, const Json& b) { return a["id"] < b["id"]; });
+  return snap;
+}
+
+std::vector<std::string> Ids(const Json& list_page) {
+  std::vector<std::string> out;
+  for (const auto& item : list_page["items"]) out.push_back(item["id"].get<std::string>());
+  return out;
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Reset(Behaviour{}); }
+
+  void Reset(Behaviour behaviour, RateLimits limits = NoLimits()) {
+    StoreOptions o;
+    o.behaviour = behaviour;
+    o.rate_limits = limits;
+    store_ = std::make_unique<Store>(o, clock_);
+    alice_ = store_->user_for_token("token-alice").value();
+    bob_ = store_->user_for_token("token-bob").value();
+    q_ = NewQueue(alice_);
+  }
+
+  QueueRef NewQueue(const User& u, std::optional<std::string> name = std::nullopt) {
+    auto c = store_->create_queue(u, std::move(name));
+    EXPECT_TRUE(c) << c.error().message;
+    return QueueRef::by_id(c->info.id);
+  }
+
+  AddResult Add(const std::string& uk, bool forefront = false,
+                std::optional<std::string> client_key = std::nullopt) {
+    auto r = store_->add_request(alice_, q_, Req(uk), Opts(std::move(client_key), forefront));
+    EXPECT_TRUE(r) << r.error().type << ": " << r.error().message;
+    return r ? *r : AddResult{};
+  }
+
+  RequestQueueInfo Info(const QueueRef* q = nullptr) {
+    auto r = store_->get_queue(&alice_, q ? *q : q_);
+    EXPECT_TRUE(r) << r.error().message;
+    return r ? *r : RequestQueueInfo{};
+  }
+
+  // The uniqueKeys of GET head, in order.
+  std::vector<std::string> HeadKeys(std::int64_t limit = 1000) {
+    auto h = store_->head(&alice_, q_, limit, std::nullopt);
+    EXPECT_TRUE(h) << h.error().message;
+    std::vector<std::string> out;
+    if (h) {
+      for (const auto& item : h->items) out.push_back(item.unique_key);
+    }
+    return out;
+  }
+
+  std::vector<std::string> Lock(const std::string& client_key, std::int64_t limit,
+                                double lock_secs = 60) {
+    auto h = store_->head_and_lock(alice_, q_, lock_secs, limit, client_key);
+    EXPECT_TRUE(h) << h.error().message;
+    std::vector<std::string> out;
+    if (h) {
+      for (const auto& item : h->items) out.push_back(item.unique_key);
+    }
+    return out;
+  }
+
+  Json Get(const std::string& uk) {
+    auto r = store_->get_request(&alice_, q_, request_id_for(uk));
+    EXPECT_TRUE(r) << r.error().message;
+    return r ? ParseText(*r) : Json();
+  }
+
+  Json MarkHandled(const std::string& uk, const std::string& when = "2024-01-01T00:00:00.000Z") {
+    Json body = Req(uk);
+    body["handledAt"] = when;
+    auto r = store_->update_request(alice_, q_, request_id_for(uk), body, Opts());
+    EXPECT_TRUE(r) << r.error().message;
+    return r ? to_json(*r) : Json();
+  }
+
+  Json ListPage(ListOptions o) {
+    auto r = store_->list_requests(&alice_, q_, o);
+    EXPECT_TRUE(r) << r.error().type << ": " << r.error().message;
+    return r ? ParseText(*r) : Json::object();
+  }
+
+  // Follows nextCursor to the end; counts pages and fails after `max_pages`.
+  std::vector<std::string> WalkAll(std::int64_t limit, bool locked, bool pending, int* pages,
+                                   int max_pages = 100000) {
+    std::vector<std::string> out;
+    ListOptions o;
+    o.limit = limit;
+    o.filter_locked = locked;
+    o.filter_pending = pending;
+    *pages = 0;
+    while (*pages < max_pages) {
+      Json page = ListPage(o);
+      ++*pages;
+      for (const auto& id : Ids(page)) out.push_back(id);
+      if (!page.contains("nextCursor")) break;
+      o.cursor = page["nextCursor"].get<std::string>();
+    }
+    return out;
+  }
+
+  void ExpectCounters(std::int64_t total, std::int64_t handled, std::int64_t pending) {
+    RequestQueueInfo i = Info();
+    EXPECT_EQ(i.total_request_count, total);
+    EXPECT_EQ(i.handled_request_count, handled);
+    EXPECT_EQ(i.pending_request_count, pending);
+    EXPECT_EQ(i.total_request_count, i.handled_request_count + i.pending_request_count);
+  }
+
+  ManualClock clock_{kT0};
+  std::unique_ptr<Store> store_;
+  User alice_, bob_;
+  QueueRef q_;
+};
+
+// ---- decision 1: uniqueKey required -----------------------------------------------------------
+
+TEST_F(StoreTest, AddWithoutUniqueKeyIsInvalidInput) {
+  auto r = store_->add_request(alice_, q_, Json{{"url", "http://a.example"}}, Opts());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().status, 400);
+  EXPECT_EQ(r.error().type, "invalid-input");
+  EXPECT_NE(r.error().message.find("uniqueKey"), std::string::npos) << r.error().message;
+  ExpectCounters(0, 0, 0);
+}
+
+TEST_F(StoreTest, BatchItemWithoutUniqueKeyIsRejectedAndStoresNothing) {
+  Json batch = Json::array({Req("k1"), Json{{"url", "http://no-key.example"}}, Req("k3")});
+  auto r = store_->batch_add(alice_, q_, batch, Opts());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().status, 400);
+  EXPECT_EQ(r.error().type, "invalid-input");
+  ExpectCounters(0, 0, 0);
+}
+
+TEST_F(StoreTest, WrongFieldTypesInAddBodyAreInvalidInput) {
+  for (Json body : {Json{{"uniqueKey", 5}, {"url", "u"}}, Json{{"uniqueKey", "k"}, {"url", 5}},
+                    Json{{"uniqueKey", "k"}, {"url", "u"}, {"method", "FETCH"}},
+                    Json{{"uniqueKey", "k"}, {"url", "u"}, {"retryCount", -1}},
+                    Json{{"uniqueKey", "k"}, {"url", "u"}, {"userData", "x"}},
+                    Json{{"uniqueKey", "k"}, {"url", "u"}, {"handledAt", "yesterday"}},
+                    Json{{"uniqueKey", "k"}}, Json::array()}) {
+    auto r = store_->add_request(alice_, q_, body, Opts());
+    ASSERT_FALSE(r) << body.dump();
+    EXPECT_EQ(r.error().status, 400) << body.dump();
+    EXPECT_EQ(r.error().type, "invalid-input") << body.dump();
+  }
+  ExpectCounters(0, 0, 0);
+}
+
+// ---- decision 2: id in an add body ------------------------------------------------------------
+
+TEST_F(StoreTest, AddBodyIdEqualToDerivedIdIsAccepted) {
+  Json body = Req("http://example.com");
+  body["id"] = request_id_for("http://example.com");
+  auto r = store_->add_request(alice_, q_, body, Opts());
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->request_id, body["id"].get<std::string>());
+  ExpectCounters(1, 0, 1);
+}
+
+TEST_F(StoreTest, AddBodyIdNotDerivedFromUniqueKeyIsRequestIdInvalid) {
+  Json body = Req("http://example.com");
+  body["id"] = request_id_for("http://example.com/other");
+  auto r = store_->add_request(alice_, q_, body, Opts());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().status, 400);
+  EXPECT_EQ(r.error().type, "request-id-invalid");
+  Json batch = Json::array({Req("ok"), body});
+  auto b = store_->batch_add(alice_, q_, batch, Opts());
+  ASSERT_FALSE(b);
+  EXPECT_EQ(b.error().type, "request-id-invalid");
+  ExpectCounters(0, 0, 0);
+}
+
+// ---- decision 3: PUT body id ------------------------------------------------------------------
+
+TEST_F(StoreTest, UpdateBodyIdIsOptionalButMustMatchPathAndDerivedId) {
+  Add("k1");
+  std::string id = request_id_for("k1");
+  // Without id: fine.
+  auto ok = store_->update_request(alice_, q_, id, Req("k1", "http://new.example"), Opts());
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(Get("k1")["url"], "http://new.example");
+  // Body id equal to both: fine.
+  Json with_id = Req("k1", "http://newer.example");
+  with_id["id"] = id;
+  ASSERT_TRUE(store_->update_request(alice_, q_, id, with_id, Opts()));
+  EXPECT_EQ(Get("k1")["url"], "http://newer.example");
+  // Body id different from the path id.
+  Json other = Req("k1", "http://bad.example");
+  other["id"] = request_id_for("k2");
+  auto r1 = store_->update_request(alice_, q_, id, other, Opts());
+  ASSERT_FALSE(r1);
+  EXPECT_EQ(r1.error().status, 400);
+  // Path id that is not derived from the body's uniqueKey.
+  auto r2 = store_->update_request(alice_, q_, request_id_for("k2"), Req("k1", "http://bad.example"), Opts());
+  ASSERT_FALSE(r2);
+  EXPECT_EQ(r2.error().status, 400);
+  EXPECT_EQ(r2.error().type, "request-id-invalid");
+  EXPECT_EQ(Get("k1")["url"], "http://newer.example");
+  ExpectCounters(1, 0, 1);
+}
+
+// ---- decision 4: PUT upsert -------------------------------------------------------------------
+
+TEST_F(StoreTest, UpdateOfAbsentIdInsertsWithWasAlreadyPresentFalse) {
+  auto r = store_->update_request(alice_, q_, request_id_for("new"), Req("new"), Opts());
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->request_id, request_id_for("new"));
+  EXPECT_FALSE(r->was_already_present);
+  EXPECT_FALSE(r->was_already_handled);
+  EXPECT_EQ(Get("new")["uniqueKey"], "new");
+  EXPECT_EQ(HeadKeys(), std::vector<std::string>{"new"});
+  ExpectCounters(1, 0, 1);
+  // Upsert of a handled request counts as handled.
+  Json h = Req("new-handled");
+  h["handledAt"] = "2024-01-01T00:00:00.000Z";
+  ASSERT_TRUE(store_->update_request(alice_, q_, request_id_for("new-handled"), h, Opts()));
+  ExpectCounters(2, 1, 1);
+}
+
+// ---- decision 5: deletes of absent requests ---------------------------------------------------
+
+TEST_F(StoreTest, DeleteOfAbsentRequestSucceeds) {
+  Add("present");
+  auto st = store_->delete_request(alice_, q_, request_id_for("absent"), Opts());
+  EXPECT_TRUE(st) << st.error().message;
+  ExpectCounters(1, 0, 1);
+}
+
+TEST_F(StoreTest, BatchDeleteOfAbsentItemsCountsThemAsProcessed) {
+  Add("present");
+  Json body = Json::array({Json{{"uniqueKey", "absent"}}, Json{{"id", request_id_for("present")}},
+                           Json{{"id", request_id_for("absent2")}}});
+  auto r = store_->batch_delete(alice_, q_, body, Opts());
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->processed.size(), 3u);
+  EXPECT_TRUE(r->unprocessed.empty());
+  EXPECT_EQ(r->processed[0].unique_key, "absent");
+  EXPECT_EQ(r->processed[1].id, request_id_for("present"));
+  EXPECT_EQ(r->processed[1].unique_key, "present");
+  EXPECT_EQ(r->processed[2].id, request_id_for("absent2"));
+  ExpectCounters(0, 0, 0);
+}
+
+TEST_F(StoreTest, DeleteAbsentIs404SwitchAnswersRecordNotFound) {
+  Behaviour b;
+  b.delete_absent_is_404 = true;
+  Reset(b);
+  auto st = store_->delete_request(alice_, q_, request_id_for("absent"), Opts());
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().status, 404);
+  EXPECT_EQ(st.error().type, "record-not-found");
+  Add("present");
+  EXPECT_TRUE(store_->delete_request(alice_, q_, request_id_for("present"), Opts()));
+  ExpectCounters(0, 0, 0);
+}
+
+// ---- decision 6: batch size -------------------------------------------------------------------
+
+TEST_F(StoreTest, BatchOverTwentyFiveItemsIsRejectedAndStoresNothing) {
+  Json batch = Json::array();
+  for (int i = 0; i < 26; ++i) batch.push_back(Req("k" + std::to_string(i)));
+  auto r = store_->batch_add(alice_, q_, batch, Opts());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().status, 400);
+  EXPECT_EQ(r.error().type, "invalid-input");
+  ExpectCounters(0, 0, 0);
+  EXPECT_TRUE(HeadKeys().empty());
+  // Exactly 25 is fine.
+  batch.erase(batch.size() - 1);
+  auto ok = store_->batch_add(alice_, q_, batch, Opts());
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(ok->processed.size(), 25u);
+  ExpectCounters(25, 0, 25);
+}
+
+TEST_F(StoreTest, EmptyBatchIsRejected) {
+  auto r = store_->batch_add(alice_, q_, Json::array(), Opts());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().status, 400);
+  EXPECT_EQ(r.error().type, "invalid-input");
+  auto d = store_->batch_delete(alice_, q_, Json::array(), Opts());
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().status, 400);
+  EXPECT_EQ(d.error().type, "invalid-input");
+}
+
+TEST_F(StoreTest, BatchDeleteOverTwentyFiveItemsIsRejectedAndDeletesNothing) {
+  Json del = Json::array();
+  for (int i = 0; i < 26; ++i) {
+    Add("k" + std::to_string(i));
+    del.push_back(Json{{"uniqueKey", "k" + std::to_string(i)}});
+  }
+  auto r = store_->batch_delete(alice_, q_, del, Opts());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().status, 400);
+  EXPECT_EQ(r.error().type, "invalid-input");
+  ExpectCounters(26, 0, 26);
+}
+
+// ---- decision 7: duplicates inside one batch --------------------------------------------------
+
+TEST_F(StoreTest, DuplicateUniqueKeysInOneBatchAreRejectedAndStoreNothing) {
+  Json batch = Json::array({Req("a"), Req("b"), Req("a", "http://other.example")});
+  auto r = store_->batch_add(alice_, q_, batch, Opts());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().status, 400);
+  EXPECT_EQ(r.error().type, "request-queue-duplicate-requests");
+  ExpectCounters(0, 0, 0);
+}
+
+// ---- decision 8: clientKey length -------------------------------------------------------------
+
+TEST_F(StoreTest, ClientKeyOutsideOneToThirtyTwoCharactersIsInvalidClientKey) {
+  for (const std::string& bad : {std::string(), std::string(33, 'c')}) {
+    auto a = store_->add_request(alice_, q_, Req("k"), Opts(bad));
+    ASSERT_FALSE(a);
+    EXPECT_EQ(a.error().status, 400);
+    EXPECT_EQ(a.error().type, "invalid-client-key");
+    auto h = store_->head_and_lock(alice_, q_, 60, 1, bad);
+    ASSERT_FALSE(h);
+    EXPECT_EQ(h.error().type, "invalid-client-key");
+    auto g = store_->head(&alice_, q_, 1, bad);
+    ASSERT_FALSE(g);
+    EXPECT_EQ(g.error().type, "invalid-client-key");
+    ListOptions lo;
+    lo.client_key = bad;
+    auto l = store_->list_requests(&alice_, q_, lo);
+    ASSERT_FALSE(l);
+    EXPECT_EQ(l.error().type, "invalid-client-key");
+    auto u = store_->unlock_requests(alice_, q_, bad);
+    ASSERT_FALSE(u);
+    EXPECT_EQ(u.error().type, "invalid-client-key");
+  }
+  ExpectCounters(0, 0, 0);
+  EXPECT_TRUE(store_->add_request(alice_, q_, Req("k"), Opts(std::string(32, 'c'))));
+  EXPECT_TRUE(store_->add_request(alice_, q_, Req("k2"), Opts("c")));
+  ExpectCounters(2, 0, 2);
+}
+
+// ---- decision 9: lockSecs ---------------------------------------------------------------------
+
+TEST_F(StoreTest, NegativeOrNonFiniteLockSecsIsInvalidParameter) {
+  Add("k");
+  for (double bad : {-1.0, -0.5, std::nan(""), std::numeric_limits<double>::infinity()}) {
+    auto h = store_->head_and_lock(alice_, q_, bad, 1, "c1");
+    ASSERT_FALSE(h) << bad;
+    EXPECT_EQ(h.error().status, 400);
+    EXPECT_EQ(h.error().type, "invalid-parameter");
+  }
+  EXPECT_EQ(HeadKeys(), std::vector<std::string>{"k"});  // nothing got locked
+  ASSERT_EQ(Lock("c1", 1), std::vector<std::string>{"k"});
+  auto p = store_->prolong_lock(alice_, q_, request_id_for("k"), -5, Opts("c1"));
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().type, "invalid-parameter");
+}
+
+// ---- decision 10: limits above the maximum ----------------------------------------------------
+
+TEST_F(StoreTest, LimitsAboveTheMaximumAreClampedAndReported) {
+  for (int i = 0; i < 30; ++i) Add("k" + std::to_string(i));
+  ListOptions lo;
+  lo.limit = 20000;
+  Json page = ListPage(lo);
+  EXPECT_EQ(page["limit"], 10000);
+  EXPECT_EQ(page["items"].size(), 30u);
+  auto h = store_->head_and_lock(alice_, q_, 60, 100, "c1");
+  ASSERT_TRUE(h) << h.error().message;
+  EXPECT_EQ(h->limit, 25);
+  EXPECT_EQ(h->items.size(), 25u);
+  auto g = store_->head(&alice_, q_, 5000, std::nullopt);
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->limit, 1000);
+}
+
+TEST_F(StoreTest, RejectOverMaxLimitSwitchAnswersInvalidParameter) {
+  Behaviour b;
+  b.reject_over_max_limit = true;
+  Reset(b);
+  Add("k");
+  ListOptions lo;
+  lo.limit = 10001;
+  auto l = store_->list_requests(&alice_, q_, lo);
+  ASSERT_FALSE(l);
+  EXPECT_EQ(l.error().status, 400);
+  EXPECT_EQ(l.error().type, "invalid-parameter");
+  auto h = store_->head_and_lock(alice_, q_, 60, 26, "c1");
+  ASSERT_FALSE(h);
+  EXPECT_EQ(h.error().type, "invalid-parameter");
+  lo.limit = 10000;
+  EXPECT_TRUE(store_->list_requests(&alice_, q_, lo));
+  auto ok = store_->head_and_lock(alice_, q_, 60, 25, "c1");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->items.size(), 1u);
+}
+
+// ---- decision 11: default limits --------------------------------------------------------------
+
+TEST_F(StoreTest, DefaultLimitsAreThousandForListHundredForHeadTwentyFiveForLock) {
+  for (int i = 0; i < 1001; ++i) Add("k" + std::to_string(i));
+  Json page = ListPage(ListOptions{});
+  EXPECT_EQ(page["limit"], 1000);
+  EXPECT_EQ(page["items"].size(), 1000u);
+  EXPECT_TRUE(page.contains("nextCursor"));
+  auto h = store_->head(&alice_, q_, std::nullopt, std::nullopt);
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->limit, 100);
+  EXPECT_EQ(h->items.size(), 100u);
+  auto l = store_->head_and_lock(alice_, q_, 60, std::nullopt, "c1");
+  ASSERT_TRUE(l);
+  EXPECT_EQ(l->limit, 25);
+  EXPECT_EQ(l->items.size(), 25u);
+}
+
+// ---- decision 13: another user's queue --------------------------------------------------------
+
+TEST_F(StoreTest, OtherUsersQueueRefusesWritesButAllowsReadsByRawId) {
+  Add("k");
+  auto expect_403 = [](const auto& r, const char* what) {
+    ASSERT_FALSE(r) << what;
+    EXPECT_EQ(r.error().status, 403) << what;
+    EXPECT_EQ(r.error().type, "insufficient-permissions") << what;
+  };
+  expect_403(store_->add_request(bob_, q_, Req("bob"), Opts()), "add");
+  expect_403(store_->batch_add(bob_, q_, Json::array({Req("bob")}), Opts()), "batch add");
+  expect_403(store_->batch_delete(bob_, q_, Json::array({Json{{"uniqueKey", "k"}}}), Opts()), "batch delete");
+  expect_403(store_->update_request(bob_, q_, request_id_for("k"), Req("k"), Opts()), "put");
+  expect_403(store_->delete_request(bob_, q_, request_id_for("k"), Opts()), "delete");
+  expect_403(store_->head_and_lock(bob_, q_, 60, 1, std::nullopt), "lock");
+  expect_403(store_->unlock_requests(bob_, q_, std::nullopt), "unlock");
+  expect_403(store_->update_queue(bob_, q_, Json{{"name", "stolen"}}), "update queue");
+  expect_403(store_->delete_queue(bob_, q_), "delete queue");
+  ExpectCounters(1, 0, 1);
+  EXPECT_EQ(Info().name, std::nullopt);
+  // Reads by the raw id: allowed for Bob and without a token.
+  for (const User* reader : {static_cast<const User*>(&bob_), static_cast<const User*>(nullptr)}) {
+    auto g = store_->get_queue(reader, q_);
+    ASSERT_TRUE(g) << g.error().message;
+    EXPECT_EQ(g->total_request_count, 1);
+    auto r = store_->get_request(reader, q_, request_id_for("k"));
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(ParseText(*r)["uniqueKey"], "k");
+    auto h = store_->head(reader, q_, 10, std::nullopt);
+    ASSERT_TRUE(h);
+    EXPECT_EQ(h->items.size(), 1u);
+    EXPECT_TRUE(store_->list_requests(reader, q_, ListOptions{}));
+  }
+}
+
+TEST_F(StoreTest, RestrictedQueueRefusesReadsByOthers) {
+  Add("k");
+  ASSERT_TRUE(store_->update_queue(alice_, q_, Json{{"generalAccess", "RESTRICTED"}}));
+  auto g = store_->get_queue(&bob_, q_);
+  ASSERT_FALSE(g);
+  EXPECT_EQ(g.error().status, 403);
+  EXPECT_EQ(g.error().type, "insufficient-permissions");
+  auto r = store_->get_request(&bob_, q_, request_id_for("k"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().status, 403);
+  auto l = store_->list_requests(&bob_, q_, ListOptions{});
+  ASSERT_FALSE(l);
+  EXPECT_EQ(l.error().status, 403);
+  auto h = store_->head(&bob_, q_, 1, std::nullopt);
+  ASSERT_FALSE(h);
+  EXPECT_EQ(h.error().status, 403);
+  // Without a token: a token is needed (401).
+  auto anon = store_->get_queue(nullptr, q_);
+  ASSERT_FALSE(anon);
+  EXPECT_EQ(anon.error().status, 401);
+  // The owner still reads it.
+  auto own = store_->get_queue(&alice_, q_);
+  ASSERT_TRUE(own);
+  EXPECT_EQ(own->general_access, "RESTRICTED");
+}
+
+// ---- queue addressing: id, username~name, ~name ------------------------------------------------
+
+TEST_F(StoreTest, QueuesAreAddressedByIdUsernameTildeNameAndTildeName) {
+  QueueRef named = NewQueue(alice_, "shop");
+  ASSERT_TRUE(store_->add_request(alice_, named, Req("via-id"), Opts()));
+  QueueRef by_user_name{alice_.username + "~shop"};
+  QueueRef by_own_name{"~shop"};
+  ASSERT_TRUE(store_->add_request(alice_, by_user_name, Req("via-username"), Opts()));
+  ASSERT_TRUE(store_->add_request(alice_, by_own_name, Req("via-tilde"), Opts()));
+  auto info = store_->get_queue(&alice_, named);
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->total_request_count, 3);
+  auto i2 = store_->get_queue(&alice_, by_user_name);
+  ASSERT_TRUE(i2);
+  EXPECT_EQ(i2->id, named.text);
+  auto i3 = store_->get_queue(&alice_, by_own_name);
+  ASSERT_TRUE(i3);
+  EXPECT_EQ(i3->id, named.text);
+  // "~shop" for Bob is Bob's own queue called shop: there is none.
+  auto bob_own = store_->get_queue(&bob_, by_own_name);
+  ASSERT_FALSE(bob_own);
+  EXPECT_EQ(bob_own.error().status, 404);
+  // A name needs a token.
+  auto anon = store_->get_queue(nullptr, by_own_name);
+  ASSERT_FALSE(anon);
+  EXPECT_EQ(anon.error().status, 401);
+  auto anon2 = store_->get_queue(nullptr, by_user_name);
+  ASSERT_FALSE(anon2);
+  EXPECT_EQ(anon2.error().status, 401);
+  // Unknown user or name.
+  auto nouser = store_->get_queue(&alice_, QueueRef{"nobody-at-all~shop"});
+  ASSERT_FALSE(nouser);
+  EXPECT_EQ(nouser.error().status, 404);
+  auto noname = store_->get_queue(&alice_, QueueRef{alice_.username + "~other"});
+  ASSERT_FALSE(noname);
+  EXPECT_EQ(noname.error().status, 404);
+}
+
+TEST_F(StoreTest, OtherUsersQueueByNameIsReadableOnlyWithAnyoneWithNameCanRead) {
+  QueueRef named = NewQueue(alice_, "shared");
+  ASSERT_TRUE(store_->add_request(alice_, named, Req("k"), Opts()));
+  QueueRef by_name{alice_.username + "~shared"};
+  auto g = store_->get_queue(&bob_, by_name);
+  ASSERT_FALSE(g);
+  EXPECT_EQ(g.error().status, 403);
+  EXPECT_EQ(g.error().type, "insufficient-permissions");
+  ASSERT_TRUE(store_->update_queue(alice_, named, Json{{"generalAccess", "ANYONE_WITH_NAME_CAN_READ"}}));
+  auto ok = store_->get_queue(&bob_, by_name);
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(ok->id, named.text);
+  auto w = store_->add_request(bob_, by_name, Req("bob"), Opts());
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error().status, 403);
+}
+
+TEST_F(StoreTest, CreateWithExistingNameReturnsTheQueueWithoutCreating) {
+  auto a = store_->create_queue(alice_, std::string("q-one"));
+  ASSERT_TRUE(a);
+  EXPECT_TRUE(a->created);
+  std::size_t count = store_->queue_count();
+  auto b = store_->create_queue(alice_, std::string("q-one"));
+  ASSERT_TRUE(b);
+  EXPECT_FALSE(b->created);
+  EXPECT_EQ(b->info.id, a->info.id);
+  EXPECT_EQ(store_->queue_count(), count);
+  // The same name for another user is another queue.
+  auto c = store_->create_queue(bob_, std::string("q-one"));
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(c->created);
+  EXPECT_NE(c->info.id, a->info.id);
+  EXPECT_EQ(a->info.console_url.substr(a->info.console_url.size() - a->info.id.size()), a->info.id);
+  // Names: 1..63 characters.
+  auto too_long = store_->create_queue(alice_, std::string(64, 'n'));
+  ASSERT_FALSE(too_long);
+  EXPECT_EQ(too_long.error().status, 400);
+  EXPECT_TRUE(store_->create_queue(alice_, std::string(63, 'n')));
+}
+
+TEST_F(StoreTest, RenameToANameInUseIsNameNotUnique) {
+  QueueRef alpha = NewQueue(alice_, "alpha");
+  QueueRef beta = NewQueue(alice_, "beta");
+  auto r = store_->update_queue(alice_, beta, Json{{"name", "alpha"}});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().status, 400);
+  EXPECT_EQ(r.error().type, "name-not-unique");
+  EXPECT_EQ(Info(&beta).name, "beta");
+  // A free name works, and the old name is free again.
+  auto g = store_->update_queue(alice_, beta, Json{{"name", "gamma"}});
+  ASSERT_TRUE(g) << g.error().message;
+  EXPECT_EQ(g->name, "gamma");
+  auto again = store_->create_queue(alice_, std::string("gamma"));
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(again->created);
+  EXPECT_EQ(again->info.id, beta.text);
+  auto fresh = store_->create_queue(alice_, std::string("beta"));
+  ASSERT_TRUE(fresh);
+  EXPECT_TRUE(fresh->created);
+  // Renaming to null makes it unnamed and frees the name.
+  auto unnamed = store_->update_queue(alice_, alpha, Json{{"name", nullptr}});
+  ASSERT_TRUE(unnamed);
+  EXPECT_EQ(unnamed->name, std::nullopt);
+  auto alpha2 = store_->create_queue(alice_, std::string("alpha"));
+  ASSERT_TRUE(alpha2);
+  EXPECT_TRUE(alpha2->created);
+  // Bob may use a name Alice uses.
+  QueueRef bobs = NewQueue(bob_, "bobs");
+  EXPECT_TRUE(store_->update_queue(bob_, bobs, Json{{"name", "gamma"}}));
+}
+
+// ---- decision 14: unknown queue or request ----------------------------------------------------
+
+TEST_F(StoreTest, UnknownQueueOrRequestIsRecordNotFound) {
+  QueueRef nowhere = QueueRef::by_id("AAAAAAAAAAAAAAAAA");
+  auto expect_404 = [](const auto& r, const char* what) {
+    ASSERT_FALSE(r) << what;
+    EXPECT_EQ(r.error().status, 404) << what;
+    EXPECT_EQ(r.error().type, "record-not-found") << what;
+  };
+  expect_404(store_->get_queue(&alice_, nowhere), "get queue");
+  expect_404(store_->add_request(alice_, nowhere, Req("k"), Opts()), "add");
+  expect_404(store_->list_requests(&alice_, nowhere, ListOptions{}), "list");
+  expect_404(store_->head(&alice_, nowhere, 1, std::nullopt), "head");
+  expect_404(store_->delete_queue(alice_, nowhere), "delete queue");
+  expect_404(store_->get_request(&alice_, q_, request_id_for("absent")), "get request");
+  expect_404(store_->prolong_lock(alice_, q_, request_id_for("absent"), 60, Opts("c")), "prolong");
+  expect_404(store_->delete_lock(alice_, q_, request_id_for("absent"), Opts("c")), "delete lock");
+  // A deleted queue is gone.
+  ASSERT_TRUE(store_->delete_queue(alice_, q_));
+  expect_404(store_->get_queue(&alice_, q_), "deleted queue");
+  expect_404(store_->add_request(alice_, q_, Req("k"), Opts()), "add to deleted queue");
+}
+
+// ---- decision 19: request ids -----------------------------------------------------------------
+
+TEST_F(StoreTest, RequestIdIsDerivedFromUniqueKeyAndStableAcrossQueues) {
+  // Vectors from spec section 6.1.
+  const std::vector<std::pair<std::string, std::string>> vectors = {
+      {"http://example.com", "8OamqXBCpPHxyH9"},
+      {"http://example.com/a/b", "ZJAoqlRijenMQIn"},
+      {"https://apify.com", "fvwscO2UJLdr10B"},
+      {"", "47DEQpj8HBSaTIm"}};
+  QueueRef other = NewQueue(alice_);
+  for (const auto& [uk, id] : vectors) {
+    auto a = store_->add_request(alice_, q_, Req(uk, "http://x.example"), Opts());
+    ASSERT_TRUE(a) << a.error().message;
+    EXPECT_EQ(a->request_id, id) << uk;
+    auto b = store_->add_request(alice_, other, Req(uk, "http://y.example"), Opts());
+    ASSERT_TRUE(b);
+    EXPECT_EQ(b->request_id, id) << uk;
+    auto got = store_->get_request(&alice_, q_, id);
+    ASSERT_TRUE(got) << uk;
+    EXPECT_EQ(ParseText(*got)["id"], id);
+  }
+}
+
+// ---- decision 20: dedup by exact uniqueKey ----------------------------------------------------
+
+TEST_F(StoreTest, DedupIsExactStringEqualityWithoutNormalisation) {
+  for (const char* uk : {"http://example.com", "http://example.com/", "HTTP://example.com",
+                                "http://example.com?utm_source=x", "http://example.com#frag",
+                                " http://example.com"}) {
+    AddResult r = Add(uk);
+    EXPECT_FALSE(r.was_already_present) << uk;
+  }
+  ExpectCounters(6, 0, 6);
+  EXPECT_TRUE(Add("http://example.com").was_already_present);
+  EXPECT_TRUE(Add("http://example.com/").was_already_present);
+  ExpectCounters(6, 0, 6);
+}
+
+// ---- decision 21: adding an existing uniqueKey ------------------------------------------------
+
+TEST_F(StoreTest, AddOfExistingUniqueKeyReportsItAndChangesNothing) {
+  Json a = Req("a", "http://a.example/1");
+  a["userData"] = Json{{"v", 1}};
+  ASSERT_TRUE(store_->add_request(alice_, q_, a, Opts()));
+  Add("b");
+  Add("c");
+  Json before = Get("a");
+  Json again = Req("a", "http://a.example/2");
+  again["userData"] = Json{{"v", 2}};
+  auto r = store_->add_request(alice_, q_, again, Opts(std::nullopt, /*forefront=*/true));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->request_id, request_id_for("a"));
+  EXPECT_TRUE(r->was_already_present);
+  EXPECT_FALSE(r->was_already_handled);
+  EXPECT_EQ(Get("a"), before);
+  EXPECT_EQ(HeadKeys(), (std::vector<std::string>{"a", "b", "c"}));
+  // In a batch too.
+  auto b = store_->batch_add(alice_, q_, Json::array({Req("c", "http://changed"), Req("d")}),
+                             Opts(std::nullopt, true));
+  ASSERT_TRUE(b);
+  ASSERT_EQ(b->processed.size(), 2u);
+  EXPECT_TRUE(b->processed[0].was_already_present);
+  EXPECT_FALSE(b->processed[1].was_already_present);
+  EXPECT_EQ(Get("c")["url"], "c");
+  EXPECT_EQ(HeadKeys(), (std::vector<std::string>{"d", "a", "b", "c"}));
+  // wasAlreadyHandled reports the stored state.
+  MarkHandled("b");
+  EXPECT_TRUE(Add("b").was_already_handled);
+  auto bb = store_->batch_add(alice_, q_, Json::array({Req("b")}), Opts());
+  ASSERT_TRUE(bb);
+  EXPECT_TRUE(bb->processed[0].was_already_handled);
+  ExpectCounters(4, 1, 3);
+}
+
+TEST_F(StoreTest, NewRequestWithHandledAtIsStoredHandled) {
+  Json h = Req("h");
+  h["handledAt"] = "2024-01-01T00:00:00.000Z";
+  auto r = store_->add_request(alice_, q_, h, Opts());
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(r->was_already_present);
+  EXPECT_FALSE(r->was_already_handled);
+  ExpectCounters(1, 1, 0);
+  EXPECT_TRUE(HeadKeys().empty());
+  EXPECT_EQ(Get("h")["handledAt"], "2024-01-01T00:00:00.000Z");
+}
+
+// ---- decision 22: PUT wasAlreadyHandled -------------------------------------------------------
+
+TEST_F(StoreTest, UpdateWasAlreadyHandledIsTheStateBeforeTheUpdate) {
+  Add("k");
+  Json r1 = MarkHandled("k");
+  EXPECT_EQ(r1["wasAlreadyPresent"], true);
+  EXPECT_EQ(r1["wasAlreadyHandled"], false);
+  Json r2 = MarkHandled("k", "2024-02-02T00:00:00.000Z");
+  EXPECT_EQ(r2["wasAlreadyHandled"], true);
+  auto r3 = store_->update_request(alice_, q_, request_id_for("k"), Req("k"), Opts());
+  ASSERT_TRUE(r3);
+  EXPECT_TRUE(r3->was_already_handled);
+  auto r4 = store_->update_request(alice_, q_, request_id_for("k"), Req("k"), Opts());
+  ASSERT_TRUE(r4);
+  EXPECT_FALSE(r4->was_already_handled);
+  EXPECT_TRUE(r4->was_already_present);
+}
+
+// ---- decision 23: PUT without handledAt -------------------------------------------------------
+
+TEST_F(StoreTest, UpdateWithoutHandledAtMakesPendingAndMovesToEndOrFront) {
+  Add("a");
+  Add("b");
+  Add("c");
+  ASSERT_TRUE(store_->update_request(alice_, q_, request_id_for("a"), Req("a"), Opts()));
+  EXPECT_EQ(HeadKeys(), (std::vector<std::string>{"b", "c", "a"}));
+  ASSERT_TRUE(store_->update_request(alice_, q_, request_id_for("c"), Req("c"), Opts(std::nullopt, true)));
+  EXPECT_EQ(HeadKeys(), (std::vector<std::string>{"c", "b", "a"}));
+  MarkHandled("b");
+  EXPECT_EQ(HeadKeys(), (std::vector<std::string>{"c", "a"}));
+  ExpectCounters(3, 1, 2);
+  ASSERT_TRUE(store_->update_request(alice_, q_, request_id_for("b"), Req("b"), Opts()));
+  EXPECT_EQ(HeadKeys(), (std::vector<std::string>{"c", "a", "b"}));
+  EXPECT_FALSE(Get("b").contains("handledAt"));
+  ExpectCounters(3, 0, 3);
+}
+
+TEST_F(StoreTest, UpdateReplacesTheStoredRequestInsteadOfMerging) {
+  Json a = Req("a");
+  a["userData"] = Json{{"label", "DETAIL"}};
+  a["headers"] = Json{{"x", "y"}};
+  ASSERT_TRUE(store_->add_request(alice_, q_, a, Opts()));
+  Json upd = Req("a", "http://a.example/new");
+  upd["retryCount"] = 2;
+  upd["errorMessages"] = Json::array({"boom"});
+  ASSERT_TRUE(store_->update_request(alice_, q_, request_id_for("a"), upd, Opts()));
+  Json got = Get("a");
+  EXPECT_EQ(got["url"], "http://a.example/new");
+  EXPECT_EQ(got["retryCount"], 2);
+  EXPECT_EQ(got["errorMessages"], Json::array({"boom"}));
+  EXPECT_FALSE(got.contains("userData"));
+  EXPECT_FALSE(got.contains("headers"));
+}
+
+TEST_F(StoreTest, UpdateWithHandledAtReleasesTheLock) {
+  Add("a");
+  Add("b");
+  ASSERT_EQ(Lock("c1", 1), std::vector<std::string>{"a"});
+  MarkHandled("a");
+  auto l = store_->head_and_lock(alice_, q_, 60, 25, "c2");
+  ASSERT_TRUE(l);
+  ASSERT_EQ(l->items.size(), 1u);
+  EXPECT_EQ(l->items[0].unique_key, "b");
+  // The handled request is not locked any more: the old owner cannot prolong it.
+  auto p = store_->prolong_lock(alice_, q_, request_id_for("a"), 60, Opts("c1"));
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().type, "request-handled-or-locked");
+  ListOptions lo;
+  lo.filter_locked = true;
+  EXPECT_EQ(Ids(ListPage(lo)), std::vector<std::string>{request_id_for("b")});
+}
+
+// ---- decision 24: queue order -----------------------------------------------------------------
+
+TEST_F(StoreTest, ForefrontRequestsComeFirstNewestFirstOthersFifo) {
+  Add("n1");
+  Add("f1", true);
+  clock_.advance_ms(5);
+  Add("n2");
+  Add("f2", true);
+  clock_.advance_ms(5);
+  Add("n3");
+  Add("f3", true);
+  Add("f4", true);  // same millisecond as f3: still newest first
+  EXPECT_EQ(HeadKeys(), (std::vector<std::string>{"f4", "f3", "f2", "f1", "n1", "n2", "n3"}));
+  auto lock = Lock("c1", 25);
+  EXPECT_EQ(lock, (std::vector<std::string>{"f4", "f3", "f2", "f1", "n1", "n2", "n3"}));
+  // Batch add keeps the same rules.
+  ASSERT_TRUE(store_->batch_add(alice_, q_, Json::array({Req("b1"), Req("b2")}), Opts()));
+  ASSERT_TRUE(store_->batch_add(alice_, q_, Json::array({Req("bf1"), Req("bf2")}), Opts(std::nullopt, true)));
+  auto keys = HeadKeys();
+  ASSERT_EQ(keys.size(), 4u);
+  EXPECT_EQ(keys[2], "b1");
+  EXPECT_EQ(keys[3], "b2");
+  EXPECT_TRUE((keys[0] == "bf2" && keys[1] == "bf1") || (keys[0] == "bf1" && keys[1] == "bf2"));
+}
+
+// ---- decision 25: GET head --------------------------------------------------------------------
+
+TEST_F(StoreTest, HeadListsPendingUnlockedRequestsInQueueOrder) {
+  Json a = Req("a", "http://a.example");
+  a["method"] = "POST";
+  a["retryCount"] = 3;
+  a["userData"] = Json{{"secret", 1}};
+  ASSERT_TRUE(store_->add_request(alice_, q_, a, Opts()));
+  Add("b");
+  Add("c");
+  Add("d");
+  MarkHandled("b");
+  ASSERT_EQ(Lock("other", 1), std::vector<std::string>{"a"});
+  EXPECT_EQ(HeadKeys(), (std::vector<std::string>{"c", "d"}));
+  EXPECT_EQ(HeadKeys(1), (std::vector<std::string>{"c"}));
+  ASSERT_TRUE(store_->unlock_requests(alice_, q_, std::string("other")));
+  auto h = store_->head(&alice_, q_, 10, std::nullopt);
+  ASSERT_TRUE(h);
+  ASSERT_EQ(h->items.size(), 3u);
+  const HeadItem& item = h->items[2];
+  EXPECT_EQ(item.unique_key, "a");  // unlocked now: back at the end
+  EXPECT_EQ(item.id, request_id_for("a"));
+  EXPECT_EQ(item.url, "http://a.example");
+  EXPECT_EQ(item.method, "POST");
+  EXPECT_EQ(item.retry_count, 3);
+  EXPECT_FALSE(item.lock_expires_at);
+  // The head object: no userData, and queueModifiedAt/hadMultipleClients are the queue's.
+  Json j = to_json(*h);
+  EXPECT_FALSE(j["items"][2].contains("userData"));
+  EXPECT_EQ(h->queue_modified_at, Info().modified_at);
+  EXPECT_FALSE(j.contains("lockSecs"));
+}
+
+// ---- decision 26: a locked request is handed out once ------------------------------------------
+
+TEST_F(StoreTest, HeadAndLockNeverHandsOutALockedRequestAgain) {
+  for (int i = 0; i < 10; ++i) Add("k" + std::to_string(i));
+  auto first = store_->head_and_lock(alice_, q_, 60, 3, "c1");
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->items.size(), 3u);
+  EXPECT_EQ(first->lock_secs, 60);
+  EXPECT_EQ(first->client_key, "c1");
+  EXPECT_EQ(first->queue_has_locked_requests, true);
+  for (const auto& item : first->items) EXPECT_EQ(item.lock_expires_at, kT0 + 60'000);
+  std::set<std::string> seen;
+  for (const auto& it : first->items) seen.insert(it.unique_key);
+  // The same client again, then other clients: never a request already locked.
+  for (const char* ck : {"c1", "c2", "c3", "c1", "c2"}) {
+    for (const std::string& k : Lock(ck, 2)) EXPECT_TRUE(seen.insert(k).second) << k << " twice";
+  }
+  EXPECT_EQ(seen.size(), 10u);
+  EXPECT_TRUE(Lock("c4", 25).empty());
+  EXPECT_TRUE(HeadKeys().empty());
+  // Not even just before the locks expire.
+  clock_.advance_ms(59'999);
+  EXPECT_TRUE(Lock("c4", 25).empty());
+  clock_.advance_ms(1);
+  EXPECT_EQ(Lock("c4", 25).size(), 10u);
+}
+
+// ---- decision 27: prolong ---------------------------------------------------------------------
+
+TEST_F(StoreTest, ProlongLockSetsNowPlusLockSecsForTheOwner) {
+  Add("a");
+  Add("b");
+  ASSERT_EQ(Lock("c1", 1), std::vector<std::string>{"a"});
+  clock_.advance_ms(10'000);
+  auto p = store_->prolong_lock(alice_, q_, request_id_for("a"), 100, Opts("c1"));
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_EQ(*p, kT0 + 10'000 + 100'000);
+  clock_.advance_ms(99'999);  // kT0 + 109999: original expiry (kT0 + 60000) long past
+  EXPECT_EQ(HeadKeys(), std::vector<std::string>{"b"});
+  ListOptions lo;
+  lo.filter_locked = true;
+  EXPECT_EQ(Ids(ListPage(lo)), std::vector<std::string>{request_id_for("a")});
+  clock_.advance_ms(1);
+  EXPECT_EQ(HeadKeys(), (std::vector<std::string>{"b", "a"}));
+}
+
+TEST_F(StoreTest, ProlongByAnotherClientIsInsufficientPermissions) {
+  Add("a");
+  ASSERT_EQ(Lock("c1", 1), std::vector<std::string>{"a"});
+  for (std::optional<std::string> other : {std::optional<std::string>("c2"), std::optional<std::string>()}) {
+    auto p = store_->prolong_lock(alice_, q_, request_id_for("a"), 100, Opts(other));
+    ASSERT_FALSE(p);
+    EXPECT_EQ(p.error().status, 403);
+    EXPECT_EQ(p.error().type, "insufficient-permissions");
+  }
+  // The lock is unchanged: it expires at the original time.
+  clock_.advance_ms(60'000);
+  EXPECT_EQ(HeadKeys(), std::vector<std::string>{"a"});
+}
+
+TEST_F(StoreTest, ProlongByOtherIs400SwitchAnswersRequestHandledOrLocked) {
+  Behaviour b;
+  b.prolong_by_other_is_400 = true;
+  Reset(b);
+  Add("a");
+  ASSERT_EQ(Lock("c1", 1), std::vector<std::string>{"a"});
+  auto p = store_->prolong_lock(alice_, q_, request_id_for("a"), 100, Opts("c2"));
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().status, 400);
+  EXPECT_EQ(p.error().type, "request-handled-or-locked");
+  EXPECT_TRUE(store_->prolong_lock(alice_, q_, request_id_for("a"), 100, Opts("c1")));
+}
+
+TEST_F(StoreTest, ProlongFromCurrentExpirySwitchAddsToTheCurrentExpiry) {
+  Behaviour b;
+  b.prolong_from_current_expiry = true;
+  Reset(b);
+  Add("a");
+  ASSERT_EQ(Lock("c1", 1, 60), std::vector<std::string>{"a"});
+  clock_.advance_ms(10'000);
+  auto p = store_->prolong_lock(alice_, q_, request_id_for("a"), 100, Opts("c1"));
+  ASSERT_TRUE(p);
+  EXPECT_EQ(*p, kT0 + 60'000 + 100'000);
+  clock_.advance_ms(140'000);  // kT0 + 150000: past now+lockSecs, before expiry+lockSecs
+  EXPECT_TRUE(HeadKeys().empty());
+  clock_.advance_ms(10'000);
+  EXPECT_EQ(HeadKeys(), std::vector<std::string>{"a"});
+}
+
+TEST_F(StoreTest, ProlongOfAnUnlockedOrHandledRequestIsRefused) {
+  Add("a");
+  Add("h");
+  MarkHandled("h");
+  for (const char* k : {"a", "h"}) {
+    auto p = store_->prolong_lock(alice_, q_, request_id_for(k), 60, Opts("c1"));
+    ASSERT_FALSE(p) << k;
+    EXPECT_EQ(p.error().status, 400) << k;
+    EXPECT_EQ(p.error().type, "request-handled-or-locked") << k;
+  }
+  // Expired locks count as not locked.
+  ASSERT_EQ(Lock("c1", 1, 1), std::vector<std::string>{"a"});
+  clock_.advance_ms(1'000);
+  auto p = store_->prolong_lock(alice_, q_, request_id_for("a"), 60, Opts("c1"));
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().type, "request-handled-or-locked");
+}
+
+TEST_F(StoreTest, ProlongWithForefrontSendsTheRequestToTheFrontOnExpiry) {
+  Add("a");
+  Add("b");
+  ASSERT_EQ(Lock("c1", 1), std::vector<std::string>{"a"});
+  ASSERT_TRUE(store_->prolong_lock(alice_, q_, request_id_for("a"), 10, Opts("c1", true)));
+  clock_.advance_ms(10'000);
+  EXPECT_EQ(HeadKeys(), (std::vector<std::string>{"a", "b"}));
+}
+
+// ---- decision 28: delete lock -----------------------------------------------------------------
+
+TEST_F(StoreTest, DeleteLockByOwnerMakesThePendingAtEndOrFront) {
+  Add("a");
+  Add("b");
+  Add("c");
+  ASSERT_EQ(Lock("c1", 2), (std::vector<std::string>{"a", "b"}));
+  ASSERT_TRUE(store_->delete_lock(alice_, q_, request_id_for("a"), Opts("c1")));
+  EXPECT_EQ(HeadKeys(), (std::vector<std::string>{"c", "a"}));
+  ASSERT_TRUE(store_->delete_lock(alice_, q_, request_id_for("b"), Opts("c1", true)));
+  EXPECT_EQ(HeadKeys(), (std::vector<std::string>{"b", "c", "a"}));
+  // It can be locked again right away, by anyone.
+  EXPECT_EQ(Lock("c2", 1), std::vector<std::string>{"b"});
+}
+
+TEST_F(StoreTest, DeleteLockOfUnlockedOrOthersRequestIsRequestHandledOrLocked) {
+  Add("a");
+  Add("b");
+  Add("h");
+  MarkHandled("h");
+  ASSERT_EQ(Lock("c1", 1), std::vector<std::string>{"a"});
+  auto expect_400 = [&](const std::string& k, std::optional<std::string> ck) {
+    auto st = store_->delete_lock(alice_, q_, request_id_for(k), Opts(ck));
+    ASSERT_FALSE(st) << k;
+    EXPECT_EQ(st.error().status, 400) << k;
+    EXPECT_EQ(st.error().type, "request-handled-or-locked") << k;
+  };
+  expect_400("b", std::string("c1"));   // not locked
+  expect_400("h", std::string("c1"));   // handled
+  expect_400("a", std::string("c2"));   // locked by another client
+  expect_400("a", std::nullopt);        // keyless caller is not the owner
+  EXPECT_EQ(HeadKeys(), std::vector<std::string>{"b"});  // still locked
+}
+
+// ---- decision 29: lock expiry -----------------------------------------------------------------
+
+TEST_F(StoreTest, ExpiredLockReturnsRequestOrderedByExpiryTimeWithRetryCountUnchanged) {
+  Json a = Req("a");
+  a["retryCount"] = 2;
+  ASSERT_TRUE(store_->add_request(alice_, q_, a, Opts()));
+  Json b = Req("b");
+  b["retryCount"] = 5;
+  ASSERT_TRUE(store_->add_request(alice_, q_, b, Opts()));
+  Add("x");
+  ASSERT_EQ(Lock("c1", 1, 60), std::vector<std::string>{"a"});  // expires kT0 + 60 s
+  ASSERT_EQ(Lock("c2", 1, 10), std::vector<std::string>{"b"});  // expires kT0 + 10 s
+  EXPECT_EQ(HeadKeys(), std::vector<std::string>{"x"});
+  clock_.advance_ms(30'000);
+  Add("c");  // added after b's expiry, before a's
+  EXPECT_EQ(HeadKeys(), (std::vector<std::string>{"x", "b", "c"}));
+  clock_.advance_ms(70'000);
+  Add("d");  // after both
+  EXPECT_EQ(HeadKeys(), (std::vector<std::string>{"x", "b", "c", "a", "d"}));
+  EXPECT_EQ(Get("a")["retryCount"], 2);
+  EXPECT_EQ(Get("b")["retryCount"], 5);
+  auto h = store_->head(&alice_, q_, 10, std::nullopt);
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->items[3].retry_count, 2);
+  ExpectCounters(5, 0, 5);
+}
+
+TEST_F(StoreTest, ExpiredForefrontLockGoesBeforeForefrontRequestsAddedBeforeItsExpiry) {
+  Add("n1");
+  Add("f1", true);
+  ASSERT_EQ(Lock("c1", 1, 60), std::vector<std::string>{"f1"});
+  clock_.advance_ms(30'000);
+  Add("f2", true);  // before f1's expiry
+  clock_.advance_ms(40'000);
+  Add("f3", true);  // after f1's expiry
+  EXPECT_EQ(HeadKeys(), (std::vector<std::string>{"f3", "f1", "f2", "n1"}));
+}
+
+// ---- decision 30: hadMultipleClients ----------------------------------------------------------
+
+TEST_F(StoreTest, HadMultipleClientsTurnsTrueOnASecondClientOrKeylessCall) {
+  // One client only: false.
+  Add("a", false, "c1");
+  Lock("c1", 1);
+  ASSERT_TRUE(store_->head(&alice_, q_, 10, std::string("c1")));
+  EXPECT_FALSE(Info().had_multiple_clients);
+  // A second client: true, and it stays true.
+  Add("b", false, "c2");
+  EXPECT_TRUE(Info().had_multiple_clients);
+  auto h = store_->head(&alice_, q_, 10, std::string("c1"));
+  ASSERT_TRUE(h);
+  EXPECT_TRUE(h->had_multiple_clients);
+  // One keyless call alone: false; a second keyless call: true.
+  QueueRef q2 = NewQueue(alice_);
+  ASSERT_TRUE(store_->add_request(alice_, q2, Req("a"), Opts()));
+  EXPECT_FALSE(Info(&q2).had_multiple_clients);
+  ASSERT_TRUE(store_->add_request(alice_, q2, Req("b"), Opts()));
+  EXPECT_TRUE(Info(&q2).had_multiple_clients);
+  // A keyed call after a keyless one: true.
+  QueueRef q3 = NewQueue(alice_);
+  ASSERT_TRUE(store_->add_request(alice_, q3, Req("a"), Opts()));
+  ASSERT_TRUE(store_->head(&alice_, q3, 1, std::string("c1")));
+  EXPECT_TRUE(Info(&q3).had_multiple_clients);
+  // A head/lock reports the flag.
+  QueueRef q4 = NewQueue(alice_);
+  ASSERT_TRUE(store_->add_request(alice_, q4, Req("a"), Opts("c1")));
+  auto l1 = store_->head_and_lock(alice_, q4, 60, 1, std::string("c1"));
+  ASSERT_TRUE(l1);
+  EXPECT_FALSE(l1->had_multiple_clients);
+  auto l2 = store_->head_and_lock(alice_, q4, 60, 1, std::string("c2"));
+  ASSERT_TRUE(l2);
+  EXPECT_TRUE(l2->had_multiple_clients);
+}
+
+// ---- decision 31: list order and cursor -------------------------------------------------------
+
+TEST_F(StoreTest, ListWalkReachesEveryRequestExactlyOnceAndEnds) {
+  std::set<std::string> all;
+  for (int i = 0; i < 2550; ++i) all.insert(Add("http://example.com/" + std::to_string(i)).request_id);
+  int pages = 0;
+  auto walked = WalkAll(100, false, false, &pages);
+  EXPECT_EQ(walked.size(), all.size());
+  EXPECT_EQ(std::set<std::string>(walked.begin(), walked.end()), all);
+  EXPECT_EQ(pages, 26);  // 25 full pages and one of 50, which has no nextCursor
+  EXPECT_TRUE(std::is_sorted(walked.begin(), walked.end()));  // ordered by request id
+  // Exactly a multiple of the limit: the last full page has no nextCursor, no empty page after.
+  for (int i = 2550; i < 2600; ++i) Add("http://example.com/" + std::to_string(i));
+  walked = WalkAll(100, false, false, &pages);
+  EXPECT_EQ(walked.size(), 2600u);
+  EXPECT_EQ(pages, 26);
+}
+
+TEST_F(StoreTest, CursorIsBase64UrlOfTheLastListedRequestId) {
+  for (int i = 0; i < 5; ++i) Add("k" + std::to_string(i));
+  ListOptions o;
+  o.limit = 2;
+  Json page = ListPage(o);
+  ASSERT_TRUE(page.contains("nextCursor"));
+  EXPECT_EQ(page["limit"], 2);
+  EXPECT_FALSE(page.contains("count"));  // decision 34
+  std::string raw;
+  std::string cursor = page["nextCursor"];
+  EXPECT_EQ(cursor.find_first_of("+/="), std::string::npos);
+  ASSERT_TRUE(base64_decode(cursor, raw));
+  EXPECT_EQ(Json::parse(raw), (Json{{"requestId", page["items"][1]["id"]}}));
+  o.cursor = cursor;
+  Json next = ListPage(o);
+  EXPECT_EQ(next["cursor"], cursor);
+  ASSERT_EQ(next["items"].size(), 2u);
+  EXPECT_GT(next["items"][0]["id"].get<std::string>(), page["items"][1]["id"].get<std::string>());
+  // A cursor that does not decode is a 400.
+  o.cursor = "%%%";
+  auto bad = store_->list_requests(&alice_, q_, o);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().status, 400);
+}
+
+TEST_F(StoreTest, ListItemsAreTheFullStoredRequests) {
+  Json a = Req("a", "http://a.example");
+  a["userData"] = Json{{"label", "X"}};
+  a["method"] = "PUT";
+  a["payload"] = "p";
+  ASSERT_TRUE(store_->add_request(alice_, q_, a, Opts()));
+  Json page = ListPage(ListOptions{});
+  ASSERT_EQ(page["items"].size(), 1u);
+  EXPECT_EQ(page["items"][0], Get("a"));
+  EXPECT_EQ(page["items"][0]["userData"], a["userData"]);
+  EXPECT_EQ(page["items"][0]["payload"], "p");
+  EXPECT_EQ(page["items"][0]["method"], "PUT");
+}
+
+TEST_F(StoreTest, RequestsAddedDuringAWalkAreNeverListedTwice) {
+  for (int i = 0; i < 300; ++i) Add("k" + std::to_string(i));
+  std::set<std::string> before;
+  for (int i = 0; i < 300; ++i) before.insert(request_id_for("k" + std::to_string(i)));
+  ListOptions o;
+  o.limit = 50;
+  std::vector<std::string> walked;
+  int added = 0;
+  for (int pages = 0; pages < 1000; ++pages) {
+    Json page = ListPage(o);
+    for (const auto& id : Ids(page)) walked.push_back(id);
+    for (int j = 0; j < 10; ++j) Add("new" + std::to_string(added++));
+    if (!page.contains("nextCursor")) break;
+    o.cursor = page["nextCursor"].get<std::string>();
+  }
+  std::set<std::string> unique(walked.begin(), walked.end());
+  EXPECT_EQ(unique.size(), walked.size()) << "a request was listed twice";
+  for (const auto& id : before) EXPECT_TRUE(unique.count(id)) << id << " was never listed";
+}
+
+// ---- decision 32: filter ----------------------------------------------------------------------
+
+TEST_F(StoreTest, FilterLockedPendingSelectsTheUnionOfStates) {
+  for (int i = 0; i < 12; ++i) Add("k" + std::to_string(i));
+  std::set<std::string> locked, handled, pending;
+  for (const auto& k : Lock("c1", 4)) locked.insert(request_id_for(k));
+  for (int i = 4; i < 7; ++i) {
+    MarkHandled("k" + std::to_string(i));
+    handled.insert(request_id_for("k" + std::to_string(i)));
+  }
+  for (int i = 7; i < 12; ++i) pending.insert(request_id_for("k" + std::to_string(i)));
+  int pages = 0;
+  auto as_set = [](const std::vector<std::string>& v) { return std::set<std::string>(v.begin(), v.end()); };
+  EXPECT_EQ(as_set(WalkAll(3, true, false, &pages)), locked);
+  EXPECT_EQ(as_set(WalkAll(3, false, true, &pages)), pending);
+  std::set<std::string> both = locked;
+  both.insert(pending.begin(), pending.end());
+  EXPECT_EQ(as_set(WalkAll(3, true, true, &pages)), both);
+  EXPECT_EQ(WalkAll(100, false, false, &pages).size(), 12u);  // no filter: everything
+  // After expiry the locked ones are pending.
+  clock_.advance_ms(60'000);
+  EXPECT_TRUE(WalkAll(3, true, false, &pages).empty());
+  EXPECT_EQ(WalkAll(3, false, true, &pages).size(), 9u);
+}
+
+TEST_F(StoreTest, FilteredPageMayBeEmptyWhileNextCursorPointsAtMore) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 10; ++i) ids.push_back(Add("k" + std::to_string(i)).request_id);
+  std::sort(ids.begin(), ids.end());
+  // Lock only the request with the largest id: the earlier pages find nothing locked.
+  std::string last_key;
+  for (int i = 0; i < 10; ++i) {
+    if (request_id_for("k" + std::to_string(i)) == ids.back()) last_key = "k" + std::to_string(i);
+  }
+  ASSERT_TRUE(store_->update_request(alice_, q_, ids.back(), Req(last_key), Opts(std::nullopt, true)));
+  ASSERT_EQ(Lock("c1", 1), std::vector<std::string>{last_key});
+  ListOptions o;
+  o.limit = 3;
+  o.filter_locked = true;
+  Json first = ListPage(o);
+  EXPECT_TRUE(first["items"].empty());
+  EXPECT_TRUE(first.contains("nextCursor"));
+  int pages = 0;
+  EXPECT_EQ(WalkAll(3, true, false, &pages), std::vector<std::string>{ids.back()});
+  EXPECT_EQ(pages, 4);
+}
+
+// ---- decision 33: exclusiveStartId ------------------------------------------------------------
+
+TEST_F(StoreTest, ExclusiveStartIdSkipsThroughThatIdAndRefusesCursorOrFilter) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 6; ++i) ids.push_back(Add("k" + std::to_string(i)).request_id);
+  std::sort(ids.begin(), ids.end());
+  ListOptions o;
+  o.exclusive_start_id = ids[2];
+  Json page = ListPage(o);
+  EXPECT_EQ(Ids(page), std::vector<std::string>(ids.begin() + 3, ids.end()));
+  EXPECT_EQ(page["exclusiveStartId"], ids[2]);
+  ListOptions with_cursor = o;
+  with_cursor.cursor = encode_cursor(ids[0]);
+  auto r1 = store_->list_requests(&alice_, q_, with_cursor);
+  ASSERT_FALSE(r1);
+  EXPECT_EQ(r1.error().status, 400);
+  EXPECT_EQ(r1.error().type, "invalid-parameter");
+  ListOptions with_filter = o;
+  with_filter.filter_pending = true;
+  auto r2 = store_->list_requests(&alice_, q_, with_filter);
+  ASSERT_FALSE(r2);
+  EXPECT_EQ(r2.error().type, "invalid-parameter");
+}
+
+// ---- decision 35: unnamed queues --------------------------------------------------------------
+
+TEST_F(StoreTest, UnnamedQueuesHaveNullNameAndAreListedOnlyWithUnnamed) {
+  NewQueue(alice_, "named-one");
+  NewQueue(bob_, "bobs-queue");
+  EXPECT_EQ(Info().name, std::nullopt);
+  auto named = store_->list_queues(alice_, QueueListOptions{});
+  ASSERT_TRUE(named);
+  ASSERT_EQ(named->items.size(), 1u);
+  EXPECT_EQ(named->items[0].name, "named-one");
+  EXPECT_EQ(named->total, 1);
+  QueueListOptions o;
+  o.unnamed = true;
+  auto all = store_->list_queues(alice_, o);
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->total, 2);
+  ASSERT_EQ(all->items.size(), 2u);
+  EXPECT_EQ(all->items[0].id, q_.text);  // created first
+  EXPECT_EQ(all->items[0].name, std::nullopt);
+  EXPECT_EQ(to_json(all->items[0], true)["name"], nullptr);
+  o.desc = true;
+  auto desc = store_->list_queues(alice_, o);
+  ASSERT_TRUE(desc);
+  EXPECT_EQ(desc->items[1].id, q_.text);
+  o.offset = 1;
+  o.limit = 1;
+  auto paged = store_->list_queues(alice_, o);
+  ASSERT_TRUE(paged);
+  ASSERT_EQ(paged->items.size(), 1u);
+  EXPECT_EQ(paged->items[0].id, q_.text);
+  EXPECT_EQ(paged->total, 2);
+}
+
+// ---- decision 36: counters --------------------------------------------------------------------
+
+TEST_F(StoreTest, CountersFollowEveryKindOfChange) {
+  ExpectCounters(0, 0, 0);
+  Add("a");
+  Add("b");
+  Add("c");
+  ExpectCounters(3, 0, 3);
+  Add("a");  // duplicate: nothing
+  ExpectCounters(3, 0, 3);
+  Json h = Req("h");
+  h["handledAt"] = "2024-01-01T00:00:00Z";
+  ASSERT_TRUE(store_->add_request(alice_, q_, h, Opts()));  // new handled
+  ExpectCounters(4, 1, 3);
+  MarkHandled("a");  // pending -> handled
+  ExpectCounters(4, 2, 2);
+  MarkHandled("a");  // handled -> handled
+  ExpectCounters(4, 2, 2);
+  ASSERT_TRUE(store_->update_request(alice_, q_, request_id_for("a"), Req("a"), Opts()));  // back
+  ExpectCounters(4, 1, 3);
+  ASSERT_EQ(Lock("c1", 1), std::vector<std::string>{"b"});  // locking changes no counter
+  ExpectCounters(4, 1, 3);
+  ASSERT_TRUE(store_->delete_request(alice_, q_, request_id_for("h"), Opts()));  // delete handled
+  ExpectCounters(3, 0, 3);
+  ASSERT_TRUE(store_->delete_request(alice_, q_, request_id_for("b"), Opts()));  // delete pending
+  ExpectCounters(2, 0, 2);
+  auto batch = store_->batch_add(alice_, q_, Json::array({Req("d"), Req("e"), Req("c")}), Opts());
+  ASSERT_TRUE(batch);
+  ExpectCounters(4, 0, 4);
+  MarkHandled("d");
+  auto del = store_->batch_delete(alice_, q_,
+                                  Json::array({Json{{"uniqueKey", "d"}}, Json{{"id", request_id_for("e")}},
+                                               Json{{"uniqueKey", "zzz"}}}),
+                                  Opts());
+  ASSERT_TRUE(del);
+  ExpectCounters(2, 0, 2);
+  // The deleted ones are gone.
+  EXPECT_FALSE(store_->get_request(&alice_, q_, request_id_for("d")));
+  EXPECT_FALSE(store_->get_request(&alice_, q_, request_id_for("e")));
+  // Deleting a locked request released its lock ("b" was locked by c1 when it was deleted).
+  ListOptions lo;
+  lo.filter_locked = true;
+  EXPECT_TRUE(ListPage(lo)["items"].empty());
+  auto l = store_->head_and_lock(alice_, q_, 60, 25, "c2");
+  ASSERT_TRUE(l);
+  EXPECT_EQ(l->items.size(), 2u);
+  ExpectCounters(2, 0, 2);
+}
+
+TEST_F(StoreTest, ModifiedAtMovesOnWritesAndAccessedAtOnReads) {
+  clock_.advance_ms(1000);
+  Add("a");
+  EXPECT_EQ(Info().modified_at, kT0 + 1000);
+  clock_.advance_ms(1000);
+  RequestQueueInfo i = Info();
+  EXPECT_EQ(i.accessed_at, kT0 + 2000);
+  EXPECT_EQ(i.modified_at, kT0 + 1000);
+  clock_.advance_ms(1000);
+  Lock("c1", 1);
+  EXPECT_EQ(Info().modified_at, kT0 + 3000);
+  clock_.advance_ms(1000);
+  Add("a");  // duplicate: no modification
+  EXPECT_EQ(Info().modified_at, kT0 + 3000);
+}
+
+// ---- decision 37 (items in a batch) and the per-queue buckets ----------------------------------
+
+TEST_F(StoreTest, BatchItemsOverThePerSecondBudgetAreUnprocessedAndNotStored) {
+  RateLimits rl;
+  rl.batch_items_per_sec = 3;
+  Reset(Behaviour{}, rl);
+  Json batch = Json::array();
+  for (int i = 0; i < 5; ++i) batch.push_back(Req("k" + std::to_string(i), "http://u/" + std::to_string(i)));
+  auto r = store_->batch_add(alice_, q_, batch, Opts());
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->processed.size(), 3u);
+  ASSERT_EQ(r->unprocessed.size(), 2u);
+  EXPECT_EQ(r->unprocessed[0].unique_key, "k3");
+  EXPECT_EQ(r->unprocessed[0].url, "http://u/3");
+  EXPECT_EQ(r->unprocessed[0].method, "GET");
+  EXPECT_EQ(r->unprocessed[1].unique_key, "k4");
+  ExpectCounters(3, 0, 3);
+  EXPECT_FALSE(store_->get_request(&alice_, q_, request_id_for("k3")));
+  // Same second: nothing more; the next second: the retry goes through.
+  auto again = store_->batch_add(alice_, q_, Json::array({batch[3], batch[4]}), Opts());
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->unprocessed.size(), 2u);
+  clock_.advance_ms(1000);
+  auto retry = store_->batch_add(alice_, q_, Json::array({batch[3], batch[4]}), Opts());
+  ASSERT_TRUE(retry);
+  EXPECT_EQ(retry->processed.size(), 2u);
+  EXPECT_TRUE(retry->unprocessed.empty());
+  ExpectCounters(5, 0, 5);
+  // Batch delete shares the budget.
+  clock_.advance_ms(1000);
+  Json del = Json::array();
+  for (int i = 0; i < 5; ++i) del.push_back(Json{{"uniqueKey", "k" + std::to_string(i)}});
+  auto d = store_->batch_delete(alice_, q_, del, Opts());
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->processed.size(), 3u);
+  ASSERT_EQ(d->unprocessed.size(), 2u);
+  EXPECT_EQ(d->unprocessed[0]["uniqueKey"], "k3");
+  EXPECT_EQ(d->unprocessed[0]["url"], "http://u/3");
+  ExpectCounters(2, 0, 2);
+}
+
+TEST_F(StoreTest, UnprocessedMaskLeavesChosenItemsUntouched) {
+  Add("existing");
+  UnprocessedMask mask{false, true, false};
+  auto r = store_->batch_add(alice_, q_, Json::array({Req("a"), Req("b"), Req("c")}), Opts(), &mask);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->processed.size(), 2u);
+  ASSERT_EQ(r->unprocessed.size(), 1u);
+  EXPECT_EQ(r->unprocessed[0].unique_key, "b");
+  EXPECT_FALSE(store_->get_request(&alice_, q_, request_id_for("b")));
+  ExpectCounters(3, 0, 3);
+  UnprocessedMask dmask{true, false};
+  auto d = store_->batch_delete(alice_, q_,
+                                Json::array({Json{{"uniqueKey", "existing"}}, Json{{"uniqueKey", "a"}}}),
+                                Opts(), &dmask);
+  ASSERT_TRUE(d);
+  ASSERT_EQ(d->unprocessed.size(), 1u);
+  EXPECT_EQ(d->unprocessed[0]["uniqueKey"], "existing");
+  EXPECT_TRUE(store_->get_request(&alice_, q_, request_id_for("existing")));
+  ExpectCounters(2, 0, 2);
+}
+
+TEST_F(StoreTest, ChargeRefusesCallsOverThePerQueueLimitOfTheirClass) {
+  RateLimits rl;
+  rl.other_per_sec = 2;
+  rl.batch_per_sec = 1;
+  rl.single_request_per_sec = 3;
+  Reset(Behaviour{}, rl);
+  EXPECT_EQ(store_->limit_for(Operation::kQueueGet), 2);
+  EXPECT_EQ(store_->limit_for(Operation::kHeadLockPost), 1);
+  EXPECT_EQ(store_->limit_for(Operation::kRequestsPost), 3);
+  for (int i = 0; i < 2; ++i) {
+    auto c = store_->charge(&alice_, &q_, Operation::kQueueGet);
+    ASSERT_TRUE(c) << i;
+    EXPECT_EQ(*c, 2);
+  }
+  auto over = store_->charge(&alice_, &q_, Operation::kHeadGet);  // same class
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().status, 429);
+  EXPECT_EQ(over.error().type, "rate-limit-exceeded");
+  EXPECT_TRUE(store_->charge(&alice_, &q_, Operation::kHeadLockPost));   // other class
+  EXPECT_FALSE(store_->charge(&alice_, &q_, Operation::kRequestsBatchPost));
+  EXPECT_TRUE(store_->charge(&alice_, &q_, Operation::kRequestPut));
+  // Per queue: another queue has its own bucket.
+  QueueRef other = NewQueue(alice_);
+  EXPECT_TRUE(store_->charge(&alice_, &other, Operation::kQueueGet));
+  clock_.advance_ms(1000);
+  EXPECT_TRUE(store_->charge(&alice_, &q_, Operation::kQueueGet));
+  // Disabled: never refused.
+  rl.enabled = false;
+  store_->set_rate_limits(rl);
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(store_->charge(&alice_, &q_, Operation::kQueueGet));
+  EXPECT_FALSE(store_->rate_limits().enabled);
+}
+
+TEST_F(StoreTest, ChargeRefusesCallsOverTheGlobalPerUserBudget) {
+  RateLimits rl;
+  rl.global_per_minute = 3;
+  rl.other_per_sec = 0;  // no per-queue limit
+  Reset(Behaviour{}, rl);
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(store_->charge(&alice_, nullptr, Operation::kQueuesGet));
+  auto over = store_->charge(&alice_, nullptr, Operation::kQueuesGet);
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().status, 429);
+  EXPECT_TRUE(store_->charge(&bob_, nullptr, Operation::kQueuesGet));  // per user
+  clock_.advance_ms(60'000);
+  EXPECT_TRUE(store_->charge(&alice_, nullptr, Operation::kQueuesGet));
+}
+
+// ---- decision 39: timestamps ------------------------------------------------------------------
+
+TEST_F(StoreTest, HandledAtIsReturnedAsUtcWithMilliseconds) {
+  Json h = Req("h");
+  h["handledAt"] = "2024-05-06T07:08:09.1+02:00";
+  ASSERT_TRUE(store_->add_request(alice_, q_, h, Opts()));
+  EXPECT_EQ(Get("h")["handledAt"], "2024-05-06T05:08:09.100Z");
+  ListOptions lo;
+  EXPECT_EQ(ListPage(lo)["items"][0]["handledAt"], "2024-05-06T05:08:09.100Z");
+  // A date-time without a timezone is refused.
+  Json naive = Req("n");
+  naive["handledAt"] = "2024-05-06T07:08:09";
+  auto r = store_->add_request(alice_, q_, naive, Opts());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().status, 400);
+  // Queue timestamps come from the clock.
+  RequestQueueInfo i = Info();
+  EXPECT_EQ(i.created_at, kT0);
+  EXPECT_EQ(to_json(i)["createdAt"], "2023-11-14T22:13:20.000Z");
+}
+
+// ---- unlock -----------------------------------------------------------------------------------
+
+TEST_F(StoreTest, UnlockReleasesOnlyTheCallersLocks) {
+  for (int i = 0; i < 6; ++i) Add("k" + std::to_string(i));
+  auto mine = Lock("c1", 2);
+  auto theirs = Lock("c2", 2);
+  ASSERT_EQ(mine.size(), 2u);
+  ASSERT_EQ(theirs.size(), 2u);
+  auto n = store_->unlock_requests(alice_, q_, std::string("c1"));
+  ASSERT_TRUE(n);
+  EXPECT_EQ(*n, 2);
+  auto head = HeadKeys();
+  for (const auto& k : mine) EXPECT_NE(std::find(head.begin(), head.end(), k), head.end()) << k;
+  for (const auto& k : theirs) EXPECT_EQ(std::find(head.begin(), head.end(), k), head.end()) << k;
+  auto again = store_->unlock_requests(alice_, q_, std::string("c1"));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, 0);
+  auto stranger = store_->unlock_requests(alice_, q_, std::string("c3"));
+  ASSERT_TRUE(stranger);
+  EXPECT_EQ(*stranger, 0);
+  // c2 still owns its locks.
+  EXPECT_TRUE(store_->prolong_lock(alice_, q_, request_id_for(theirs[0]), 60, Opts("c2")));
+  auto theirs_n = store_->unlock_requests(alice_, q_, std::string("c2"));
+  ASSERT_TRUE(theirs_n);
+  EXPECT_EQ(*theirs_n, 2);
+  EXPECT_EQ(HeadKeys().size(), 6u);
+}
+
+// ---- snapshot and restore ---------------------------------------------------------------------
+
+TEST_F(StoreTest, SnapshotRestoreRoundTripKeepsOrderAndState) {
+  QueueRef named = NewQueue(alice_, "keep-me");
+  ASSERT_TRUE(store_->update_queue(alice_, named, Json{{"generalAccess", "RESTRICTED"}}));
+  Json rich = Req("r1", "http://r1.example");
+  rich["userData"] = Json{{"label", "L"}, {"n", 1}};
+  rich["method"] = "POST";
+  rich["payload"] = Json{{"a", 1}};
+  rich["retryCount"] = 4;
+  ASSERT_TRUE(store_->add_request(alice_, q_, rich, Opts("c1")));
+  Add("n1", false, "c2");
+  Add("f1", true);
+  clock_.advance_ms(3);
+  Add("n2");
+  Add("f2", true);
+  Add("h1");
+  MarkHandled("h1", "2024-03-03T03:03:03.333Z");
+  ASSERT_TRUE(store_->add_request(alice_, named, Req("in-named"), Opts()));
+  auto head_before = HeadKeys();
+  ASSERT_EQ(head_before, (std::vector<std::string>{"f2", "f1", "r1", "n1", "n2"}));
+  RequestQueueInfo info_before = Info();
+  Json list_before = ListPage(ListOptions{});
+  Json snap = store_->snapshot();
+
+  ManualClock clock2(kT0 + 999'999);
+  StoreOptions o;
+  o.rate_limits = NoLimits();
+  Store restored(o, clock2);
+  User alice2 = restored.user_for_token("token-alice").value();
+  ASSERT_EQ(alice2.id, alice_.id);
+  auto st = restored.restore(snap);
+  ASSERT_TRUE(st) << st.error().message;
+  EXPECT_EQ(restored.queue_count(), store_->queue_count());
+  EXPECT_EQ(SortedById(restored.snapshot()), SortedById(snap));
+
+  auto info_after = restored.get_queue(&alice2, q_);
+  ASSERT_TRUE(info_after);
+  EXPECT_EQ(info_after->total_request_count, info_before.total_request_count);
+  EXPECT_EQ(info_after->handled_request_count, info_before.handled_request_count);
+  EXPECT_EQ(info_after->pending_request_count, info_before.pending_request_count);
+  EXPECT_EQ(info_after->had_multiple_clients, info_before.had_multiple_clients);
+  EXPECT_EQ(info_after->created_at, info_before.created_at);
+  EXPECT_EQ(info_after->user_id, alice_.id);
+  auto h = restored.head(&alice2, q_, 100, std::nullopt);
+  ASSERT_TRUE(h);
+  std::vector<std::string> head_after;
+  for (const auto& it : h->items) head_after.push_back(it.unique_key);
+  EXPECT_EQ(head_after, head_before);
+  auto list_after = restored.list_requests(&alice2, q_, ListOptions{});
+  ASSERT_TRUE(list_after);
+  EXPECT_EQ(ParseText(*list_after)["items"], list_before["items"]);
+  // The named queue keeps its name and access.
+  auto by_name = restored.get_queue(&alice2, QueueRef{"~keep-me"});
+  ASSERT_TRUE(by_name) << by_name.error().message;
+  EXPECT_EQ(by_name->id, named.text);
+  EXPECT_EQ(by_name->general_access, "RESTRICTED");
+  EXPECT_EQ(by_name->total_request_count, 1);
+  // A forefront request added after the restore still goes first; a normal one last.
+  ASSERT_TRUE(restored.add_request(alice2, q_, Req("f3"), Opts(std::nullopt, true)));
+  ASSERT_TRUE(restored.add_request(alice2, q_, Req("n3"), Opts()));
+  auto h2 = restored.head(&alice2, q_, 100, std::nullopt);
+  ASSERT_TRUE(h2);
+  EXPECT_EQ(h2->items.front().unique_key, "f3");
+  EXPECT_EQ(h2->items.back().unique_key, "n3");
+}
+
+TEST_F(StoreTest, RestoreOfAnInvalidSnapshotChangesNothing) {
+  Add("a");
+  for (Json bad : {Json::object(), Json{{"format", "other/1"}, {"queues", Json::array()}},
+                   Json{{"format", "rqcheck-store-snapshot/1"}, {"queues", Json::array({Json{{"name", "x"}}})}},
+                   Json{{"format", "rqcheck-store-snapshot/1"},
+                        {"queues", Json::array({Json{{"id", "AAAAAAAAAAAAAAAAA"}, {"userId", alice_.id},
+                                                     {"requests", Json::array({Json{{"url", "x"}}})}}})}}}) {
+    auto st = store_->restore(bad);
+    ASSERT_FALSE(st) << bad.dump();
+    EXPECT_EQ(st.error().status, 400);
+  }
+  ExpectCounters(1, 0, 1);
+}
+
+TEST_F(StoreTest, ResetDropsQueuesButKeepsUsers) {
+  Add("a");
+  ASSERT_GE(store_->queue_count(), 1u);
+  store_->reset();
+  EXPECT_EQ(store_->queue_count(), 0u);
+  auto g = store_->get_queue(&alice_, q_);
+  ASSERT_FALSE(g);
+  EXPECT_EQ(g.error().status, 404);
+  auto u = store_->user_for_token("token-alice");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->id, alice_.id);
+}
+
+// ---- users ------------------------------------------------------------------------------------
+
+TEST_F(StoreTest, TokensAreUsersAndFixedUsersRefuseUnknownTokens) {
+  EXPECT_NE(alice_.id, bob_.id);
+  EXPECT_TRUE(is_apify_id(alice_.id)) << alice_.id;
+  auto again = store_->user_for_token("token-alice");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->id, alice_.id);
+  auto empty = store_->user_for_token("");
+  ASSERT_FALSE(empty);
+  EXPECT_EQ(empty.error().status, 401);
+  EXPECT_EQ(empty.error().type, "token-not-provided");
+  store_->set_fixed_users({User{"", "carol", "token-carol"}});
+  auto carol = store_->user_for_token("token-carol");
+  ASSERT_TRUE(carol) << carol.error().message;
+  EXPECT_EQ(carol->username, "carol");
+  EXPECT_TRUE(is_apify_id(carol->id));
+  auto unknown = store_->user_for_token("token-alice");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().status, 401);
+  EXPECT_EQ(unknown.error().type, "user-or-token-not-found");
+}
+
+}  // namespace
+}  // namespace rqcheck::fake

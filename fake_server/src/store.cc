@@ -302,8 +302,12 @@ struct Store::Queue {
     out += '}';
   }
 
-  // Inserts a new request parsed from a body; returns whether it was stored as handled.
+  // Inserts a new request parsed from a body; `hint` is where it goes (lower_bound of its id),
+  // so a lookup that found nothing is not repeated.
   EntryIt insert(const std::string& rid, ParsedRequest&& p, bool front, TimeMs now) {
+    return insert(entries.lower_bound(rid), rid, std::move(p), front, now);
+  }
+  EntryIt insert(EntryIt hint, const std::string& rid, ParsedRequest&& p, bool front, TimeMs now) {
     Entry e;
     e.url_is_key = p.url == p.unique_key;
     e.unique_key = std::move(p.unique_key);
@@ -311,7 +315,7 @@ struct Store::Queue {
     e.extra = std::move(p.extra);
     e.method = p.method;
     e.retry_count = static_cast<std::int32_t>(p.retry_count);
-    auto it = entries.emplace(rid, std::move(e)).first;
+    auto it = entries.emplace_hint(hint, rid, std::move(e));
     if (p.handled_at) {
       it->second.handled_at = *p.handled_at;
       ++handled_count;
@@ -695,13 +699,13 @@ Result<AddResult> Store::add_request(const User& u, const QueueRef& ref, const J
   queue.expire_locks(now);
   queue.note_client(o.client_key);
   queue.touch(now, false);
-  auto it = queue.entries.find(*rid);
-  if (it != queue.entries.end()) {
+  auto it = queue.entries.lower_bound(*rid);
+  if (it != queue.entries.end() && it->first == *rid) {
     // Decision 21: an existing uniqueKey is reported, not changed, not moved.
     ++queue.stats.read_count;
     return AddResult{*rid, true, it->second.handled()};
   }
-  queue.insert(*rid, std::move(*parsed), o.forefront, now);
+  queue.insert(it, *rid, std::move(*parsed), o.forefront, now);
   ++queue.stats.write_count;
   queue.touch(now, true);
   return AddResult{*rid, false, false};
@@ -757,14 +761,14 @@ Result<BatchAddResult> Store::batch_add(const User& u, const QueueRef& ref, cons
       out.unprocessed.push_back({p.unique_key, p.url, std::string(kMethods[p.method])});
       continue;
     }
-    auto it = queue.entries.find(ids[i]);
-    if (it != queue.entries.end()) {
+    auto it = queue.entries.lower_bound(ids[i]);
+    if (it != queue.entries.end() && it->first == ids[i]) {
       ++queue.stats.read_count;
       out.processed.push_back({ids[i], p.unique_key, true, it->second.handled()});
       continue;
     }
     std::string uk = p.unique_key;
-    queue.insert(ids[i], std::move(p), o.forefront, now);
+    queue.insert(it, ids[i], std::move(p), o.forefront, now);
     ++queue.stats.write_count;
     modified = true;
     out.processed.push_back({ids[i], std::move(uk), false, false});

@@ -37,6 +37,15 @@ struct BugReply {
   HeaderPairs& headers;
 };
 
+// The whole exchange as the client sees it, for bugs that act on answers the server gives before
+// the API hook (auth, routing, body decoding, rate limits) or on headers added after it.
+struct BugExchange {
+  const std::string& method;
+  const std::string& path;
+  const Params& params;                // the query
+  const HeaderPairs& request_headers;  // as received
+};
+
 struct BugInfo {
   std::string name;         // PascalCase, e.g. "CursorSkipsItem"
   std::string description;  // what it breaks, one line
@@ -53,6 +62,11 @@ class Bugs {
   virtual bool empty() const = 0;
   virtual void before(BugCall& call) = 0;
   virtual void after(BugCall& call, BugReply& reply) = 0;
+  // Called for every reply of a /v2 path just before it is sent (whatever produced it).
+  virtual void on_reply(const BugExchange& exchange, BugReply& reply) {
+    (void)exchange;
+    (void)reply;
+  }
 };
 
 }  // namespace rqcheck::fake

@@ -442,6 +442,14 @@ void FakeServer::Impl::handle(const httplib::Request& req, httplib::Response& re
       if (!body.empty()) e.body_digest = body_digest(body);
     }
     reply = dispatch(req, method, route(req.path, method), body, body_error, trace);
+    if (!bugs->empty()) {
+      // Bugs that break what the server answers before the store is reached (auth, routing,
+      // body decoding) or after it (headers) see the whole exchange here.
+      HeaderPairs headers(req.headers.begin(), req.headers.end());
+      BugExchange ex{method, req.path, req.params, headers};
+      BugReply out{reply.status, reply.body, reply.headers};
+      bugs->on_reply(ex, out);
+    }
   }
   finish(req, res, reply, trace);
   if (options.request_log) {

@@ -1,0 +1,186 @@
+// Checks of the general conventions (spec section 1, decisions 8, 12, 15-17, 37): auth, error
+// envelope, method not allowed, clientKey, payload limit, compression, rate limits.
+#include <chrono>
+
+#include "helpers.h"
+
+namespace rqcheck::conformance {
+namespace anchors {
+void general() {}
+}  // namespace anchors
+
+namespace {
+using namespace helpers;
+using O = Operation;
+
+RQ_CHECK(auth_missing, {.id = "rq.auth.missing_token_401",
+    .title = "A write without a token is refused with 401 and the error envelope",
+    .operation = O::kQueuesPost, .level = Level::kMust,
+    .source = "decision 12: \"bad or missing token where one is needed: 401 with the error envelope\"",
+    .catches = "servers that answer 403/500 or accept anonymous writes",
+    .breaking_bug = "UnauthorizedIs403", .needs = kNeedRawHttp}) {
+  client::RawRequest req;
+  req.method = "POST";
+  req.path = "/v2/request-queues";
+  req.send_token = false;
+  req.operation = O::kQueuesPost;
+  Response r = ctx.send(req);
+  if (r.status >= 200 && r.status < 300 && r.json_ok) {
+    ctx.track_queue(r.json["data"].value("id", ""));
+  }
+  expect_error(ctx, r, {401}, "POST /v2/request-queues without a token");
+  return Outcome::pass("type " + r.error_type());
+}
+
+RQ_CHECK(auth_query_token, {.id = "rq.auth.token_query_param",
+    .title = "The token is accepted as the ?token= query parameter",
+    .operation = O::kQueueGet, .level = Level::kMust,
+    .source = "spec section 1: \"Authorization: Bearer <token> (recommended) or the ?token=<token> query param\"",
+    .catches = "servers that read only the Authorization header",
+    .breaking_bug = "TokenQueryParamIgnored", .needs = kNeedRawHttp}) {
+  const std::string& q = ctx.queue();
+  if (ctx.http().config().token.empty()) ctx.skip("no token configured");
+  client::RawRequest req;
+  req.method = "PUT";
+  req.path = "/v2/request-queues/" + q;
+  req.query = {{"token", ctx.http().config().token}};
+  req.send_token = false;
+  req.body = Json{{"generalAccess", "RESTRICTED"}}.dump();
+  req.operation = O::kQueuePut;
+  Response r = ctx.send(req);
+  ctx.expect(r.status == 200, "200 for a PUT authenticated by ?token=", r.summary());
+  return Outcome::pass();
+}
+
+RQ_CHECK(method_not_allowed, {.id = "rq.errors.method_not_allowed",
+    .title = "A method not allowed on a known path answers 405 method-not-allowed",
+    .operation = O::kQueueGet, .level = Level::kShould,
+    .source = "decision 15: \"method not allowed on a known path: 405 method-not-allowed, message lists the allowed methods\"",
+    .catches = "404 or 500 for a wrong method",
+    .breaking_bug = "MethodNotAllowedIs404", .needs = kNeedRawHttp}) {
+  Response r = ctx.call(O::kQueueGet, "PATCH", "/" + ctx.queue(), {}, "{}");
+  expect_error(ctx, r, {405}, "PATCH on a queue");
+  ctx.expect(r.error_type() == "method-not-allowed", "type method-not-allowed", r.error_type());
+  return Outcome::pass();
+}
+
+RQ_CHECK(error_envelope, {.id = "rq.errors.envelope",
+    .title = "Error answers carry {\"error\":{\"type\",\"message\"}} with a JSON content type",
+    .operation = O::kRequestGet, .level = Level::kMust,
+    .source = "spec section 1: \"An error body is {\"error\": {\"type\": \"<kebab-case>\", \"message\": \"<text>\"}}\"",
+    .catches = "plain-text or HTML errors the clients cannot parse",
+    .breaking_bug = "ErrorEnvelopeMissing", .needs = kNeedRawHttp}) {
+  const std::string& q = ctx.queue();
+  Response r = ctx.call(O::kRequestGet, "GET", "/" + q + "/requests/" + id_of(ctx, "nothing"));
+  ctx.expect(r.status >= 400 && r.has_error_envelope(), "an error with the envelope", r.summary());
+  auto ct = r.header("Content-Type").value_or("");
+  ctx.expect(ct.find("application/json") != std::string::npos, "Content-Type application/json", ct);
+  return Outcome::pass();
+}
+
+RQ_CHECK(client_key_length, {.id = "rq.client_key.length",
+    .title = "A clientKey longer than 32 characters is refused with 400 invalid-client-key",
+    .operation = O::kHeadLockPost, .level = Level::kShould,
+    .source = "decision 8: \"clientKey outside 1..32 characters: 400 invalid-client-key\"; seed: \"It must be a string between 1 and 32 characters long\"",
+    .catches = "servers that accept any clientKey",
+    .breaking_bug = "ClientKeyLengthNotChecked", .needs = kNeedRawHttp}) {
+  const std::string& q = ctx.queue();
+  Response r = ctx.call(O::kHeadLockPost, "POST", "/" + q + "/head/lock",
+                        {{"lockSecs", "60"}, {"clientKey", std::string(33, 'k')}});
+  expect_error(ctx, r, {400}, "a 33-character clientKey");
+  ctx.expect(r.error_type() == "invalid-client-key", "type invalid-client-key", r.error_type());
+  return Outcome::pass();
+}
+
+RQ_CHECK(payload_limit, {.id = "rq.errors.payload_too_large_413",
+    .title = "A body over 9437184 bytes is refused with 413 request-too-large",
+    .operation = O::kRequestsPost, .level = Level::kMust,
+    .source = "decision 16: \"body over 9437184 bytes (after decoding): 413 request-too-large with the documented message pattern\"",
+    .catches = "servers without the payload limit",
+    .breaking_bug = "PayloadLimitNotEnforced", .needs = kNeedRawHttp | kNeedLargeBodies}) {
+  const std::string& q = ctx.queue();
+  Json body = ctx.request("huge");
+  body["payload"] = std::string(kMaxPayloadBytes + 1000, 'x');
+  Response r = ctx.call(O::kRequestsPost, "POST", "/" + q + "/requests", {}, body.dump());
+  expect_error(ctx, r, {413}, "a 9.4 MB body");
+  ctx.expect(r.error_type() == "request-too-large", "type request-too-large", r.error_type());
+  return Outcome::pass();
+}
+
+RQ_CHECK(unsupported_encoding, {.id = "rq.errors.unsupported_encoding_415",
+    .title = "An unknown Content-Encoding is refused with 415 unsupported-content-encoding",
+    .operation = O::kRequestsPost, .level = Level::kMust,
+    .source = "decision 17: \"anything else 415 unsupported-content-encoding\"",
+    .catches = "servers that store undecoded bodies or answer 400/500",
+    .breaking_bug = "UnsupportedEncodingIs400", .needs = kNeedRawHttp}) {
+  const std::string& q = ctx.queue();
+  Response r = ctx.call(O::kRequestsPost, "POST", "/" + q + "/requests", {}, ctx.request("enc").dump(),
+                        {{"Content-Encoding", "bla"}});
+  expect_error(ctx, r, {415}, "Content-Encoding: bla");
+  ctx.expect(r.error_type() == "unsupported-content-encoding", "type unsupported-content-encoding",
+             r.error_type());
+  return Outcome::pass();
+}
+
+RQ_CHECK(compressed_bodies, {.id = "rq.errors.compressed_bodies_accepted",
+    .title = "gzip, deflate and br request bodies are decoded",
+    .operation = O::kRequestsBatchPost, .level = Level::kMust,
+    .source = "decision 17: \"Content-Encoding gzip, deflate, br: decoded\"; spec section 1: the clients compress bodies of 1024 bytes or more",
+    .catches = "servers that reject the official clients' compressed batches",
+    .breaking_bug = "CompressedBodyRejected", .needs = kNeedRawHttp}) {
+  const std::string& q = ctx.queue();
+  int n = 0;
+  for (auto enc : {client::BodyEncoding::kGzip, client::BodyEncoding::kDeflate, client::BodyEncoding::kBrotli}) {
+    client::RawRequest req;
+    req.method = "POST";
+    req.path = "/v2/request-queues/" + q + "/requests/batch";
+    Json body = Json::array();
+    for (int i = 0; i < 10; ++i) body.push_back(ctx.request("z" + std::to_string(n) + "-" + std::to_string(i)));
+    ++n;
+    req.body = body.dump();
+    req.encoding = enc;
+    req.operation = O::kRequestsBatchPost;
+    Response r = ctx.send(req);
+    ctx.expect(r.status == 201, std::string(client::content_encoding_name(enc)) + " body accepted (201)",
+               r.summary());
+  }
+  ctx.expect(queue_info(ctx, q).total_request_count == 30, "30 requests stored", "fewer");
+  return Outcome::pass();
+}
+
+RQ_CHECK(rate_limit, {.id = "rq.rate_limit.429_with_envelope",
+    .title = "Over 60 calls per second to one queue get 429 rate-limit-exceeded",
+    .operation = O::kQueueGet, .level = Level::kMust,
+    .source = "decision 37: \"over the limit 429 rate-limit-exceeded\" (must: 429 + envelope when limited); spec section 1.2: default 60 req/s per queue",
+    .catches = "servers without per-queue rate limits (clients' backoff is never exercised)",
+    .breaking_bug = "RateLimitNotEnforced", .needs = kNeedRawHttp | kNeedRateLimits}) {
+  const std::string& q = ctx.queue();
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 150; ++i) {
+    Response r = ctx.call(O::kQueueGet, "GET", "/" + q);
+    if (r.status == 429) {
+      expect_error(ctx, r, {429}, "the limited answer");
+      ctx.expect(r.error_type() == "rate-limit-exceeded", "type rate-limit-exceeded", r.error_type());
+      return Outcome::pass("429 after " + std::to_string(i + 1) + " calls");
+    }
+    ctx.expect(r.status == 200, "200 until limited", r.summary());
+  }
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  ctx.expect(ms.count() > 2500, "a 429 within 150 calls sent faster than 60/s",
+             "150 calls in " + std::to_string(ms.count()) + " ms, none limited");
+  ctx.skip("the calls were too slow to exceed 60/s (" + std::to_string(ms.count()) + " ms)");
+}
+
+RQ_CHECK(rate_limit_header, {.id = "rq.rate_limit.header",
+    .title = "Responses carry X-RateLimit-Limit",
+    .operation = O::kQueueGet, .level = Level::kShould,
+    .source = "spec section 1.2: \"Each response carries X-RateLimit-Limit.\"; decision 37",
+    .catches = "servers that do not tell clients their limit",
+    .breaking_bug = "RateLimitHeaderMissing", .needs = kNeedRawHttp}) {
+  Response r = ctx.call(O::kQueueGet, "GET", "/" + ctx.queue());
+  ctx.expect(r.header("X-RateLimit-Limit").has_value(), "an X-RateLimit-Limit header", "none");
+  return Outcome::pass("X-RateLimit-Limit: " + *r.header("X-RateLimit-Limit"));
+}
+
+}  // namespace
+}  // namespace rqcheck::conformance

@@ -1,0 +1,116 @@
+// Small helpers shared by the checks (private to the library).
+#pragma once
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "rqcheck/conformance/check.h"
+#include "rqcheck/conformance/context.h"
+#include "rqcheck/core/errors.h"
+#include "rqcheck/core/request_id.h"
+#include "rqcheck/core/time.h"
+
+namespace rqcheck::conformance::helpers {
+
+using client::ClientKeyOptions;
+using client::HeadOptions;
+using client::ListRequestsOptions;
+using client::LockHeadOptions;
+using client::WriteOptions;
+
+inline std::string join(const std::vector<std::string>& v) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
+  return s + "]";
+}
+
+inline std::string yes_no(bool b) { return b ? "true" : "false"; }
+
+// Adds `key` (see Context::request) and returns its id.
+inline std::string add(Context& ctx, const std::string& q, const std::string& key,
+                       WriteOptions o = {}) {
+  return ctx.ok(ctx.api().add_request(q, ctx.request(key), o), "adding " + key).request_id;
+}
+
+// Marks a stored request handled with PUT (handledAt = now).
+inline void mark_handled(Context& ctx, const std::string& q, const std::string& key) {
+  Json body = ctx.request(key);
+  body["id"] = request_id_for(ctx.unique_key(key));
+  body["handledAt"] = format_iso8601(SystemClock().now_ms());
+  ctx.ok(ctx.api().update_request(q, body["id"].get<std::string>(), body), "marking " + key +
+         " handled");
+}
+
+inline std::vector<std::string> head_ids(Context& ctx, const std::string& q,
+                                         std::optional<std::int64_t> limit = std::nullopt,
+                                         std::optional<std::string> client_key = std::nullopt) {
+  HeadOptions o;
+  o.limit = limit;
+  o.client_key = client_key;
+  auto h = ctx.ok(ctx.api().list_head(q, o), "getting the head");
+  std::vector<std::string> ids;
+  for (const auto& it : h.items) ids.push_back(it.id);
+  return ids;
+}
+
+inline std::vector<std::string> lock_ids(Context& ctx, const std::string& q,
+                                         const std::string& client_key, std::int64_t limit,
+                                         std::int64_t lock_secs = 60) {
+  LockHeadOptions o;
+  o.lock_secs = lock_secs;
+  o.limit = limit;
+  o.client_key = client_key;
+  auto h = ctx.ok(ctx.api().list_and_lock_head(q, o), "locking the head");
+  std::vector<std::string> ids;
+  for (const auto& it : h.items) ids.push_back(it.id);
+  return ids;
+}
+
+inline std::string id_of(Context& ctx, const std::string& key) {
+  return request_id_for(ctx.unique_key(key));
+}
+
+inline std::vector<std::string> ids_of(Context& ctx, std::vector<std::string> keys) {
+  for (auto& k : keys) k = id_of(ctx, k);
+  return keys;
+}
+
+inline std::vector<std::string> page_ids(const RequestsPage& p) {
+  std::vector<std::string> ids;
+  for (const auto& it : p.items) {
+    ids.push_back(it.contains("id") && it["id"].is_string() ? it["id"].get<std::string>() : "?");
+  }
+  return ids;
+}
+
+inline bool contains(const std::vector<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+inline std::vector<std::string> sorted(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+inline RequestQueueInfo queue_info(Context& ctx, const std::string& q) {
+  return ctx.ok(ctx.api().get_queue(q), "getting the queue");
+}
+
+inline std::string counters(const RequestQueueInfo& i) {
+  return "total " + std::to_string(i.total_request_count) + ", handled " +
+         std::to_string(i.handled_request_count) + ", pending " +
+         std::to_string(i.pending_request_count);
+}
+
+// Expects an error answer with the envelope and, when given, one of the statuses.
+inline void expect_error(Context& ctx, const Response& r, std::vector<int> statuses,
+                         const std::string& what) {
+  bool status_ok = std::find(statuses.begin(), statuses.end(), r.status) != statuses.end();
+  std::string want;
+  for (int s : statuses) want += (want.empty() ? "" : " or ") + std::to_string(s);
+  ctx.expect(status_ok && r.has_error_envelope(),
+             what + ": " + want + " with {\"error\":{\"type\",\"message\"}}", r.summary());
+}
+
+}  // namespace rqcheck::conformance::helpers

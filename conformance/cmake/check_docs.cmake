@@ -1,0 +1,12 @@
+# Fails when DOC differs from `TOOL --list --format markdown`.
+execute_process(COMMAND ${TOOL} --list --format markdown OUTPUT_VARIABLE generated RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${TOOL} --list --format markdown failed (${rc})")
+endif()
+if(NOT EXISTS ${DOC})
+  message(FATAL_ERROR "${DOC} is missing; run: rq-conformance --list --format markdown > docs/checks.md")
+endif()
+file(READ ${DOC} committed)
+if(NOT committed STREQUAL generated)
+  message(FATAL_ERROR "${DOC} is out of date; run: build/bin/rq-conformance --list --format markdown > docs/checks.md")
+endif()

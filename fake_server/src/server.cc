@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <chrono>
@@ -76,35 +77,41 @@ Route route(std::string_view path, std::string_view method) {
     std::string_view method;
     O op;
   };
-  std::vector<Option> options;
+  // At most three methods share a path; a fixed array keeps routing free of allocations.
+  std::array<Option, 3> options{};
+  std::size_t count = 0;
+  auto set = [&](std::initializer_list<Option> list) {
+    for (const Option& o : list) options[count++] = o;
+  };
   std::size_t n = p.size();
   if (n == 2) {
-    options = {{"GET", O::kQueuesGet}, {"POST", O::kQueuesPost}};
+    set({{"GET", O::kQueuesGet}, {"POST", O::kQueuesPost}});
   } else {
     r.queue = std::string(p[2]);
     if (n == 3) {
-      options = {{"GET", O::kQueueGet}, {"PUT", O::kQueuePut}, {"DELETE", O::kQueueDelete}};
+      set({{"GET", O::kQueueGet}, {"PUT", O::kQueuePut}, {"DELETE", O::kQueueDelete}});
     } else if (p[3] == "requests") {
       if (n == 4) {
-        options = {{"GET", O::kRequestsGet}, {"POST", O::kRequestsPost}};
+        set({{"GET", O::kRequestsGet}, {"POST", O::kRequestsPost}});
       } else if (n == 5 && p[4] == "batch") {
-        options = {{"POST", O::kRequestsBatchPost}, {"DELETE", O::kRequestsBatchDelete}};
+        set({{"POST", O::kRequestsBatchPost}, {"DELETE", O::kRequestsBatchDelete}});
       } else if (n == 5 && p[4] == "unlock") {
-        options = {{"POST", O::kRequestsUnlockPost}};
+        set({{"POST", O::kRequestsUnlockPost}});
       } else if (n == 5) {
         r.request_id = std::string(p[4]);
-        options = {{"GET", O::kRequestGet}, {"PUT", O::kRequestPut}, {"DELETE", O::kRequestDelete}};
+        set({{"GET", O::kRequestGet}, {"PUT", O::kRequestPut}, {"DELETE", O::kRequestDelete}});
       } else if (n == 6 && p[5] == "lock") {
         r.request_id = std::string(p[4]);
-        options = {{"PUT", O::kRequestLockPut}, {"DELETE", O::kRequestLockDelete}};
+        set({{"PUT", O::kRequestLockPut}, {"DELETE", O::kRequestLockDelete}});
       }
     } else if (p[3] == "head") {
-      if (n == 4) options = {{"GET", O::kHeadGet}};
-      else if (n == 5 && p[4] == "lock") options = {{"POST", O::kHeadLockPost}};
+      if (n == 4) set({{"GET", O::kHeadGet}});
+      else if (n == 5 && p[4] == "lock") set({{"POST", O::kHeadLockPost}});
     }
   }
-  if (options.empty()) return r;
-  for (const auto& o : options) {
+  if (count == 0) return r;
+  for (std::size_t i = 0; i < count; ++i) {
+    const Option& o = options[i];
     if (o.method == method || (method == "HEAD" && o.method == "GET")) {
       r.kind = Route::kApi;
       r.op = o.op;
@@ -113,7 +120,7 @@ Route route(std::string_view path, std::string_view method) {
   }
   r.kind = Route::kMethodNotAllowed;
   r.allowed = "OPTIONS";
-  for (const auto& o : options) r.allowed += "," + std::string(o.method);
+  for (std::size_t i = 0; i < count; ++i) r.allowed += "," + std::string(options[i].method);
   return r;
 }
 

@@ -479,7 +479,11 @@ void FakeServer::Impl::finish(const httplib::Request& req, httplib::Response& re
     reset = d.is(FaultKind::kReset);
   } else if (d.is(FaultKind::kFailAfterCommit)) {
     if (d.drop_after_commit) drop = true;
-    else if (d.error) reply = error_reply(*d.error);
+    else if (d.error) {
+      reply = error_reply(*d.error);
+      if (d.retry_after_secs) reply.headers.emplace_back("Retry-After", std::to_string(*d.retry_after_secs));
+      reply.headers.emplace_back("X-RateLimit-Limit", std::to_string(trace.entry.op ? store.limit_for(*trace.entry.op) : 0));
+    }
   } else if (d.is(FaultKind::kMalformedJson) && reply.status >= 200 && reply.status < 300) {
     if (reply.status == 204) reply.status = 200;
     reply.body = malform_json_body(reply.body);
@@ -614,7 +618,7 @@ Reply FakeServer::Impl::dispatch(const httplib::Request& req, const std::string&
     if (d.is(FaultKind::kHttpError) && d.error) {
       Reply rep = error_reply(*d.error);
       if (d.retry_after_secs) rep.headers.emplace_back("Retry-After", std::to_string(*d.retry_after_secs));
-      if (d.error->status == 429) rep.headers.emplace_back("X-RateLimit-Limit", std::to_string(store.limit_for(*r.op)));
+      rep.headers.emplace_back("X-RateLimit-Limit", std::to_string(store.limit_for(*r.op)));
       return rep;
     }
     if (d.is(FaultKind::kReset) || d.is(FaultKind::kCloseBeforeResponse)) return Reply{0, "", {}};

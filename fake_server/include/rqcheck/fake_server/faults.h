@@ -227,7 +227,7 @@ class FaultEngine {
   std::uint64_t log_dropped_ = 0;
 };
 
-// The one-line shorthand (rq-fake --faults-short): rules separated by ';', each
+// The one-line shorthand (rq-fake --fault): rules separated by ';', each
 // ACTION[@SCHEDULE[&SCHEDULE...]][:TARGET], e.g. "429@30%:batch_add",
 // "partial=50%@every=2:batch_add", "latency=20-80ms", "reset@nth=3,4", "500@first=2",
 // "429+retry=2@every=5:head", "commit500@nth=1:add". Each rule's id is its text.

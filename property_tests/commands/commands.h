@@ -1,0 +1,562 @@
+// The state machine: one struct per API action (STYLE.md section 8), each with
+// checkPreconditions (RC_PRE), apply (the model), run (the target, RC_ASSERT only) and show.
+// Keys come from a six-letter alphabet and URLs from a three-letter one, so duplicates, the
+// dedup path and distinct keys with one URL are all frequent; clients are c1, c2, c3.
+//
+//   rc::state::check(State{}, sut, rc::state::gen::execOneOfWithArgs<AddRequest, GetQueue>());
+#pragma once
+
+#include <rapidcheck.h>
+#include <rapidcheck/state.h>
+
+#include <algorithm>
+#include <ostream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "../harness/target.h"
+#include "../model/queue_model.h"
+#include "rqcheck/client/api.h"
+
+namespace rqcheck::prop {
+
+// What the run asserts besides each operation's own answer.
+struct Checks {
+  bool counters = false;     // get the queue after every step: total = handled + pending = model
+  bool exact_order = false;  // head and head/lock follow the model's queue order (a 'should')
+};
+
+struct State {
+  QueueModel q;
+  bool virtual_clock = true;
+  bool exact_order = false;  // without it, head/lock only runs when it takes every available one
+};
+
+struct Sut {
+  Target& target;
+  client::RequestQueueApi& api;
+  std::string queue;
+  Checks checks;
+};
+
+using Cmd = rc::state::Command<State, Sut>;
+
+inline const char* kHandledAt = "2023-11-14T22:13:20.000Z";
+
+inline rc::Gen<std::string> gen_key() {
+  return rc::gen::element<std::string>("a", "b", "c", "d", "e", "f");
+}
+inline rc::Gen<std::string> gen_url() {
+  return rc::gen::element<std::string>("https://x.test/1", "https://x.test/2", "https://x.test/3");
+}
+inline rc::Gen<std::string> gen_client() { return rc::gen::element<std::string>("c1", "c2", "c3"); }
+
+inline Json request_body(const std::string& key, const std::string& url, bool handled) {
+  Json j{{"uniqueKey", key}, {"url", url}};
+  if (handled) j["handledAt"] = kHandledAt;
+  return j;
+}
+
+inline std::string err_text(const ApiError& e) {
+  return std::to_string(e.status) + " " + e.type + ": " + e.message;
+}
+
+// Counters (decision 36): after every step when Checks::counters is on.
+inline void check_counters(const State& s1, Sut& sut) {
+  if (!sut.checks.counters) return;
+  auto q = sut.api.get_queue(sut.queue);
+  RC_ASSERT(q.ok());
+  RC_ASSERT(q->total_request_count == q->handled_request_count + q->pending_request_count);
+  RC_ASSERT(q->total_request_count == s1.q.total());
+  RC_ASSERT(q->handled_request_count == s1.q.handled());
+  RC_ASSERT(q->pending_request_count == s1.q.pending());
+}
+
+template <typename C>
+void announce(const C& cmd, Sut& sut) {
+  std::ostringstream os;
+  cmd.show(os);
+  sut.target.note(os.str());
+}
+
+template <typename C>
+State after(const C& cmd, const State& s0) {
+  State s1 = s0;
+  cmd.apply(s1);
+  return s1;
+}
+
+// (6) add one request.
+struct AddRequest : Cmd {
+  std::string key = *gen_key(), url = *gen_url(), client = *gen_client();
+  bool handled = *rc::gen::weightedElement<bool>({{4, false}, {1, true}});
+  bool forefront = *rc::gen::arbitrary<bool>();
+
+  void apply(State& s) const override { s.q.add(key, url, handled, forefront); }
+  void run(const State& s0, Sut& sut) const override {
+    announce(*this, sut);
+    State s1 = s0;
+    ModelWrite want = s1.q.add(key, url, handled, forefront);
+    auto r = sut.api.add_request(sut.queue, request_body(key, url, handled),
+                                 client::WriteOptions{forefront, client});
+    RC_ASSERT(r.ok());
+    RC_ASSERT(r->request_id == want.id);
+    RC_ASSERT(r->was_already_present == want.was_already_present);
+    RC_ASSERT(r->was_already_handled == want.was_already_handled);
+    check_counters(s1, sut);
+  }
+  void show(std::ostream& os) const override {
+    os << "AddRequest(" << key << ", " << url << (handled ? ", handled" : "")
+       << (forefront ? ", forefront" : "") << ", " << client << ")";
+  }
+};
+
+// (8) batch add: distinct keys (decision 7 forbids duplicates inside one batch).
+struct BatchAdd : Cmd {
+  std::vector<std::string> keys =
+      *rc::gen::resize(6, rc::gen::unique<std::vector<std::string>>(gen_key()));
+  std::vector<std::string> urls = *rc::gen::container<std::vector<std::string>>(6, gen_url());
+  std::vector<bool> handled = *rc::gen::container<std::vector<bool>>(
+      6, rc::gen::weightedElement<bool>({{4, false}, {1, true}}));
+  bool forefront = *rc::gen::arbitrary<bool>();
+  std::string client = *gen_client();
+
+  void checkPreconditions(const State&) const override { RC_PRE(!keys.empty()); }
+  void apply(State& s) const override {
+    for (std::size_t i = 0; i < keys.size(); ++i) s.q.add(keys[i], urls[i], handled[i], forefront);
+  }
+  void run(const State& s0, Sut& sut) const override {
+    announce(*this, sut);
+    State s1 = s0;
+    std::vector<Json> body;
+    std::vector<ModelWrite> want;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      body.push_back(request_body(keys[i], urls[i], handled[i]));
+      want.push_back(s1.q.add(keys[i], urls[i], handled[i], forefront));
+    }
+    auto r = sut.api.batch_add_requests(sut.queue, body, client::WriteOptions{forefront, client});
+    RC_ASSERT(r.ok());
+    RC_ASSERT(r->unprocessed.empty());
+    RC_ASSERT(r->processed.size() == keys.size());
+    for (const auto& p : r->processed) {
+      auto it = std::find(keys.begin(), keys.end(), p.unique_key);
+      RC_ASSERT(it != keys.end());
+      const ModelWrite& w = want[static_cast<std::size_t>(it - keys.begin())];
+      RC_ASSERT(p.request_id == w.id);
+      RC_ASSERT(p.was_already_present == w.was_already_present);
+      RC_ASSERT(p.was_already_handled == w.was_already_handled);
+    }
+    check_counters(s1, sut);
+  }
+  void show(std::ostream& os) const override {
+    os << "BatchAdd([";
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      os << (i ? ", " : "") << keys[i] << " " << urls[i] << (handled[i] ? " handled" : "");
+    }
+    os << "]" << (forefront ? ", forefront" : "") << ", " << client << ")";
+  }
+};
+
+// (10) get one request.
+struct GetRequest : Cmd {
+  std::string key = *gen_key();
+  void run(const State& s0, Sut& sut) const override {
+    announce(*this, sut);
+    const ModelRequest* m = s0.q.find_key(key);
+    auto r = sut.api.get_request(sut.queue, QueueModel::id_of(key));
+    if (!m) {
+      RC_ASSERT(!r.ok());
+      RC_ASSERT(r.error().status == 404);
+      return;
+    }
+    RC_ASSERT(r.ok());
+    RC_ASSERT(r->value("uniqueKey", "") == key);
+    RC_ASSERT(r->value("url", "") == m->url);
+    RC_ASSERT(r->value("id", "") == m->id);
+    bool handled = r->contains("handledAt") && !(*r)["handledAt"].is_null();
+    RC_ASSERT(handled == m->handled);
+  }
+  void show(std::ostream& os) const override { os << "GetRequest(" << key << ")"; }
+};
+
+// (11) PUT, with and without handledAt and forefront.
+struct UpdateRequest : Cmd {
+  std::string key = *gen_key(), url = *gen_url(), client = *gen_client();
+  bool handled = *rc::gen::arbitrary<bool>();
+  bool forefront = *rc::gen::arbitrary<bool>();
+
+  void apply(State& s) const override { s.q.put(key, url, handled, forefront); }
+  void run(const State& s0, Sut& sut) const override {
+    announce(*this, sut);
+    State s1 = s0;
+    ModelWrite want = s1.q.put(key, url, handled, forefront);
+    auto r = sut.api.update_request(sut.queue, want.id, request_body(key, url, handled),
+                                    client::WriteOptions{forefront, client});
+    RC_ASSERT(r.ok());
+    RC_ASSERT(r->request_id == want.id);
+    RC_ASSERT(r->was_already_present == want.was_already_present);
+    RC_ASSERT(r->was_already_handled == want.was_already_handled);
+    check_counters(s1, sut);
+  }
+  void show(std::ostream& os) const override {
+    os << "UpdateRequest(" << key << ", " << url << (handled ? ", handled" : "")
+       << (forefront ? ", forefront" : "") << ", " << client << ")";
+  }
+};
+
+// (12) delete one request (absent: 204, decision 5 tolerates 404).
+struct DeleteRequest : Cmd {
+  std::string key = *gen_key(), client = *gen_client();
+  void apply(State& s) const override { s.q.remove_key(key); }
+  void run(const State& s0, Sut& sut) const override {
+    announce(*this, sut);
+    auto r =
+        sut.api.delete_request(sut.queue, QueueModel::id_of(key), client::ClientKeyOptions{client});
+    if (s0.q.find_key(key))
+      RC_ASSERT(r.ok());
+    else
+      RC_ASSERT((r.ok() || r.error().status == 404));
+    check_counters(after(*this, s0), sut);
+  }
+  void show(std::ostream& os) const override {
+    os << "DeleteRequest(" << key << ", " << client << ")";
+  }
+};
+
+// (9) batch delete by id or by uniqueKey.
+struct BatchDelete : Cmd {
+  std::vector<std::string> keys =
+      *rc::gen::resize(6, rc::gen::unique<std::vector<std::string>>(gen_key()));
+  bool by_id = *rc::gen::arbitrary<bool>();
+  std::string client = *gen_client();
+
+  void checkPreconditions(const State&) const override { RC_PRE(!keys.empty()); }
+  void apply(State& s) const override {
+    for (const auto& k : keys) s.q.remove_key(k);
+  }
+  void run(const State& s0, Sut& sut) const override {
+    announce(*this, sut);
+    std::vector<Json> body;
+    for (const auto& k : keys) {
+      body.push_back(by_id ? Json{{"id", QueueModel::id_of(k)}} : Json{{"uniqueKey", k}});
+    }
+    auto r = sut.api.batch_delete_requests(sut.queue, body, client::ClientKeyOptions{client});
+    RC_ASSERT(r.ok());
+    std::size_t present = 0;
+    for (const auto& k : keys) present += s0.q.find_key(k) ? 1 : 0;
+    // Every present item is processed; absent ones are processed or unprocessed (decision 5).
+    RC_ASSERT(r->processed.size() >= present);
+    RC_ASSERT(r->processed.size() + r->unprocessed.size() == keys.size());
+    check_counters(after(*this, s0), sut);
+  }
+  void show(std::ostream& os) const override {
+    os << "BatchDelete(" << (by_id ? "by id" : "by uniqueKey") << ", [";
+    for (std::size_t i = 0; i < keys.size(); ++i) os << (i ? ", " : "") << keys[i];
+    os << "], " << client << ")";
+  }
+};
+
+inline std::vector<std::string> filter_params(ListFilter f) {
+  switch (f) {
+    case ListFilter::kNone:
+      return {};
+    case ListFilter::kLocked:
+      return {"locked"};
+    case ListFilter::kPending:
+      return {"pending"};
+    case ListFilter::kBoth:
+      return {"locked", "pending"};
+  }
+  return {};
+}
+
+// (7) a whole list walk: every matching request exactly once, and the walk ends (decision 31).
+struct ListWalk : Cmd {
+  std::int64_t limit = *rc::gen::inRange<std::int64_t>(1, 9);
+  ListFilter filter = *rc::gen::element(ListFilter::kNone, ListFilter::kLocked,
+                                        ListFilter::kPending, ListFilter::kBoth);
+  void run(const State& s0, Sut& sut) const override {
+    announce(*this, sut);
+    std::vector<std::string> seen;
+    std::optional<std::string> cursor;
+    const std::int64_t max_pages = s0.q.total() / limit + 3;
+    bool ended = false;
+    for (std::int64_t page = 0; page < max_pages; ++page) {
+      client::ListRequestsOptions o;
+      o.limit = limit;
+      o.cursor = cursor;
+      o.filter = filter_params(filter);
+      auto r = sut.api.list_requests(sut.queue, o);
+      RC_ASSERT(r.ok());
+      RC_ASSERT(static_cast<std::int64_t>(r->items.size()) <= limit);
+      for (const auto& item : r->items) seen.push_back(item.value("id", ""));
+      if (!r->next_cursor) {
+        ended = true;
+        break;
+      }
+      cursor = r->next_cursor;
+    }
+    RC_ASSERT(ended);  // the walk ends
+    std::vector<std::string> sorted = seen;
+    std::sort(sorted.begin(), sorted.end());
+    RC_ASSERT(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end());  // once
+    std::vector<std::string> want;
+    for (const auto& m : s0.q.matching(filter)) want.push_back(m.id);
+    RC_ASSERT(sorted == want);  // every matching request, nothing else
+  }
+  void show(std::ostream& os) const override {
+    os << "ListWalk(limit " << limit << ", filter " << filter_name(filter) << ")";
+  }
+};
+
+// (7) a walk with adds and deletes between pages: no request twice; every request present for
+// the whole walk appears; nothing that never existed appears.
+struct ListWalkWithChurn : Cmd {
+  struct Change {
+    bool add;
+    std::string key;
+  };
+  std::int64_t limit = *rc::gen::inRange<std::int64_t>(1, 4);
+  std::vector<Change> changes =
+      *rc::gen::resize(12, rc::gen::container<std::vector<Change>>(
+                               rc::gen::construct<Change>(rc::gen::arbitrary<bool>(), gen_key())));
+
+  void apply(State& s) const override {
+    for (const auto& c : changes) {
+      if (c.add)
+        s.q.add(c.key, "https://x.test/1", false, false);
+      else
+        s.q.remove_key(c.key);
+    }
+  }
+  void run(const State& s0, Sut& sut) const override {
+    announce(*this, sut);
+    std::set<std::string> ever, throughout;
+    for (const auto& [id, r] : s0.q.requests()) ever.insert(id), throughout.insert(id);
+    std::size_t next_change = 0;
+    auto change = [&]() {
+      const Change& c = changes[next_change++];
+      std::string id = QueueModel::id_of(c.key);
+      if (c.add) {
+        auto r = sut.api.add_request(sut.queue, request_body(c.key, "https://x.test/1", false),
+                                     client::WriteOptions{false, std::string("c1")});
+        RC_ASSERT(r.ok());
+        ever.insert(id);
+      } else {
+        auto r = sut.api.delete_request(sut.queue, id, client::ClientKeyOptions{"c1"});
+        RC_ASSERT((r.ok() || r.error().status == 404));
+        throughout.erase(id);
+      }
+    };
+    std::vector<std::string> seen;
+    std::optional<std::string> cursor;
+    const std::int64_t max_pages =
+        (s0.q.total() + static_cast<std::int64_t>(changes.size())) / limit + 3;
+    bool ended = false;
+    for (std::int64_t page = 0; page < max_pages; ++page) {
+      client::ListRequestsOptions o;
+      o.limit = limit;
+      o.cursor = cursor;
+      auto r = sut.api.list_requests(sut.queue, o);
+      RC_ASSERT(r.ok());
+      for (const auto& item : r->items) seen.push_back(item.value("id", ""));
+      if (!r->next_cursor) {
+        ended = true;
+        break;
+      }
+      cursor = r->next_cursor;
+      if (next_change < changes.size()) change();
+    }
+    while (next_change < changes.size()) change();
+    RC_ASSERT(ended);
+    std::vector<std::string> sorted = seen;
+    std::sort(sorted.begin(), sorted.end());
+    RC_ASSERT(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end());
+    for (const auto& id : throughout) RC_ASSERT(std::count(seen.begin(), seen.end(), id) == 1);
+    for (const auto& id : seen) RC_ASSERT(ever.count(id) == 1);
+  }
+  void show(std::ostream& os) const override {
+    os << "ListWalkWithChurn(limit " << limit << ", between pages: [";
+    for (std::size_t i = 0; i < changes.size(); ++i) {
+      os << (i ? ", " : "") << (changes[i].add ? "+" : "-") << changes[i].key;
+    }
+    os << "])";
+  }
+};
+
+// (13) head: pending requests not locked by anyone (decision 25); exact order only with
+// Checks::exact_order (decision 24 'should').
+struct Head : Cmd {
+  std::int64_t limit = *rc::gen::inRange<std::int64_t>(1, 8);
+  void run(const State& s0, Sut& sut) const override {
+    announce(*this, sut);
+    auto r = sut.api.list_head(sut.queue, client::HeadOptions{limit, std::string("c1")});
+    RC_ASSERT(r.ok());
+    auto available = s0.q.queue_order();
+    std::size_t want_n = std::min<std::size_t>(available.size(), static_cast<std::size_t>(limit));
+    RC_ASSERT(r->items.size() == want_n);
+    std::vector<std::string> got, want;
+    for (const auto& i : r->items) got.push_back(i.id);
+    for (std::size_t i = 0; i < want_n; ++i) want.push_back(available[i].id);
+    if (sut.checks.exact_order) {
+      RC_ASSERT(got == want);
+    } else {
+      for (const auto& id : got) {
+        const ModelRequest* m = s0.q.find_id(id);
+        RC_ASSERT(m != nullptr);
+        RC_ASSERT(m->available());
+      }
+    }
+  }
+  void show(std::ostream& os) const override { os << "Head(limit " << limit << ")"; }
+};
+
+// (14) head/lock: hands out only requests nobody holds (decision 26).
+struct LockHead : Cmd {
+  std::string client = *gen_client();
+  std::int64_t limit = *rc::gen::inRange<std::int64_t>(1, 8);
+  std::int64_t lock_secs = *rc::gen::element<std::int64_t>(1, 2, 5);
+
+  void checkPreconditions(const State& s) const override {
+    // Without exact order the model cannot tell which requests a smaller limit takes.
+    RC_PRE(s.exact_order || static_cast<std::size_t>(limit) >= s.q.queue_order().size());
+  }
+  void apply(State& s) const override {
+    s.q.lock_head(client, static_cast<std::size_t>(limit), lock_secs * 1000);
+  }
+  void run(const State& s0, Sut& sut) const override {
+    announce(*this, sut);
+    State s1 = s0;
+    auto want = s1.q.lock_head(client, static_cast<std::size_t>(limit), lock_secs * 1000);
+    client::LockHeadOptions o;
+    o.lock_secs = lock_secs;
+    o.limit = limit;
+    o.client_key = client;
+    auto r = sut.api.list_and_lock_head(sut.queue, o);
+    RC_ASSERT(r.ok());
+    std::vector<std::string> got, want_ids;
+    for (const auto& i : r->items) {
+      got.push_back(i.id);
+      // Never a request that another client holds, nor a handled one.
+      const ModelRequest* m = s0.q.find_id(i.id);
+      RC_ASSERT(m != nullptr);
+      RC_ASSERT(!m->handled);
+      RC_ASSERT(!m->locked());
+    }
+    for (const auto& m : want) want_ids.push_back(m.id);
+    if (!sut.checks.exact_order) {
+      std::sort(got.begin(), got.end());
+      std::sort(want_ids.begin(), want_ids.end());
+    }
+    RC_ASSERT(got == want_ids);
+    check_counters(s1, sut);
+  }
+  void show(std::ostream& os) const override {
+    os << "LockHead(" << client << ", limit " << limit << ", " << lock_secs << " s)";
+  }
+};
+
+// (15) prolong: only the owner (decision 27); others get 403 (or 400, tolerated).
+struct ProlongLock : Cmd {
+  std::string client = *gen_client(), key = *gen_key();
+  std::int64_t lock_secs = *rc::gen::element<std::int64_t>(1, 2, 5);
+  bool forefront = *rc::gen::arbitrary<bool>();
+
+  void checkPreconditions(const State& s) const override {
+    const ModelRequest* m = s.q.find_key(key);
+    RC_PRE((m != nullptr && m->locked() && !m->handled));
+  }
+  void apply(State& s) const override {
+    s.q.prolong(client, QueueModel::id_of(key), lock_secs * 1000, forefront);
+  }
+  void run(const State& s0, Sut& sut) const override {
+    announce(*this, sut);
+    LockOutcome o = s0.q.lock_state(client, QueueModel::id_of(key));
+    client::ProlongLockOptions opt;
+    opt.lock_secs = lock_secs;
+    opt.forefront = forefront;
+    opt.client_key = client;
+    auto r = sut.api.prolong_request_lock(sut.queue, QueueModel::id_of(key), opt);
+    if (o == LockOutcome::kOk) {
+      RC_ASSERT(r.ok());
+    } else {
+      RC_ASSERT(!r.ok());
+      RC_ASSERT((r.error().status == 403 || r.error().status == 400));
+    }
+  }
+  void show(std::ostream& os) const override {
+    os << "ProlongLock(" << client << ", " << key << ", " << lock_secs << " s"
+       << (forefront ? ", forefront" : "") << ")";
+  }
+};
+
+// (16) delete lock: only the owner; others, or an unlocked request, 400 (decision 28).
+struct DeleteLock : Cmd {
+  std::string client = *gen_client(), key = *gen_key();
+  bool forefront = *rc::gen::arbitrary<bool>();
+
+  void checkPreconditions(const State& s) const override {
+    const ModelRequest* m = s.q.find_key(key);
+    RC_PRE((m != nullptr && !m->handled));
+  }
+  void apply(State& s) const override {
+    s.q.delete_lock(client, QueueModel::id_of(key), forefront);
+  }
+  void run(const State& s0, Sut& sut) const override {
+    announce(*this, sut);
+    LockOutcome o = s0.q.lock_state(client, QueueModel::id_of(key));
+    auto r = sut.api.delete_request_lock(sut.queue, QueueModel::id_of(key),
+                                         client::DeleteLockOptions{forefront, client});
+    if (o == LockOutcome::kOk) {
+      RC_ASSERT(r.ok());
+    } else {
+      RC_ASSERT(!r.ok());
+      RC_ASSERT((r.error().status == 400 || r.error().status == 403));
+    }
+  }
+  void show(std::ostream& os) const override {
+    os << "DeleteLock(" << client << ", " << key << (forefront ? ", forefront" : "") << ")";
+  }
+};
+
+// (17) unlock: releases exactly this client's locks.
+struct Unlock : Cmd {
+  std::string client = *gen_client();
+  void apply(State& s) const override { s.q.unlock(client); }
+  void run(const State& s0, Sut& sut) const override {
+    announce(*this, sut);
+    State s1 = s0;
+    std::int64_t want = s1.q.unlock(client);
+    auto r = sut.api.unlock_requests(sut.queue, client::ClientKeyOptions{client});
+    RC_ASSERT(r.ok());
+    RC_ASSERT(*r == want);
+  }
+  void show(std::ostream& os) const override { os << "Unlock(" << client << ")"; }
+};
+
+// (3) get the queue: counters (decision 36).
+struct GetQueue : Cmd {
+  void run(const State& s0, Sut& sut) const override {
+    announce(*this, sut);
+    auto q = sut.api.get_queue(sut.queue);
+    RC_ASSERT(q.ok());
+    RC_ASSERT(q->total_request_count == q->handled_request_count + q->pending_request_count);
+    RC_ASSERT(q->total_request_count == s0.q.total());
+    RC_ASSERT(q->handled_request_count == s0.q.handled());
+    RC_ASSERT(q->pending_request_count == s0.q.pending());
+  }
+  void show(std::ostream& os) const override { os << "GetQueue()"; }
+};
+
+// Moves the embedded fake's virtual clock: locks expire (decision 29).
+struct AdvanceClock : Cmd {
+  std::int64_t ms = *rc::gen::element<std::int64_t>(500, 1000, 2500, 6000);
+  void checkPreconditions(const State& s) const override { RC_PRE(s.virtual_clock); }
+  void apply(State& s) const override { s.q.advance(ms); }
+  void run(const State&, Sut& sut) const override { sut.target.advance_clock(ms); }
+  void show(std::ostream& os) const override { os << "AdvanceClock(" << ms << " ms)"; }
+};
+
+}  // namespace rqcheck::prop

@@ -202,6 +202,15 @@ struct Store::Queue {
   Bucket buckets[3];
   Bucket batch_items;
 
+  // Decision 37: one batch item against the per-second item budget; false when it is spent.
+  bool take_batch_item(const RateLimits& rl, TimeMs now) {
+    if (!rl.enabled || rl.batch_items_per_sec <= 0) return true;
+    if (batch_items.window != now / 1000) batch_items = Bucket{now / 1000, 0};
+    if (batch_items.count >= rl.batch_items_per_sec) return false;
+    ++batch_items.count;
+    return true;
+  }
+
   std::uint32_t owner_index(const std::optional<std::string>& ck) {
     const std::string& key = ck ? *ck : client_keys[0];
     auto [it, inserted] = client_index.emplace(key, static_cast<std::uint32_t>(client_keys.size()));
@@ -750,13 +759,7 @@ Result<BatchAddResult> Store::batch_add(const User& u, const QueueRef& ref, cons
   bool modified = false;
   for (std::size_t i = 0; i < items.size(); ++i) {
     ParsedRequest& p = items[i];
-    bool over_budget = false;
-    if (rl.enabled && rl.batch_items_per_sec > 0) {
-      Queue::Bucket& b = queue.batch_items;
-      if (b.window != now / 1000) b = Queue::Bucket{now / 1000, 0};
-      over_budget = b.count >= rl.batch_items_per_sec;
-      if (!over_budget) ++b.count;
-    }
+    bool over_budget = !queue.take_batch_item(rl, now);
     if (over_budget || (mask && i < mask->size() && (*mask)[i])) {
       out.unprocessed.push_back({p.unique_key, p.url, std::string(kMethods[p.method])});
       continue;
@@ -827,13 +830,7 @@ Result<BatchDeleteResult> Store::batch_delete(const User& u, const QueueRef& ref
     if (it != queue.entries.end() && item.unique_key && it->second.unique_key != *item.unique_key) {
       it = queue.entries.end();
     }
-    bool over_budget = false;
-    if (rl.enabled && rl.batch_items_per_sec > 0) {
-      Queue::Bucket& b = queue.batch_items;
-      if (b.window != now / 1000) b = Queue::Bucket{now / 1000, 0};
-      over_budget = b.count >= rl.batch_items_per_sec;
-      if (!over_budget) ++b.count;
-    }
+    bool over_budget = !queue.take_batch_item(rl, now);
     if (over_budget || (mask && i < mask->size() && (*mask)[i])) {
       // RequestDraft wants uniqueKey and url: known only when the request exists.
       Json u_item = Json::object();

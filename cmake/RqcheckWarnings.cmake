@@ -2,6 +2,10 @@
 function(rqcheck_target_defaults target)
   target_compile_features(${target} PUBLIC cxx_std_17)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wno-missing-field-initializers)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+    # GCC 12 at -O3 flags `"literal" + std::string` with a bogus -Wrestrict (GCC bug 105329).
+    target_compile_options(${target} PRIVATE -Wno-restrict)
+  endif()
   if(RQCHECK_SANITIZE STREQUAL "address")
     target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
     target_link_options(${target} PUBLIC -fsanitize=address,undefined)
@@ -24,4 +28,20 @@ function(rqcheck_add_test name)
     set(T_TIMEOUT 120)
   endif()
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT ${T_TIMEOUT} LABELS "${T_LABELS}")
+endfunction()
+
+# rqcheck_fast_malloc(<target>): links a tool with tcmalloc_minimal when it is installed (Debian's
+# libtcmalloc-minimal4). The fake allocates per call (headers, journal entries, JSON), and glibc's
+# malloc spends a fifth of its CPU in malloc_consolidate and arena locks under 16+ connections;
+# tcmalloc's thread caches give 25-45% more calls/s (see README, Performance). Sanitizer builds
+# keep their own allocator; RQCHECK_TCMALLOC=OFF turns it off.
+function(rqcheck_fast_malloc target)
+  if(NOT RQCHECK_TCMALLOC OR NOT RQCHECK_SANITIZE STREQUAL "")
+    return()
+  endif()
+  find_library(RQCHECK_TCMALLOC_LIBRARY NAMES tcmalloc_minimal libtcmalloc_minimal.so.4)
+  if(RQCHECK_TCMALLOC_LIBRARY)
+    # Nothing references tcmalloc by name: keep the linker from dropping it as unneeded.
+    target_link_libraries(${target} PRIVATE "-Wl,--push-state,--no-as-needed" ${RQCHECK_TCMALLOC_LIBRARY} "-Wl,--pop-state")
+  endif()
 endfunction()

@@ -76,6 +76,14 @@ Result<Json> parse_json(std::string_view text, const JsonLimits& limits) {
   return doc;
 }
 
+bool json_string_is_plain(std::string_view s) {
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) return false;
+  }
+  return true;
+}
+
 void append_json_string(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');

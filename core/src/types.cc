@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "rqcheck/core/request_id.h"
+#include "rqcheck/core/time.h"
 
 namespace rqcheck {
 
@@ -95,6 +96,78 @@ Json to_json(const RequestQueueInfo& q, bool short_form) {
   return j;
 }
 
+void append_queue_json(std::string& out, const RequestQueueInfo& q, bool short_form) {
+  // Keys in nlohmann's (sorted) order, so both writers give the same bytes.
+  auto key = [&out](const char* k) {
+    out += '"';
+    out += k;
+    out += "\":";
+  };
+  auto number = [&out](std::int64_t v) { out += std::to_string(v); };
+  out += '{';
+  key("accessedAt");
+  out += '"';
+  append_iso8601(out, q.accessed_at);
+  out += '"';
+  if (!short_form) {
+    out += ',';
+    key("consoleUrl");
+    append_json_string(out, q.console_url);
+  }
+  out += ',';
+  key("createdAt");
+  out += '"';
+  append_iso8601(out, q.created_at);
+  out += '"';
+  if (!short_form) {
+    out += ',';
+    key("generalAccess");
+    append_json_string(out, q.general_access);
+  }
+  out += q.had_multiple_clients ? ",\"hadMultipleClients\":true," : ",\"hadMultipleClients\":false,";
+  key("handledRequestCount");
+  number(q.handled_request_count);
+  out += ',';
+  key("id");
+  append_json_string(out, q.id);
+  out += ',';
+  key("modifiedAt");
+  out += '"';
+  append_iso8601(out, q.modified_at);
+  out += "\",";
+  key("name");
+  if (q.name) append_json_string(out, *q.name);
+  else out += "null";
+  out += ',';
+  key("pendingRequestCount");
+  number(q.pending_request_count);
+  if (!short_form) {
+    out += ",\"stats\":{\"deleteCount\":";
+    number(q.stats.delete_count);
+    out += ",\"headItemReadCount\":";
+    number(q.stats.head_item_read_count);
+    out += ",\"readCount\":";
+    number(q.stats.read_count);
+    out += ",\"storageBytes\":";
+    number(q.stats.storage_bytes);
+    out += ",\"writeCount\":";
+    number(q.stats.write_count);
+    out += '}';
+  }
+  out += ',';
+  key("totalRequestCount");
+  number(q.total_request_count);
+  out += ',';
+  key("userId");
+  append_json_string(out, q.user_id);
+  if (short_form) {
+    out += ',';
+    key("username");
+    append_json_string(out, q.username);
+  }
+  out += '}';
+}
+
 Json to_json(const AddResult& r) {
   return {{"requestId", r.request_id},
           {"wasAlreadyPresent", r.was_already_present},
@@ -147,6 +220,50 @@ Json to_json(const Head& h) {
   if (h.queue_has_locked_requests) j["queueHasLockedRequests"] = *h.queue_has_locked_requests;
   if (h.client_key) j["clientKey"] = *h.client_key;
   return j;
+}
+
+void append_head_json(std::string& out, const Head& h) {
+  // Keys in nlohmann's (sorted) order, so both writers give the same bytes.
+  out += '{';
+  if (h.client_key) {
+    out += "\"clientKey\":";
+    append_json_string(out, *h.client_key);
+    out += ',';
+  }
+  out += h.had_multiple_clients ? "\"hadMultipleClients\":true,\"items\":["
+                                : "\"hadMultipleClients\":false,\"items\":[";
+  for (std::size_t i = 0; i < h.items.size(); ++i) {
+    const HeadItem& it = h.items[i];
+    out += i ? ",{\"id\":" : "{\"id\":";
+    append_json_string(out, it.id);
+    if (it.lock_expires_at) {
+      out += ",\"lockExpiresAt\":\"";
+      append_iso8601(out, *it.lock_expires_at);
+      out += '"';
+    }
+    out += ",\"method\":";
+    append_json_string(out, it.method);
+    out += ",\"retryCount\":";
+    out += std::to_string(it.retry_count);
+    out += ",\"uniqueKey\":";
+    append_json_string(out, it.unique_key);
+    out += ",\"url\":";
+    append_json_string(out, it.url);
+    out += '}';
+  }
+  out += "],\"limit\":";
+  out += std::to_string(h.limit);
+  if (h.lock_secs) {
+    out += ",\"lockSecs\":";
+    out += std::to_string(*h.lock_secs);
+  }
+  if (h.queue_has_locked_requests) {
+    out += *h.queue_has_locked_requests ? ",\"queueHasLockedRequests\":true"
+                                        : ",\"queueHasLockedRequests\":false";
+  }
+  out += ",\"queueModifiedAt\":\"";
+  append_iso8601(out, h.queue_modified_at);
+  out += "\"}";
 }
 
 Result<RequestQueueInfo> parse_queue(const Json& j) {

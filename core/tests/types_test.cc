@@ -26,6 +26,55 @@ TEST(TypesTest, BatchAddResultRoundTrips) {
   EXPECT_EQ(back->unprocessed[0].method, "GET");
 }
 
+// The fake writes queue objects directly; the bytes must be those of the DOM writer for every
+// shape (named or not, short or full form, escapes, large and negative numbers).
+TEST(TypesTest, DirectQueueWriterMatchesTheDom) {
+  RequestQueueInfo q;
+  q.id = "WkzbQMuFYuamGv3";
+  q.user_id = "wRsJZtadYvn4mBZmm";
+  q.username = "jane \"the\" doe\n";
+  q.created_at = 1576136054202;
+  q.modified_at = 1576226173202;
+  q.accessed_at = 0;
+  q.total_request_count = 870;
+  q.handled_request_count = 100;
+  q.pending_request_count = 770;
+  q.console_url = "https://console.apify.com/storage/request-queues/WkzbQMuFYuamGv3";
+  q.stats = {1, 2, 3, 4, 9007199254740993};
+  for (bool named : {false, true}) {
+    for (bool multiple : {false, true}) {
+      for (bool short_form : {false, true}) {
+        q.name = named ? std::optional<std::string>("caf\u00e9/\t\x01") : std::nullopt;
+        q.had_multiple_clients = multiple;
+        std::string direct;
+        append_queue_json(direct, q, short_form);
+        EXPECT_EQ(direct, dump_json(to_json(q, short_form)))
+            << "named=" << named << " multiple=" << multiple << " short=" << short_form;
+      }
+    }
+  }
+}
+
+TEST(TypesTest, DirectHeadWriterMatchesTheDom) {
+  Head h;
+  h.limit = 100;
+  h.queue_modified_at = 1576226173202;
+  EXPECT_EQ([&] { std::string s; append_head_json(s, h); return s; }(), dump_json(to_json(h)));
+  h.items.push_back({"8OamqXBCpPHxyH9", "https://a.example/\"x\"", "https://a.example/\"x\"", "GET", 0, {}});
+  h.items.push_back({"9OamqXBCpPHxyH9", "k\u00e9", "https://b.example/", "POST", 7, 1576226173999});
+  for (bool lock : {false, true}) {
+    for (bool multiple : {false, true}) {
+      h.had_multiple_clients = multiple;
+      h.lock_secs = lock ? std::optional<std::int64_t>(60) : std::nullopt;
+      h.queue_has_locked_requests = lock ? std::optional<bool>(multiple) : std::nullopt;
+      h.client_key = lock ? std::optional<std::string>("crawler-\"1\"") : std::nullopt;
+      std::string direct;
+      append_head_json(direct, h);
+      EXPECT_EQ(direct, dump_json(to_json(h))) << "lock=" << lock << " multiple=" << multiple;
+    }
+  }
+}
+
 TEST(TypesTest, ParseReportsTheOffendingField) {
   auto r = parse_add_result(Json{{"requestId", "x"}, {"wasAlreadyPresent", "yes"}});
   ASSERT_FALSE(r);

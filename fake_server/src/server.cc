@@ -161,6 +161,25 @@ Reply data_reply(int status, const std::string& data_text) {
   return Reply{status, std::move(body), {}};
 }
 
+// {"data":<queue>} written straight into the body (the most frequent answer: get queue).
+Reply queue_data_reply(int status, const RequestQueueInfo& q) {
+  std::string body;
+  body.reserve(640);
+  body += "{\"data\":";
+  append_queue_json(body, q);
+  body += '}';
+  return Reply{status, std::move(body), {}};
+}
+
+Reply head_data_reply(int status, const Head& h) {
+  std::string body;
+  body.reserve(160 + h.items.size() * 256);
+  body += "{\"data\":";
+  append_head_json(body, h);
+  body += '}';
+  return Reply{status, std::move(body), {}};
+}
+
 std::string add_result_text(const AddResult& r) {
   std::string out = "{\"requestId\":";
   append_json_string(out, r.request_id);
@@ -691,7 +710,7 @@ Reply FakeServer::Impl::api(const httplib::Request& req, const Params& params, c
   };
   auto queue_reply = [&](int status, const Result<RequestQueueInfo>& q) {
     if (!q) return error_reply(q.error());
-    return data_reply(status, dump_json(to_json(*q)));
+    return queue_data_reply(status, *q);
   };
 
   switch (*r.op) {
@@ -725,7 +744,7 @@ Reply FakeServer::Impl::api(const httplib::Request& req, const Params& params, c
       if (name && name->empty()) name.reset();
       auto created = store.create_queue(*user, name);
       if (!created) return error_reply(created.error());
-      Reply rep = data_reply(created->created ? 201 : 200, dump_json(to_json(created->info)));
+      Reply rep = queue_data_reply(created->created ? 201 : 200, created->info);
       if (created->created) {
         rep.headers.emplace_back("Location", "https://api.apify.com/v2/request-queues/" + created->info.id);
       }
@@ -765,8 +784,10 @@ Reply FakeServer::Impl::api(const httplib::Request& req, const Params& params, c
           i = j + 1;
         }
       }
-      auto page = store.list_requests(user, ref, o);
-      return page ? data_reply(200, *page) : error_reply(page.error());
+      auto page = store.list_requests(user, ref, o, "{\"data\":");
+      if (!page) return error_reply(page.error());
+      *page += '}';
+      return Reply{200, std::move(*page), {}};
     }
     case O::kRequestsBatchPost: {
       const FaultDecision& d = trace.fault;
@@ -791,8 +812,10 @@ Reply FakeServer::Impl::api(const httplib::Request& req, const Params& params, c
       return res ? data_reply(200, dump_json(to_json(*res))) : error_reply(res.error());
     }
     case O::kRequestGet: {
-      auto res = store.get_request(user, ref, r.request_id);
-      return res ? data_reply(200, *res) : error_reply(res.error());
+      auto res = store.get_request(user, ref, r.request_id, "{\"data\":");
+      if (!res) return error_reply(res.error());
+      *res += '}';
+      return Reply{200, std::move(*res), {}};
     }
     case O::kRequestPut: {
       auto res = store.update_request(*user, ref, r.request_id, doc, ro);
@@ -806,7 +829,7 @@ Reply FakeServer::Impl::api(const httplib::Request& req, const Params& params, c
       auto limit = int_param("limit");
       if (!limit) return error_reply(limit.error());
       auto h = store.head(user, ref, *limit, client_key);
-      return h ? data_reply(200, dump_json(to_json(*h))) : error_reply(h.error());
+      return h ? head_data_reply(200, *h) : error_reply(h.error());
     }
     case O::kHeadLockPost: {
       auto secs = lock_secs();
@@ -814,7 +837,7 @@ Reply FakeServer::Impl::api(const httplib::Request& req, const Params& params, c
       auto limit = int_param("limit");
       if (!limit) return error_reply(limit.error());
       auto h = store.head_and_lock(*user, ref, *secs, *limit, client_key);
-      return h ? data_reply(201, dump_json(to_json(*h))) : error_reply(h.error());
+      return h ? head_data_reply(201, *h) : error_reply(h.error());
     }
     case O::kRequestLockPut: {
       auto secs = lock_secs();

@@ -168,6 +168,7 @@ struct Store::Queue {
     std::uint32_t lock_owner = 0;  // index into client_keys
     std::uint8_t method = 0;
     bool url_is_key = false;
+    bool plain = false;  // unique_key and url need no JSON escaping (json_string_is_plain)
     bool forefront = false;
     bool handled() const { return handled_at >= 0; }
     bool locked() const { return lock.expires != 0; }
@@ -294,10 +295,19 @@ struct Store::Queue {
   void append_request_json(std::string& out, const std::string& rid, const Entry& e) const {
     out += "{\"id\":";
     append_json_string(out, rid);
-    out += ",\"uniqueKey\":";
-    append_json_string(out, e.unique_key);
-    out += ",\"url\":";
-    append_json_string(out, e.url_ref());
+    if (e.plain) {
+      // The common case: nothing to escape, so no per-byte scan of a 1000-item page.
+      out += ",\"uniqueKey\":\"";
+      out += e.unique_key;
+      out += "\",\"url\":\"";
+      out += e.url_ref();
+      out += '"';
+    } else {
+      out += ",\"uniqueKey\":";
+      append_json_string(out, e.unique_key);
+      out += ",\"url\":";
+      append_json_string(out, e.url_ref());
+    }
     out += ",\"method\":\"";
     out += kMethods[e.method];
     out += "\",\"retryCount\":";
@@ -321,6 +331,7 @@ struct Store::Queue {
     e.url_is_key = p.url == p.unique_key;
     e.unique_key = std::move(p.unique_key);
     if (!e.url_is_key) e.url = std::move(p.url);
+    e.plain = json_string_is_plain(e.unique_key) && json_string_is_plain(e.url);
     e.extra = std::move(p.extra);
     e.method = p.method;
     e.retry_count = static_cast<std::int32_t>(p.retry_count);
@@ -862,7 +873,8 @@ Result<BatchDeleteResult> Store::batch_delete(const User& u, const QueueRef& ref
   return out;
 }
 
-Result<std::string> Store::list_requests(const User* u, const QueueRef& ref, const ListOptions& o) {
+Result<std::string> Store::list_requests(const User* u, const QueueRef& ref, const ListOptions& o,
+                                         std::string out) {
   if (auto ck = check_client_key(o.client_key); !ck) return ck.error();
   std::int64_t limit = o.limit.value_or(kListDefaultLimit);
   if (limit < 1) return errors::invalid_parameter("Parameter \"limit\" must be a positive integer.");
@@ -888,13 +900,22 @@ Result<std::string> Store::list_requests(const User* u, const QueueRef& ref, con
   if (!q) return q.error();
   Queue& queue = **q;
   TimeMs now = clock_.now_ms();
-  std::string out;
-  out.reserve(static_cast<std::size_t>(std::min<std::int64_t>(limit, 1000)) * 256 + 128);
   std::lock_guard ql(queue.mu);
   queue.expire_locks(now);
   queue.note_client(o.client_key);
   queue.touch(now, false);
   auto it = start ? queue.entries.upper_bound(*start) : queue.entries.begin();
+  // One allocation for the page: the size of the first item stands for the rest (a page of
+  // 1000 is ~300 KB; growing it by doubling would copy it twice more). Bounded, as one item
+  // may carry megabytes of userData.
+  if (it != queue.entries.end()) {
+    std::size_t first_size = out.size();
+    queue.append_request_json(out, it->first, it->second);
+    std::size_t per_item = out.size() - first_size + 16;
+    out.resize(first_size);
+    std::size_t items = static_cast<std::size_t>(std::min<std::int64_t>(limit, kListMaxLimit));
+    out.reserve(first_size + std::min<std::size_t>(items * per_item, std::size_t(8) << 20) + 256);
+  }
   bool filtered = o.filter_locked || o.filter_pending;
   out += "{\"items\":[";
   bool first = true;
@@ -935,7 +956,8 @@ Result<std::string> Store::list_requests(const User* u, const QueueRef& ref, con
   return out;
 }
 
-Result<std::string> Store::get_request(const User* u, const QueueRef& ref, std::string_view id) {
+Result<std::string> Store::get_request(const User* u, const QueueRef& ref, std::string_view id,
+                                       std::string out) {
   auto q = resolve(u, ref, false, Operation::kRequestGet);
   if (!q) return q.error();
   Queue& queue = **q;
@@ -946,7 +968,6 @@ Result<std::string> Store::get_request(const User* u, const QueueRef& ref, std::
   auto it = queue.entries.find(std::string(id));
   if (it == queue.entries.end()) return errors::record_not_found();
   ++queue.stats.read_count;
-  std::string out;
   queue.append_request_json(out, it->first, it->second);
   return out;
 }

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -166,6 +167,30 @@ class StoreTest : public ::testing::Test {
 };
 
 // ---- decision 1: uniqueKey required -----------------------------------------------------------
+
+// List pages and single requests copy plain keys without escaping them; keys that need
+// escaping (quotes, backslashes, control and non-ASCII characters) must still come back intact,
+// on the same page as plain ones.
+TEST_F(StoreTest, ListAndGetEscapeKeysThatNeedItAndCopyPlainOnes) {
+  const std::vector<std::string> keys = {"https://example.com/plain",
+                                         "https://example.com/\"quoted\"",
+                                         "https://example.com/back\\slash",
+                                         "https://example.com/tab\there",
+                                         "https://example.com/caf\u00e9"};
+  for (const auto& k : keys) Add(k);
+  auto other = store_->add_request(alice_, q_, Req("https://example.com/k", "https://example.com/u\"rl"), Opts());
+  ASSERT_TRUE(other) << other.error().message;
+  ListOptions o;
+  Json page = ListPage(o);
+  std::map<std::string, std::string> url_of;
+  for (const auto& item : page["items"]) url_of[item["uniqueKey"].get<std::string>()] = item["url"].get<std::string>();
+  for (const auto& k : keys) {
+    EXPECT_EQ(url_of[k], k);
+    EXPECT_EQ(Get(k)["uniqueKey"], k);
+  }
+  EXPECT_EQ(url_of["https://example.com/k"], "https://example.com/u\"rl");
+  EXPECT_EQ(Get("https://example.com/k")["url"], "https://example.com/u\"rl");
+}
 
 TEST_F(StoreTest, AddWithoutUniqueKeyIsInvalidInput) {
   auto r = store_->add_request(alice_, q_, Json{{"url", "http://a.example"}}, Opts());

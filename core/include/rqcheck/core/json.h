@@ -28,6 +28,9 @@ Result<Json> parse_json(std::string_view text, const JsonLimits& limits = {});
 
 // Appends `s` as a JSON string literal (quotes included). Invalid UTF-8 is replaced by U+FFFD.
 void append_json_string(std::string& out, std::string_view s);
+// True when `s` is printable ASCII without '"' or '\\': its JSON literal is `s` in quotes, so a
+// writer that knows this can copy it without scanning (the fake's list pages do).
+bool json_string_is_plain(std::string_view s);
 // Serializes without throwing (invalid UTF-8 in strings is replaced).
 std::string dump_json(const Json& j);
 

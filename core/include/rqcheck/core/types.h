@@ -103,10 +103,15 @@ struct QueuesPage {
 };
 
 Json to_json(const RequestQueueInfo& q, bool short_form = false);
+// Appends exactly dump_json(to_json(q, short_form)) without building a DOM: the fake answers
+// every queue call with it.
+void append_queue_json(std::string& out, const RequestQueueInfo& q, bool short_form = false);
 Json to_json(const AddResult& r);
 Json to_json(const BatchAddResult& r);
 Json to_json(const BatchDeleteResult& r);
 Json to_json(const Head& h);
+// Appends exactly dump_json(to_json(h)) without building a DOM (head and head/lock answers).
+void append_head_json(std::string& out, const Head& h);
 
 // Each takes the object under "data".
 Result<RequestQueueInfo> parse_queue(const Json& j);

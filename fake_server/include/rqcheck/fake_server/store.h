@@ -123,15 +123,18 @@ class Store {
   // straight to the wire. ---
   Result<AddResult> add_request(const User& u, const QueueRef& q, const Json& body,
                                 const RequestOptions& o);
-  // Returns the `data` object of ListOfRequests as JSON text.
-  Result<std::string> list_requests(const User* u, const QueueRef& q, const ListOptions& o);
+  // Returns the `data` object of ListOfRequests as JSON text, appended to `into` (which may
+  // hold a prefix, such as the server's `{"data":`, so the page is not copied again).
+  Result<std::string> list_requests(const User* u, const QueueRef& q, const ListOptions& o,
+                                    std::string into = {});
   Result<BatchAddResult> batch_add(const User& u, const QueueRef& q, const Json& body,
                                    const RequestOptions& o, const UnprocessedMask* mask = nullptr);
   Result<BatchDeleteResult> batch_delete(const User& u, const QueueRef& q, const Json& body,
                                          const RequestOptions& o,
                                          const UnprocessedMask* mask = nullptr);
-  // Returns the stored request as JSON text.
-  Result<std::string> get_request(const User* u, const QueueRef& q, std::string_view id);
+  // Returns the stored request as JSON text, appended to `into` (as for list_requests).
+  Result<std::string> get_request(const User* u, const QueueRef& q, std::string_view id,
+                                  std::string into = {});
   Result<AddResult> update_request(const User& u, const QueueRef& q, std::string_view id,
                                    const Json& body, const RequestOptions& o);
   Status delete_request(const User& u, const QueueRef& q, std::string_view id,

@@ -239,7 +239,9 @@ struct Store::Queue {
   void make_available(EntryIt it, bool front, TimeMs t) {
     it->second.forefront = front;
     it->second.order = make_order(front, t);
-    available.emplace(it->second.order, it);
+    // New requests go to one end of the order (now, or -now at the front): hinting that end
+    // makes the insert amortized O(1) instead of a walk down a tree of a million nodes.
+    available.emplace_hint(front ? available.begin() : available.end(), it->second.order, it);
   }
 
   void drop_lock(EntryIt it) {
@@ -455,6 +457,18 @@ Result<std::shared_ptr<Store::Queue>> Store::resolve(const User* u, const QueueR
     }
   }
   return q;
+}
+
+Result<Store::Entered> Store::enter(const User* u, const QueueRef& ref, bool write, Operation op,
+                                    const std::optional<std::string>* caller) {
+  auto q = resolve(u, ref, write, op);
+  if (!q) return q.error();
+  Entered e{std::move(*q), {}, 0};
+  e.lock = std::unique_lock(e.queue->mu);
+  e.now = clock_.now_ms();
+  e.queue->expire_locks(e.now);
+  if (caller) e.queue->note_client(*caller);
+  return Result<Entered>(std::move(e));  // the lock moves out with it
 }
 
 // --- rate limits -----------------------------------------------------------------------------
@@ -711,13 +725,10 @@ Result<AddResult> Store::add_request(const User& u, const QueueRef& ref, const J
   if (!parsed) return parsed.error();
   auto rid = derived_id(*parsed);
   if (!rid) return rid.error();
-  auto q = resolve(&u, ref, true, Operation::kRequestsPost);
-  if (!q) return q.error();
-  Queue& queue = **q;
-  TimeMs now = clock_.now_ms();
-  std::lock_guard ql(queue.mu);
-  queue.expire_locks(now);
-  queue.note_client(o.client_key);
+  auto entered = enter(&u, ref, true, Operation::kRequestsPost, &o.client_key);
+  if (!entered) return entered.error();
+  Queue& queue = *entered->queue;
+  const TimeMs now = entered->now;
   queue.touch(now, false);
   auto it = queue.entries.lower_bound(*rid);
   if (it != queue.entries.end() && it->first == *rid) {
@@ -757,14 +768,11 @@ Result<BatchAddResult> Store::batch_add(const User& u, const QueueRef& ref, cons
     ids.push_back(std::move(*rid));
     items.push_back(std::move(*p));
   }
-  auto q = resolve(&u, ref, true, Operation::kRequestsBatchPost);
-  if (!q) return q.error();
-  Queue& queue = **q;
   RateLimits rl = rate_limits();
-  TimeMs now = clock_.now_ms();
-  std::lock_guard ql(queue.mu);
-  queue.expire_locks(now);
-  queue.note_client(o.client_key);
+  auto entered = enter(&u, ref, true, Operation::kRequestsBatchPost, &o.client_key);
+  if (!entered) return entered.error();
+  Queue& queue = *entered->queue;
+  const TimeMs now = entered->now;
   queue.touch(now, false);
   BatchAddResult out;
   bool modified = false;
@@ -823,14 +831,11 @@ Result<BatchDeleteResult> Store::batch_delete(const User& u, const QueueRef& ref
     }
     items.push_back(std::move(item));
   }
-  auto q = resolve(&u, ref, true, Operation::kRequestsBatchDelete);
-  if (!q) return q.error();
-  Queue& queue = **q;
   RateLimits rl = rate_limits();
-  TimeMs now = clock_.now_ms();
-  std::lock_guard ql(queue.mu);
-  queue.expire_locks(now);
-  queue.note_client(o.client_key);
+  auto entered = enter(&u, ref, true, Operation::kRequestsBatchDelete, &o.client_key);
+  if (!entered) return entered.error();
+  Queue& queue = *entered->queue;
+  const TimeMs now = entered->now;
   queue.touch(now, false);
   BatchDeleteResult out;
   bool modified = false;
@@ -896,13 +901,10 @@ Result<std::string> Store::list_requests(const User* u, const QueueRef& ref, con
   } else if (o.exclusive_start_id) {
     start = o.exclusive_start_id;
   }
-  auto q = resolve(u, ref, false, Operation::kRequestsGet);
-  if (!q) return q.error();
-  Queue& queue = **q;
-  TimeMs now = clock_.now_ms();
-  std::lock_guard ql(queue.mu);
-  queue.expire_locks(now);
-  queue.note_client(o.client_key);
+  auto entered = enter(u, ref, false, Operation::kRequestsGet, &o.client_key);
+  if (!entered) return entered.error();
+  Queue& queue = *entered->queue;
+  const TimeMs now = entered->now;
   queue.touch(now, false);
   auto it = start ? queue.entries.upper_bound(*start) : queue.entries.begin();
   // One allocation for the page: the size of the first item stands for the rest (a page of
@@ -958,12 +960,10 @@ Result<std::string> Store::list_requests(const User* u, const QueueRef& ref, con
 
 Result<std::string> Store::get_request(const User* u, const QueueRef& ref, std::string_view id,
                                        std::string out) {
-  auto q = resolve(u, ref, false, Operation::kRequestGet);
-  if (!q) return q.error();
-  Queue& queue = **q;
-  TimeMs now = clock_.now_ms();
-  std::lock_guard ql(queue.mu);
-  queue.expire_locks(now);
+  auto entered = enter(u, ref, false, Operation::kRequestGet, nullptr);
+  if (!entered) return entered.error();
+  Queue& queue = *entered->queue;
+  const TimeMs now = entered->now;
   queue.touch(now, false);
   auto it = queue.entries.find(std::string(id));
   if (it == queue.entries.end()) return errors::record_not_found();
@@ -988,13 +988,10 @@ Result<AddResult> Store::update_request(const User& u, const QueueRef& ref, std:
     return errors::request_id_invalid("Request ID does not correspond to uniqueKey (expected \"" +
                                       rid + "\" for this uniqueKey, got \"" + std::string(id) + "\").");
   }
-  auto q = resolve(&u, ref, true, Operation::kRequestPut);
-  if (!q) return q.error();
-  Queue& queue = **q;
-  TimeMs now = clock_.now_ms();
-  std::lock_guard ql(queue.mu);
-  queue.expire_locks(now);
-  queue.note_client(o.client_key);
+  auto entered = enter(&u, ref, true, Operation::kRequestPut, &o.client_key);
+  if (!entered) return entered.error();
+  Queue& queue = *entered->queue;
+  const TimeMs now = entered->now;
   queue.touch(now, true);
   ++queue.stats.write_count;
   auto it = queue.entries.find(rid);
@@ -1013,13 +1010,10 @@ Result<AddResult> Store::update_request(const User& u, const QueueRef& ref, std:
 Status Store::delete_request(const User& u, const QueueRef& ref, std::string_view id,
                              const RequestOptions& o) {
   if (auto ck = check_client_key(o.client_key); !ck) return ck.error();
-  auto q = resolve(&u, ref, true, Operation::kRequestDelete);
-  if (!q) return q.error();
-  Queue& queue = **q;
-  TimeMs now = clock_.now_ms();
-  std::lock_guard ql(queue.mu);
-  queue.expire_locks(now);
-  queue.note_client(o.client_key);
+  auto entered = enter(&u, ref, true, Operation::kRequestDelete, &o.client_key);
+  if (!entered) return entered.error();
+  Queue& queue = *entered->queue;
+  const TimeMs now = entered->now;
   queue.touch(now, false);
   auto it = queue.entries.find(std::string(id));
   if (it == queue.entries.end()) {
@@ -1041,13 +1035,10 @@ Result<Head> Store::head(const User* u, const QueueRef& ref, std::optional<std::
     if (options_.behaviour.reject_over_max_limit) return errors::invalid_parameter("Parameter \"limit\" must be at most 1000.");
     limit = kHeadMaxLimit;
   }
-  auto q = resolve(u, ref, false, Operation::kHeadGet);
-  if (!q) return q.error();
-  Queue& queue = **q;
-  TimeMs now = clock_.now_ms();
-  std::lock_guard ql(queue.mu);
-  queue.expire_locks(now);
-  queue.note_client(client_key);
+  auto entered = enter(u, ref, false, Operation::kHeadGet, &client_key);
+  if (!entered) return entered.error();
+  Queue& queue = *entered->queue;
+  const TimeMs now = entered->now;
   queue.touch(now, false);
   Head h;
   h.limit = limit;
@@ -1074,13 +1065,10 @@ Result<Head> Store::head_and_lock(const User& u, const QueueRef& ref, double loc
     if (options_.behaviour.reject_over_max_limit) return errors::invalid_parameter("Parameter \"limit\" must be at most 25.");
     limit = kLockHeadMaxLimit;  // decision 10
   }
-  auto q = resolve(&u, ref, true, Operation::kHeadLockPost);
-  if (!q) return q.error();
-  Queue& queue = **q;
-  TimeMs now = clock_.now_ms();
-  std::lock_guard ql(queue.mu);
-  queue.expire_locks(now);
-  queue.note_client(client_key);
+  auto entered = enter(&u, ref, true, Operation::kHeadLockPost, &client_key);
+  if (!entered) return entered.error();
+  Queue& queue = *entered->queue;
+  const TimeMs now = entered->now;
   std::uint32_t owner = queue.owner_index(client_key);
   Head h;
   h.limit = limit;
@@ -1115,13 +1103,10 @@ Result<TimeMs> Store::prolong_lock(const User& u, const QueueRef& ref, std::stri
   if (auto ck = check_client_key(o.client_key); !ck) return ck.error();
   auto ms = lock_ms(lock_secs);
   if (!ms) return ms.error();
-  auto q = resolve(&u, ref, true, Operation::kRequestLockPut);
-  if (!q) return q.error();
-  Queue& queue = **q;
-  TimeMs now = clock_.now_ms();
-  std::lock_guard ql(queue.mu);
-  queue.expire_locks(now);
-  queue.note_client(o.client_key);
+  auto entered = enter(&u, ref, true, Operation::kRequestLockPut, &o.client_key);
+  if (!entered) return entered.error();
+  Queue& queue = *entered->queue;
+  const TimeMs now = entered->now;
   auto it = queue.entries.find(std::string(id));
   if (it == queue.entries.end()) return errors::record_not_found();
   auto& e = it->second;
@@ -1153,13 +1138,10 @@ Result<TimeMs> Store::prolong_lock(const User& u, const QueueRef& ref, std::stri
 Status Store::delete_lock(const User& u, const QueueRef& ref, std::string_view id,
                           const RequestOptions& o) {
   if (auto ck = check_client_key(o.client_key); !ck) return ck.error();
-  auto q = resolve(&u, ref, true, Operation::kRequestLockDelete);
-  if (!q) return q.error();
-  Queue& queue = **q;
-  TimeMs now = clock_.now_ms();
-  std::lock_guard ql(queue.mu);
-  queue.expire_locks(now);
-  queue.note_client(o.client_key);
+  auto entered = enter(&u, ref, true, Operation::kRequestLockDelete, &o.client_key);
+  if (!entered) return entered.error();
+  Queue& queue = *entered->queue;
+  const TimeMs now = entered->now;
   auto it = queue.entries.find(std::string(id));
   if (it == queue.entries.end()) return errors::record_not_found();
   auto& e = it->second;
@@ -1179,13 +1161,10 @@ Status Store::delete_lock(const User& u, const QueueRef& ref, std::string_view i
 Result<std::int64_t> Store::unlock_requests(const User& u, const QueueRef& ref,
                                             const std::optional<std::string>& client_key) {
   if (auto ck = check_client_key(client_key); !ck) return ck.error();
-  auto q = resolve(&u, ref, true, Operation::kRequestsUnlockPost);
-  if (!q) return q.error();
-  Queue& queue = **q;
-  TimeMs now = clock_.now_ms();
-  std::lock_guard ql(queue.mu);
-  queue.expire_locks(now);
-  queue.note_client(client_key);
+  auto entered = enter(&u, ref, true, Operation::kRequestsUnlockPost, &client_key);
+  if (!entered) return entered.error();
+  Queue& queue = *entered->queue;
+  const TimeMs now = entered->now;
   const std::string& key = client_key ? *client_key : queue.client_keys[0];
   auto owner = queue.client_index.find(key);
   std::int64_t count = 0;

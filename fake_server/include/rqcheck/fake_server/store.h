@@ -171,6 +171,16 @@ class Store {
  private:
   Result<std::shared_ptr<Queue>> resolve(const User* u, const QueueRef& q, bool write,
                                          Operation op);
+  // A queue entered by one request operation: kept alive and locked until this goes away.
+  struct Entered {
+    std::shared_ptr<Queue> queue;
+    std::unique_lock<std::mutex> lock;
+    TimeMs now = 0;
+  };
+  // The first step of every request operation: resolve the queue, lock it, release expired
+  // locks (decision 29) and, when `caller` is given, note the caller (decision 30).
+  Result<Entered> enter(const User* u, const QueueRef& q, bool write, Operation op,
+                        const std::optional<std::string>* caller);
   std::string new_id();
 
   StoreOptions options_;

@@ -1,5 +1,6 @@
 // Checks of the general conventions (spec section 1, decisions 8, 12, 15-17, 37): auth, error
 // envelope, method not allowed, clientKey, payload limit, compression, rate limits.
+#include <algorithm>
 #include <chrono>
 
 #include "helpers.h"
@@ -164,6 +165,37 @@ RQ_CHECK(rate_limit, {.id = "rq.rate_limit.429_with_envelope",
       return Outcome::pass("429 after " + std::to_string(i + 1) + " calls");
     }
     ctx.expect(r.status == 200, "200 until limited", r.summary());
+  }
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  ctx.expect(ms.count() > 2500, "a 429 within 150 calls sent faster than 60/s",
+             "150 calls in " + std::to_string(ms.count()) + " ms, none limited");
+  ctx.skip("the calls were too slow to exceed 60/s (" + std::to_string(ms.count()) + " ms)");
+}
+
+// RFC 9110 10.2.3: Retry-After = HTTP-date / delay-seconds.
+bool valid_retry_after(const std::string& v) {
+  if (!v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) return true;
+  // IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
+  static const char* kDays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+  if (v.size() != 29 || v.compare(25, 4, " GMT") != 0 || v[3] != ',') return false;
+  return std::any_of(std::begin(kDays), std::end(kDays), [&](const char* d) { return v.compare(0, 3, d) == 0; });
+}
+
+RQ_CHECK(retry_after, {.id = "rq.rate_limit.retry_after",
+    .title = "A 429 sends no Retry-After, or a valid one (seconds or an HTTP-date)",
+    .operation = O::kQueueGet, .level = Level::kTolerate,
+    .source = "decision 38: \"Retry-After: not sent by default (the platform sends none)\" (tolerate); RFC 9110 10.2.3",
+    .catches = "a Retry-After clients cannot parse (apify-client then waits its own backoff, others may not wait at all)",
+    .breaking_bug = "RetryAfterMalformed", .needs = kNeedRawHttp | kNeedRateLimits}) {
+  const std::string& q = ctx.queue();
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 150; ++i) {
+    Response r = ctx.call(O::kQueueGet, "GET", "/" + q);
+    if (r.status != 429) continue;
+    auto ra = r.header("Retry-After");
+    if (!ra) return Outcome::pass("429 without Retry-After (as the platform)");
+    ctx.expect(valid_retry_after(*ra), "Retry-After in seconds or as an HTTP-date", *ra);
+    return Outcome::pass("429 with Retry-After: " + *ra);
   }
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
   ctx.expect(ms.count() > 2500, "a 429 within 150 calls sent faster than 60/s",

@@ -2,6 +2,8 @@
 // exclusiveStartId, defaults and the maximum.
 #include "helpers.h"
 
+#include <algorithm>
+
 namespace rqcheck::conformance {
 namespace anchors {
 void list() {}
@@ -104,6 +106,68 @@ RQ_CHECK(list_exclusive_start, {.id = "rq.list.exclusive_start_id",
   std::vector<std::string> want(all.begin() + 2, all.end());
   ctx.expect(ids == want, "items " + join(want), join(ids));
   return Outcome::pass();
+}
+
+RQ_CHECK(list_exclusive_start_combined, {.id = "rq.list.exclusive_start_id_combined",
+    .title = "exclusiveStartId with cursor or filter is refused with 400, or honoured",
+    .operation = O::kRequestsGet, .level = Level::kTolerate,
+    .source = "decision 33: \"exclusiveStartId ... together with cursor or filter: 400 invalid-parameter\" (tolerate)",
+    .catches = "servers that drop every position parameter when they meet the combination and list from the start",
+    .breaking_bug = "ExclusiveStartIdComboListsFromStart"}) {
+  const std::string& q = ctx.queue();
+  fill(ctx, q, "c", 3);
+  auto all = walk(ctx, q, 100);
+  ctx.expect(all.size() == 3, "3 requests", join(all));
+  ListRequestsOptions first;
+  first.limit = 1;
+  auto p1 = ctx.ok(ctx.api().list_requests(q, first), "listing with limit=1");
+  ctx.expect(p1.next_cursor.has_value(), "a nextCursor after the first of 3", "none");
+  std::vector<std::string> answers;
+  // Both position parameters point past all[0]; a filter of pending keeps all three.
+  for (int variant = 0; variant < 2; ++variant) {
+    ListRequestsOptions o;
+    o.exclusive_start_id = all[0];
+    std::string what;
+    if (variant == 0) {
+      o.cursor = p1.next_cursor;
+      what = "exclusiveStartId with cursor";
+    } else {
+      o.filter = {"pending"};
+      what = "exclusiveStartId with filter=pending";
+    }
+    auto p = ctx.api().list_requests(q, o);
+    if (!p) {
+      ctx.expect(p.error().status == 400, what + ": 400, or a page after " + all[0],
+                 Context::describe(p.error()));
+      answers.push_back(what + ": 400 " + p.error().type);
+      continue;
+    }
+    auto ids = page_ids(*p);
+    ctx.expect(std::find(ids.begin(), ids.end(), all[0]) == ids.end(),
+               what + ": a page without " + all[0] + " (it was excluded), or 400", join(ids));
+    answers.push_back(what + ": 200 honoured");
+  }
+  std::string summary;
+  for (const auto& a : answers) summary += (summary.empty() ? "" : "; ") + a;
+  return Outcome::pass(summary);
+}
+
+RQ_CHECK(list_count, {.id = "rq.list.count_field",
+    .title = "A list page sends no count, or one equal to the number of items",
+    .operation = O::kRequestsGet, .level = Level::kTolerate,
+    .source = "decision 34: \"count in list responses: not sent\" (tolerate); ListOfRequests in the spec has no count",
+    .catches = "a count that disagrees with the items (clients that trust it stop early or loop)",
+    .breaking_bug = "ListCountWrong", .needs = kNeedRawHttp}) {
+  const std::string& q = ctx.queue();
+  fill(ctx, q, "n", 3);
+  Response r = ctx.call(O::kRequestsGet, "GET", "/" + q + "/requests?limit=2");
+  ctx.expect(r.status == 200 && r.json_ok, "200 with a JSON page", r.summary());
+  const Json& data = r.json["data"];
+  ctx.expect(data.is_object() && data["items"].is_array(), "data.items", r.summary());
+  if (!data.contains("count")) return Outcome::pass("no count (as the fake)");
+  ctx.expect(data["count"].is_number_integer() && data["count"] == data["items"].size(),
+             "count equal to the " + std::to_string(data["items"].size()) + " items", data["count"].dump());
+  return Outcome::pass("count sent and equal to the items");
 }
 
 // Three requests: one locked, one pending, one handled.

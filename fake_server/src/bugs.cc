@@ -491,6 +491,25 @@ const std::vector<BugDef>& defs() {
          if (c.op == O::kRequestsGet) c.params.erase("exclusiveStartId");
        },
        nullptr},
+      {{"ExclusiveStartIdComboListsFromStart",
+        "list requests given exclusiveStartId with cursor or filter ignores all three and lists from the start"},
+       [](BugCall& c) {
+         if (c.op != O::kRequestsGet || !c.params.count("exclusiveStartId")) return;
+         if (!c.params.count("cursor") && !c.params.count("filter")) return;
+         c.params.erase("exclusiveStartId");
+         c.params.erase("cursor");
+         c.params.erase("filter");
+       },
+       nullptr},
+      {{"ListCountWrong", "list pages carry a count that is not the number of items"},
+       nullptr,
+       [](BugCall& c, BugReply& r) {
+         if (c.op != O::kRequestsGet || !ok(r.status)) return;
+         edit_reply(r, [](Json& d) {
+           Json& data = d["data"];
+           if (data["items"].is_array()) data["count"] = data["items"].size() + 1;
+         });
+       }},
       {{"FilterIgnored", "list requests ignores filter"},
        [](BugCall& c) {
          if (c.op == O::kRequestsGet) c.params.erase("filter");
@@ -643,6 +662,15 @@ const std::vector<BugDef>& defs() {
          }
        },
        nullptr},
+      {{"RetryAfterMalformed", "429 answers carry Retry-After: soon (neither seconds nor an HTTP-date)"},
+       nullptr, nullptr,
+       [](const BugExchange&, BugReply& r) {
+         if (r.status != 429) return;
+         r.headers.erase(std::remove_if(r.headers.begin(), r.headers.end(),
+                                        [](const auto& h) { return lower(h.first) == "retry-after"; }),
+                         r.headers.end());
+         r.headers.emplace_back("Retry-After", "soon");
+       }},
       {{"RateLimitHeaderMissing", "responses leave out X-RateLimit-Limit"},
        nullptr, nullptr,
        [](const BugExchange&, BugReply& r) {

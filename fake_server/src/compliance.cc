@@ -1,6 +1,7 @@
 #include "rqcheck/fake_server/compliance.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cmath>
 #include <set>
@@ -303,6 +304,7 @@ struct Pending {
 };
 
 struct Client {
+  std::mutex mu;  // one client's calls are checked one at a time; other clients run in parallel
   std::string user, client_key, user_agent;
   bool has_client_key = false;
   std::size_t calls = 0, faults = 0, retries = 0;
@@ -361,8 +363,8 @@ std::string queue_of(const JournalEntry& e) {
 }  // namespace
 
 struct ComplianceMonitor::State {
-  std::map<std::string, Client> clients;  // by identity
-  std::uint64_t chain_order = 0;
+  std::map<std::string, Client> clients;  // by identity; nodes never move, so Client& is stable
+  std::atomic<std::uint64_t> chain_order{0};
 };
 
 ComplianceMonitor::ComplianceMonitor(ComplianceOptions options)
@@ -457,23 +459,33 @@ std::optional<std::string> absorbed(const JournalEntry& retry) {
 
 void ComplianceMonitor::on_exchange(const JournalEntry& e) {
   const ComplianceOptions& o = options_;
-  std::lock_guard<std::mutex> lock(mu_);
+  // No lock across clients on the hot path: the client map is read under a shared lock (held
+  // for the whole call, so clear() cannot free a client in use) and only a new client takes it
+  // exclusively; each client's state has its own mutex.
+  std::shared_lock map_lock(mu_);
   std::string id =
       e.user + '\n' + (e.client_key ? *e.client_key : std::string("\x01")) + '\n' + e.user_agent;
   auto it = state_->clients.find(id);
   if (it == state_->clients.end()) {
-    if (state_->clients.size() >= o.max_clients) id = "(other clients)";
-    it = state_->clients.try_emplace(id).first;
-    if (it->second.calls == 0 && id != "(other clients)") {
-      it->second.user = e.user;
-      it->second.client_key = e.client_key.value_or("");
-      it->second.has_client_key = e.client_key.has_value();
-      it->second.user_agent = e.user_agent;
-    } else if (id == "(other clients)") {
-      it->second.user_agent = "(other clients)";
+    map_lock.unlock();
+    {
+      std::unique_lock insert_lock(mu_);
+      if (!state_->clients.count(id) && state_->clients.size() >= o.max_clients) id = "(other clients)";
+      auto [slot, inserted] = state_->clients.try_emplace(id);
+      if (inserted && id != "(other clients)") {
+        slot->second.user = e.user;
+        slot->second.client_key = e.client_key.value_or("");
+        slot->second.has_client_key = e.client_key.has_value();
+        slot->second.user_agent = e.user_agent;
+      } else if (id == "(other clients)") {
+        slot->second.user_agent = "(other clients)";
+      }
     }
+    map_lock.lock();
+    it = state_->clients.find(id);
   }
   Client& c = it->second;
+  std::lock_guard client_lock(c.mu);
   ++c.calls;
   const TimeMs end = e.arrival_ms + e.duration_ms;
 
@@ -658,7 +670,7 @@ std::vector<Finding> final_findings(const Client& c) {
 }  // namespace
 
 std::vector<Finding> ComplianceMonitor::findings() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock lock(mu_);  // exclusive: no client is being checked meanwhile
   std::vector<Finding> out;
   for (const auto& [id, c] : state_->clients) {
     for (const auto& [rule, t] : c.tallies)
@@ -669,7 +681,7 @@ std::vector<Finding> ComplianceMonitor::findings() const {
 }
 
 Json ComplianceMonitor::report() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock lock(mu_);  // exclusive: no client is being checked meanwhile
   Json clients = Json::array();
   std::size_t calls = 0, faults = 0, retries = 0, total = 0;
   std::map<std::string, std::size_t> by_severity{{"error", 0}, {"warning", 0}, {"info", 0}};
@@ -770,7 +782,7 @@ std::string ComplianceMonitor::summary() const {
 }
 
 void ComplianceMonitor::clear() {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock lock(mu_);
   state_ = std::make_unique<State>();
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <mutex>
 
 #include "rqcheck/core/errors.h"
 #include "rqcheck/core/request_id.h"
@@ -259,19 +260,33 @@ Result<JournalFilter> JournalFilter::from_query(const std::vector<Header>& param
   return f;
 }
 
-Journal::Journal(std::size_t capacity) : capacity_(std::max<std::size_t>(1, capacity)) {}
+struct Journal::Slot {
+  mutable std::mutex mu;
+  std::unique_ptr<JournalEntry> entry;
+};
+
+Journal::Journal(std::size_t capacity)
+    : capacity_(std::max<std::size_t>(1, capacity)), slots_(new Slot[capacity_]) {}
+Journal::~Journal() = default;
 
 void Journal::append(JournalEntry e) {
   if (e.seq == 0) e.seq = reserve_seq();
   if (e.findings.size() > kMaxFindings) e.findings.resize(kMaxFindings);
   if (e.headers.size() > kMaxHeaders) e.headers.resize(kMaxHeaders);
-  std::lock_guard<std::mutex> lock(mu_);
-  if (entries_.size() >= capacity_) {
-    entries_.pop_front();
-    ++dropped_;
+  auto fresh = std::make_unique<JournalEntry>(std::move(e));
+  Slot& slot = slots_[fresh->seq % capacity_];
+  std::unique_ptr<JournalEntry> old;  // freed after the slot is unlocked
+  appended_.fetch_add(1, std::memory_order_relaxed);
+  {
+    std::lock_guard<std::mutex> lock(slot.mu);
+    if (slot.entry && slot.entry->seq > fresh->seq) {
+      old = std::move(fresh);  // a newer entry already took the slot: this one is too old
+    } else {
+      old = std::move(slot.entry);
+      slot.entry = std::move(fresh);
+    }
   }
-  entries_.push_back(std::move(e));
-  ++appended_;
+  if (old) dropped_.fetch_add(1, std::memory_order_relaxed);
 }
 
 namespace {
@@ -290,42 +305,50 @@ bool accepts(const JournalFilter& f, const JournalEntry& e) {
 }  // namespace
 
 std::vector<JournalEntry> Journal::query(const JournalFilter& f) const {
-  std::lock_guard<std::mutex> lock(mu_);
   std::vector<JournalEntry> out;
   if (f.limit == 0) return out;
-  if (f.since_seq > 0) {
-    for (const auto& e : entries_) {
-      if (!accepts(f, e)) continue;
-      out.push_back(e);
-      if (out.size() >= f.limit) break;
-    }
-    return out;
+  // First the seqs that match (one slot locked at a time), then copies of the chosen window only.
+  std::vector<std::uint64_t> seqs;
+  for (std::size_t i = 0; i < capacity_; ++i) {
+    std::lock_guard<std::mutex> lock(slots_[i].mu);
+    if (slots_[i].entry && accepts(f, *slots_[i].entry)) seqs.push_back(slots_[i].entry->seq);
   }
-  for (auto it = entries_.rbegin(); it != entries_.rend() && out.size() < f.limit; ++it) {
-    if (accepts(f, *it)) out.push_back(*it);
+  std::sort(seqs.begin(), seqs.end());
+  std::size_t n = std::min(f.limit, seqs.size());
+  std::size_t from = f.since_seq > 0 ? 0 : seqs.size() - n;
+  out.reserve(n);
+  for (std::size_t k = from; k < from + n; ++k) {
+    const Slot& slot = slots_[seqs[k] % capacity_];
+    std::lock_guard<std::mutex> lock(slot.mu);
+    if (slot.entry && slot.entry->seq == seqs[k]) out.push_back(*slot.entry);  // else replaced meanwhile
   }
-  std::reverse(out.begin(), out.end());
   return out;
 }
 
 Json Journal::to_json(const JournalFilter& f) const {
   Json entries = Json::array();
   for (const auto& e : query(f)) entries.push_back(fake::to_json(e));
-  std::lock_guard<std::mutex> lock(mu_);
   return Json{{"entries", std::move(entries)},
-              {"appended", appended_},
-              {"dropped", dropped_},
+              {"appended", appended_.load()},
+              {"dropped", dropped_.load()},
               {"capacity", capacity_}};
 }
 
 void Journal::clear() {
-  std::lock_guard<std::mutex> lock(mu_);
-  entries_.clear();
+  for (std::size_t i = 0; i < capacity_; ++i) {
+    std::unique_ptr<JournalEntry> old;
+    std::lock_guard<std::mutex> lock(slots_[i].mu);
+    old = std::move(slots_[i].entry);
+  }
 }
 
 std::size_t Journal::size() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return entries_.size();
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < capacity_; ++i) {
+    std::lock_guard<std::mutex> lock(slots_[i].mu);
+    if (slots_[i].entry) ++n;
+  }
+  return n;
 }
 
 }  // namespace rqcheck::fake

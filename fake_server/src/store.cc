@@ -361,7 +361,9 @@ struct Store::Queue {
 // ---------------------------------------------------------------------------------------------
 
 Store::Store(StoreOptions options, const Clock& clock)
-    : options_(std::move(options)), clock_(clock), rng_state_(options_.seed) {}
+    : options_(std::move(options)), clock_(clock), rng_state_(options_.seed) {
+  limits_.store(options_.rate_limits);
+}
 
 Store::~Store() = default;
 
@@ -473,33 +475,62 @@ Result<Store::Entered> Store::enter(const User* u, const QueueRef& ref, bool wri
 
 // --- rate limits -----------------------------------------------------------------------------
 
-int Store::limit_for(Operation op) const {
-  std::lock_guard lock(limits_mu_);
-  switch (operation_info(op).rate_class) {
-    case RateClass::kSingleRequest: return options_.rate_limits.single_request_per_sec;
-    case RateClass::kBatch: return options_.rate_limits.batch_per_sec;
-    default: return options_.rate_limits.other_per_sec;
+void Store::LimitsCell::store(const RateLimits& r) {
+  seq_.fetch_add(1, std::memory_order_acq_rel);  // odd: a write is in progress
+  enabled_.store(r.enabled, std::memory_order_relaxed);
+  single_.store(r.single_request_per_sec, std::memory_order_relaxed);
+  batch_.store(r.batch_per_sec, std::memory_order_relaxed);
+  other_.store(r.other_per_sec, std::memory_order_relaxed);
+  batch_items_.store(r.batch_items_per_sec, std::memory_order_relaxed);
+  global_.store(r.global_per_minute, std::memory_order_relaxed);
+  seq_.fetch_add(1, std::memory_order_release);
+}
+
+RateLimits Store::LimitsCell::load() const {
+  RateLimits r;
+  for (;;) {
+    std::uint32_t before = seq_.load(std::memory_order_acquire);
+    if (before & 1u) continue;  // a write is in progress (rare: admin calls only)
+    r.enabled = enabled_.load(std::memory_order_relaxed);
+    r.single_request_per_sec = single_.load(std::memory_order_relaxed);
+    r.batch_per_sec = batch_.load(std::memory_order_relaxed);
+    r.other_per_sec = other_.load(std::memory_order_relaxed);
+    r.batch_items_per_sec = batch_items_.load(std::memory_order_relaxed);
+    r.global_per_minute = global_.load(std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (seq_.load(std::memory_order_relaxed) == before) return r;
   }
 }
+
+namespace {
+int limit_of(const RateLimits& rl, Operation op) {
+  switch (operation_info(op).rate_class) {
+    case RateClass::kSingleRequest: return rl.single_request_per_sec;
+    case RateClass::kBatch: return rl.batch_per_sec;
+    default: return rl.other_per_sec;
+  }
+}
+}  // namespace
+
+int Store::limit_for(Operation op) const { return limit_of(limits_.load(), op); }
 
 void Store::set_rate_limits(const RateLimits& r) {
   std::lock_guard lock(limits_mu_);
   options_.rate_limits = r;
+  limits_.store(r);
 }
 
-RateLimits Store::rate_limits() const {
-  std::lock_guard lock(limits_mu_);
-  return options_.rate_limits;
-}
+RateLimits Store::rate_limits() const { return limits_.load(); }
 
 Result<int> Store::charge(const User* u, const QueueRef* ref, Operation op) {
   RateLimits rl = rate_limits();
-  int limit = limit_for(op);
+  int limit = limit_of(rl, op);
   if (!rl.enabled) return limit;
   TimeMs now = clock_.now_ms();
   if (u && rl.global_per_minute > 0) {
-    std::lock_guard lock(budget_mu_);
-    UserBudget& b = budgets_[u->id];
+    BudgetShard& shard = budget_shards_[std::hash<std::string>{}(u->id) % kBudgetShards];
+    std::lock_guard lock(shard.mu);
+    UserBudget& b = shard.budgets[u->id];
     std::int64_t window = now / 60000;
     if (b.window != window) b = UserBudget{window, 0};
     if (b.count >= rl.global_per_minute) {
@@ -1190,8 +1221,10 @@ void Store::reset() {
   std::unique_lock lock(mu_);
   queues_.clear();
   names_.clear();
-  std::lock_guard bl(budget_mu_);
-  budgets_.clear();
+  for (auto& shard : budget_shards_) {
+    std::lock_guard bl(shard.mu);
+    shard.budgets.clear();
+  }
 }
 
 std::size_t Store::queue_count() const {

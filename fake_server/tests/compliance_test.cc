@@ -4,6 +4,7 @@
 
 #include <map>
 #include <set>
+#include <thread>
 
 #include "rqcheck/core/request_id.h"
 
@@ -90,6 +91,44 @@ std::string describe(const std::vector<Finding>& findings) {
   std::string s;
   for (const auto& f : findings) s += f.rule + ": " + f.message + "\n";
   return s;
+}
+
+// Many clients at once, some sharing an identity, while reports and clears run: every call is
+// counted exactly once (before the clear) and, under TSan, nothing races.
+TEST(ComplianceMonitorTest, ConcurrentClientsAreCountedWithoutRaces) {
+  ComplianceOptions o;
+  o.max_clients = 6;  // 8 identities: two fold into "(other clients)"
+  ComplianceMonitor m(o);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&m, t] {
+      for (int i = 0; i < 300; ++i) {
+        JournalEntry e;
+        e.seq = static_cast<std::uint64_t>(t * 1000 + i + 1);
+        e.method = "GET";
+        e.op = Operation::kQueueGet;
+        e.status = 200;
+        e.arrival_ms = kStart + i;
+        e.user = "u";
+        e.client_key = "ck" + std::to_string(t % 4 == 3 ? t : t % 4);  // ck0..ck2 shared, ck3, ck7
+        e.user_agent = "ua" + std::to_string(t);
+        m.on_exchange(e);
+      }
+    });
+  }
+  std::thread reader([&m] {
+    for (int i = 0; i < 20; ++i) (void)m.report();
+  });
+  for (auto& th : threads) th.join();
+  reader.join();
+  Json r = m.report();
+  EXPECT_EQ(r["summary"]["calls"], 8 * 300);
+  EXPECT_EQ(r["summary"]["clients"], 7u);  // 6 identities and "(other clients)"
+  std::size_t calls = 0;
+  for (const Json& c : r["clients"]) calls += c["calls"].get<std::size_t>();
+  EXPECT_EQ(calls, 8u * 300u);
+  m.clear();
+  EXPECT_EQ(m.report()["summary"]["calls"], 0);
 }
 
 TEST(ComplianceMonitorTest, CarelessClientGetsFindings) {

@@ -47,11 +47,32 @@ TEST(JournalTest, ReservedSeqsAreKept) {
   ea.seq = a;
   j.append(ea);
   j.append(entry("GET", "/c", 200));
+  // Listed in seq (arrival) order, whatever the order the calls completed in.
   auto all = j.query(JournalFilter{});
   ASSERT_EQ(all.size(), 3u);
-  EXPECT_EQ(all[0].seq, b);
-  EXPECT_EQ(all[1].seq, a);
+  EXPECT_EQ(all[0].seq, a);
+  EXPECT_EQ(all[0].path, "/a");
+  EXPECT_EQ(all[1].seq, b);
   EXPECT_EQ(all[2].seq, 3u);
+}
+
+// An entry whose call outlived `capacity` newer calls finds its slot taken and is dropped, not
+// put back over a newer one.
+TEST(JournalTest, AnEntryOlderThanItsSlotIsDropped) {
+  Journal j(2);
+  std::uint64_t slow = j.reserve_seq();  // 1
+  j.append(entry("GET", "/2", 200));     // seq 2
+  j.append(entry("GET", "/3", 200));     // seq 3, slot of seq 1
+  JournalEntry late = entry("GET", "/1", 200);
+  late.seq = slow;
+  j.append(late);
+  auto all = j.query(JournalFilter{});
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].path, "/2");
+  EXPECT_EQ(all[1].path, "/3");
+  Json page = j.to_json(JournalFilter{});
+  EXPECT_EQ(page["appended"], 3);
+  EXPECT_EQ(page["dropped"], 1);
 }
 
 TEST(JournalTest, FiltersOnEachField) {

@@ -19,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -94,7 +95,7 @@ class ComplianceMonitor {
  private:
   struct State;
   const ComplianceOptions options_;
-  mutable std::mutex mu_;
+  mutable std::shared_mutex mu_;  // the client map: shared per call, exclusive to add or read all
   std::unique_ptr<State> state_;
 };
 

@@ -16,7 +16,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -93,17 +93,21 @@ struct JournalFilter {
   static Result<JournalFilter> from_query(const std::vector<Header>& params);
 };
 
-// A bounded, thread-safe ring buffer of entries.
+// A bounded, thread-safe ring of entries, indexed by seq: entry `seq` lives in slot
+// seq % capacity, each slot with its own mutex, so concurrent calls never wait on one lock
+// (issue 7: no global lock on the hot path). It keeps the `capacity` newest seqs.
 class Journal {
  public:
   explicit Journal(std::size_t capacity = 10000);
+  ~Journal();
 
   // A sequence number for an entry that will be appended later (unique, increasing).
   std::uint64_t reserve_seq() { return next_seq_.fetch_add(1, std::memory_order_relaxed); }
-  // Stores the entry (assigning a seq when it has none), evicting the oldest when full.
+  // Stores the entry (assigning a seq when it has none). It replaces the entry `capacity` seqs
+  // older in its slot; an entry that arrives after a newer one took its slot is dropped.
   void append(JournalEntry entry);
-  // Matching entries in append order: the first `limit` after since_seq when since_seq is set,
-  // else the newest `limit`.
+  // Matching entries in seq (arrival) order: the first `limit` after since_seq when since_seq
+  // is set, else the newest `limit`.
   std::vector<JournalEntry> query(const JournalFilter& filter) const;
   // {"entries":[...], "appended":n, "dropped":n, "capacity":n}.
   Json to_json(const JournalFilter& filter) const;
@@ -112,11 +116,11 @@ class Journal {
   std::size_t capacity() const { return capacity_; }
 
  private:
+  struct Slot;
   const std::size_t capacity_;
   std::atomic<std::uint64_t> next_seq_{1};
-  mutable std::mutex mu_;
-  std::deque<JournalEntry> entries_;
-  std::uint64_t appended_ = 0, dropped_ = 0;
+  std::unique_ptr<Slot[]> slots_;
+  std::atomic<std::uint64_t> appended_{0}, dropped_{0};
 };
 
 }  // namespace rqcheck::fake

@@ -13,6 +13,7 @@
 // O(log n + limit). One mutex per queue, a shared mutex for the queue directory.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -193,14 +194,32 @@ class Store {
   bool fixed_users_ = false;
   std::uint64_t rng_state_;
   std::int64_t next_created_seq_ = 0;
-  // Global per-user budget (250000/min).
+  // Per-user budget (250000/min), in shards by user so that callers of different users never
+  // share a lock (each user's calls meet in one shard).
   struct UserBudget {
     std::int64_t window = -1;
     std::int64_t count = 0;
   };
-  std::mutex budget_mu_;
-  std::unordered_map<std::string, UserBudget> budgets_;
-  mutable std::mutex limits_mu_;
+  struct BudgetShard {
+    std::mutex mu;
+    std::unordered_map<std::string, UserBudget> budgets;
+  };
+  static constexpr std::size_t kBudgetShards = 64;
+  BudgetShard budget_shards_[kBudgetShards];
+  // Rate limits are read by every call and written only through the admin API: a seqlock over
+  // atomic fields, so readers take no lock; writers serialize on limits_mu_.
+  class LimitsCell {
+   public:
+    void store(const RateLimits& r);
+    RateLimits load() const;
+
+   private:
+    std::atomic<std::uint32_t> seq_{0};
+    std::atomic<bool> enabled_{true};
+    std::atomic<int> single_{0}, batch_{0}, other_{0}, batch_items_{0}, global_{0};
+  };
+  std::mutex limits_mu_;
+  LimitsCell limits_;
 };
 
 }  // namespace rqcheck::fake

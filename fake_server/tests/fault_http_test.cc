@@ -18,6 +18,7 @@
 
 #include "rqcheck/core/json.h"
 #include "rqcheck/core/request_id.h"
+#include "test_server.h"
 
 namespace rqcheck::fake {
 namespace {
@@ -30,57 +31,30 @@ std::int64_t MsSince(SteadyClock::time_point t0) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - t0).count();
 }
 
-class FakeServerFaultHttpTest : public ::testing::Test {
+class FakeServerFaultHttpTest : public test_support::FakeServerFixture {
  protected:
   static FakeServerOptions Options() {
-    FakeServerOptions o;
-    o.threads = 16;
-    o.store.rate_limits.enabled = false;  // only the injected faults act
+    FakeServerOptions o = BaseOptions();  // rate limits off: only the injected faults act
     o.fault_seed = 7;
     return o;
   }
 
   void SetUp() override { Start(Options()); }
-  void TearDown() override {
-    if (server_) server_->stop();
-  }
 
-  void Start(FakeServerOptions o) {
-    if (server_) server_->stop();
-    server_ = std::make_unique<FakeServer>(std::move(o));
-    auto st = server_->start();
-    ASSERT_TRUE(st) << st.error().message;
-    ASSERT_GT(server_->port(), 0);
-  }
-
-  // A fresh client per call: no keep-alive, so a dropped connection never leaks into the next
-  // call.
-  httplib::Client NewClient() const {
-    httplib::Client c("127.0.0.1", server_->port());
-    c.set_tcp_nodelay(true);
-    c.set_connection_timeout(5, 0);
-    c.set_read_timeout(10, 0);
-    c.set_write_timeout(10, 0);
-    return c;
-  }
+  void Start(FakeServerOptions o) { StartServer(std::move(o)); }
 
   httplib::Result Send(const std::string& method, const std::string& path, const std::string& body = "",
                        const std::string& content_type = "application/json") {
-    httplib::Client c = NewClient();
+    // A fresh client per call: no keep-alive, so a dropped connection never leaks into the
+    // next call.
+    auto c = MakeClient(false, 10);
     httplib::Request req;
     req.method = method;
     req.path = path;
     req.body = body;
     if (path.rfind("/__admin", 0) != 0) req.headers.emplace("Authorization", std::string("Bearer ") + kToken);
     if (!body.empty()) req.headers.emplace("Content-Type", content_type);
-    return c.send(req);
-  }
-
-  static Json Body(const httplib::Result& r) {
-    if (!r) return Json();
-    Json j = Json::parse(r->body, nullptr, false);
-    EXPECT_FALSE(j.is_discarded()) << "not JSON: " << r->body.substr(0, 300);
-    return j;
+    return c->send(req);
   }
 
   std::string CreateQueue(const std::string& name = "faults") {
@@ -91,18 +65,6 @@ class FakeServerFaultHttpTest : public ::testing::Test {
     return Body(r)["data"]["id"].get<std::string>();
   }
 
-  static std::string Q(const std::string& id, const std::string& rest = "") {
-    return "/v2/request-queues/" + id + rest;
-  }
-
-  static std::string AddBody(const std::string& uk) {
-    return Json{{"uniqueKey", uk}, {"url", "http://example.com/" + uk}}.dump();
-  }
-  static std::string BatchBody(const std::vector<std::string>& keys) {
-    Json a = Json::array();
-    for (const auto& k : keys) a.push_back(Json{{"uniqueKey", k}, {"url", "http://example.com/" + k}});
-    return a.dump();
-  }
   static std::vector<std::string> Keys(const std::string& prefix, int n) {
     std::vector<std::string> out;
     for (int i = 0; i < n; ++i) out.push_back(prefix + std::to_string(i));
@@ -159,8 +121,6 @@ class FakeServerFaultHttpTest : public ::testing::Test {
   }
 
   Json Journal(const std::string& query) { return AdminGet("/__admin/journal?" + query)["entries"]; }
-
-  std::unique_ptr<FakeServer> server_;
 };
 
 #define ASSERT_STATUS(res, code)                                                            \

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "rqcheck/core/json.h"
+#include "test_server.h"
 #include "rqcheck/core/request_id.h"
 #include "rqcheck/core/time.h"
 
@@ -145,41 +146,24 @@ RawResponse RawExchange(int port, const std::string& request) {
 
 // ---- the fixture -----------------------------------------------------------------------------------
 
-class FakeServerHttpTest : public ::testing::Test {
+class FakeServerHttpTest : public test_support::FakeServerFixture {
  protected:
-  static FakeServerOptions Options() {
-    FakeServerOptions o;
-    o.threads = 16;
-    o.store.rate_limits.enabled = false;
-    return o;
-  }
+  static FakeServerOptions Options() { return BaseOptions(); }
 
   void SetUp() override { Start(Options()); }
 
   void TearDown() override {
     client_.reset();
-    if (server_) server_->stop();
+    StopServer();
   }
 
   void Start(FakeServerOptions o) {
     client_.reset();
-    if (server_) server_->stop();
-    server_ = std::make_unique<FakeServer>(std::move(o));
-    auto st = server_->start();
-    ASSERT_TRUE(st) << st.error().message;
-    ASSERT_GT(server_->port(), 0);
+    StartServer(std::move(o));
     client_ = NewClient();
   }
 
-  std::unique_ptr<httplib::Client> NewClient() const {
-    auto c = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
-    c->set_tcp_nodelay(true);
-    c->set_keep_alive(true);
-    c->set_connection_timeout(5, 0);
-    c->set_read_timeout(60, 0);
-    c->set_write_timeout(60, 0);
-    return c;
-  }
+  std::unique_ptr<httplib::Client> NewClient() const { return MakeClient(true, 60); }
 
   // One call. `token` empty: no Authorization header. A body gets Content-Type application/json
   // unless `headers` name one.
@@ -206,19 +190,6 @@ class FakeServerHttpTest : public ::testing::Test {
     return Body(r)["data"]["id"].get<std::string>();
   }
 
-  static Json Body(const httplib::Result& r) {
-    if (!r) return Json();
-    Json j = Json::parse(r->body, nullptr, false);
-    EXPECT_FALSE(j.is_discarded()) << "not JSON: " << r->body.substr(0, 200);
-    return j;
-  }
-
-  static std::string AddBody(const std::string& uk) {
-    return Json{{"uniqueKey", uk}, {"url", "http://example.com/" + uk}}.dump();
-  }
-
-  std::string Q(const std::string& id, const std::string& rest = "") { return "/v2/request-queues/" + id + rest; }
-
   // The uniqueKeys of GET head.
   std::vector<std::string> HeadKeys(const std::string& q) {
     auto r = Send("GET", Q(q, "/head?limit=1000"));
@@ -239,7 +210,6 @@ class FakeServerHttpTest : public ::testing::Test {
     return Body(r)["data"];
   }
 
-  std::unique_ptr<FakeServer> server_;
   std::unique_ptr<httplib::Client> client_;
 };
 

@@ -1250,6 +1250,54 @@ TEST_F(StoreTest, FilteredPageMayBeEmptyWhileNextCursorPointsAtMore) {
 
 // ---- decision 33: exclusiveStartId ------------------------------------------------------------
 
+// The id index (buckets of fingers into the ordered map) against a sorted set, through growth
+// and shrinking that rebuild it: every stored id is found, absent ones are not, and a list
+// after any string (ids, prefixes, characters outside the id alphabet, empty) starts exactly
+// after it.
+TEST_F(StoreTest, IdIndexAgreesWithASortedSetThroughGrowthAndShrinking) {
+  std::set<std::string> want;
+  std::vector<std::string> keys;
+  auto check = [&](const char* when) {
+    SCOPED_TRACE(when);
+    std::vector<std::string> probes = {"", "0", "00", "/", "9z", ":", "A", "Z[", "`", "a{",
+                                       "z", "zzzz", "zzzzzzzzzzzzzzzz", "~", "\x7f", "\xff",
+                                       "/zzz", ":zzz", "Z[zz", "`zzz", "a{aa"};
+    std::size_t k = 0;
+    for (const auto& id : want) {
+      if (k++ % 97 != 0) continue;
+      probes.push_back(id);
+      probes.push_back(id.substr(0, 3));
+      probes.push_back(id.substr(0, 14) + "~");
+    }
+    for (const auto& p : probes) {
+      ListOptions o;
+      o.limit = 3;
+      o.exclusive_start_id = p;
+      Json page = ListPage(o);
+      std::vector<std::string> got, expected;
+      for (const auto& item : page["items"]) got.push_back(item["id"]);
+      for (auto it = want.upper_bound(p); it != want.end() && expected.size() < 3; ++it) expected.push_back(*it);
+      EXPECT_EQ(got, expected) << "after \"" << p << "\"";
+    }
+    for (std::size_t i = 0; i < keys.size(); i += 53) {
+      bool present = want.count(request_id_for(keys[i])) > 0;
+      EXPECT_EQ(static_cast<bool>(store_->get_request(&alice_, q_, request_id_for(keys[i]))), present) << keys[i];
+    }
+  };
+  for (int i = 0; i < 10000; ++i) {
+    keys.push_back("https://example.com/index/" + std::to_string(i));
+    Add(keys.back());
+    want.insert(request_id_for(keys.back()));
+    if (i == 500 || i == 2500 || i == 9999) check("growing");
+  }
+  for (int i = 0; i < 9800; ++i) {
+    ASSERT_TRUE(store_->delete_request(alice_, q_, request_id_for(keys[i]), Opts()));
+    want.erase(request_id_for(keys[i]));
+    if (i == 5000 || i == 9799) check("shrinking");
+  }
+  EXPECT_EQ(Info().total_request_count, 200);
+}
+
 TEST_F(StoreTest, ExclusiveStartIdSkipsThroughThatIdAndRefusesCursorOrFilter) {
   std::vector<std::string> ids;
   for (int i = 0; i < 6; ++i) ids.push_back(Add("k" + std::to_string(i)).request_id);

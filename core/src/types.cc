@@ -104,21 +104,21 @@ void append_queue_json(std::string& out, const RequestQueueInfo& q, bool short_f
     out += "\":";
   };
   auto number = [&out](std::int64_t v) { out += std::to_string(v); };
+  auto date = [&](const char* k, TimeMs t) {
+    key(k);
+    out += '"';
+    append_iso8601(out, t);
+    out += '"';
+  };
   out += '{';
-  key("accessedAt");
-  out += '"';
-  append_iso8601(out, q.accessed_at);
-  out += '"';
+  date("accessedAt", q.accessed_at);
   if (!short_form) {
     out += ',';
     key("consoleUrl");
     append_json_string(out, q.console_url);
   }
   out += ',';
-  key("createdAt");
-  out += '"';
-  append_iso8601(out, q.created_at);
-  out += '"';
+  date("createdAt", q.created_at);
   if (!short_form) {
     out += ',';
     key("generalAccess");
@@ -131,10 +131,8 @@ void append_queue_json(std::string& out, const RequestQueueInfo& q, bool short_f
   key("id");
   append_json_string(out, q.id);
   out += ',';
-  key("modifiedAt");
-  out += '"';
-  append_iso8601(out, q.modified_at);
-  out += "\",";
+  date("modifiedAt", q.modified_at);
+  out += ',';
   key("name");
   if (q.name) append_json_string(out, *q.name);
   else out += "null";

@@ -161,23 +161,24 @@ Reply data_reply(int status, const std::string& data_text) {
   return Reply{status, std::move(body), {}};
 }
 
-// {"data":<queue>} written straight into the body (the most frequent answer: get queue).
-Reply queue_data_reply(int status, const RequestQueueInfo& q) {
+// {"data":<what `write` appends>}, written straight into the body: no DOM, no copy.
+template <typename Write>
+Reply written_data_reply(int status, std::size_t reserve, Write&& write) {
   std::string body;
-  body.reserve(640);
+  body.reserve(reserve);
   body += "{\"data\":";
-  append_queue_json(body, q);
+  write(body);
   body += '}';
   return Reply{status, std::move(body), {}};
 }
 
+Reply queue_data_reply(int status, const RequestQueueInfo& q) {
+  return written_data_reply(status, 640, [&q](std::string& out) { append_queue_json(out, q); });
+}
+
 Reply head_data_reply(int status, const Head& h) {
-  std::string body;
-  body.reserve(160 + h.items.size() * 256);
-  body += "{\"data\":";
-  append_head_json(body, h);
-  body += '}';
-  return Reply{status, std::move(body), {}};
+  return written_data_reply(status, 160 + h.items.size() * 256,
+                            [&h](std::string& out) { append_head_json(out, h); });
 }
 
 std::string add_result_text(const AddResult& r) {

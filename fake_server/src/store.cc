@@ -331,7 +331,7 @@ struct Store::Queue {
   // alphabet). A lookup starts at its bucket's finger and steps forward a few entries. There
   // are one to two entries per bucket; the index is rebuilt when the queue outgrows it twofold
   // or shrinks to an eighth (amortized O(1), 8-16 bytes per request).
-  static constexpr std::size_t kMinBuckets = 1024;
+  static constexpr std::size_t kMinBuckets = 64;  // 512 bytes for a small queue
   std::vector<EntryIt> fingers = std::vector<EntryIt>(kMinBuckets, entries.end());
 
   // Monotonic in byte order over all strings, so a lookup by any string starts early enough:

@@ -466,7 +466,7 @@ void ComplianceMonitor::on_exchange(const JournalEntry& e) {
   std::string id =
       e.user + '\n' + (e.client_key ? *e.client_key : std::string("\x01")) + '\n' + e.user_agent;
   auto it = state_->clients.find(id);
-  if (it == state_->clients.end()) {
+  while (it == state_->clients.end()) {  // a loop: a clear() may slip in before the re-lock
     map_lock.unlock();
     {
       std::unique_lock insert_lock(mu_);

@@ -129,6 +129,30 @@ TEST(ComplianceMonitorTest, ConcurrentClientsAreCountedWithoutRaces) {
   EXPECT_EQ(calls, 8u * 300u);
   m.clear();
   EXPECT_EQ(m.report()["summary"]["calls"], 0);
+
+  // Clears racing new clients: a client inserted just before a clear must not be used after it
+  // (the insert path re-checks under the shared lock).
+  std::vector<std::thread> more;
+  for (int t = 0; t < 4; ++t) {
+    more.emplace_back([&m, t] {
+      for (int i = 0; i < 200; ++i) {
+        JournalEntry e;
+        e.seq = static_cast<std::uint64_t>(i + 1);
+        e.method = "GET";
+        e.op = Operation::kQueueGet;
+        e.status = 200;
+        e.arrival_ms = kStart + i;
+        e.user_agent = "ua" + std::to_string(t) + "-" + std::to_string(i % 20);
+        m.on_exchange(e);
+      }
+    });
+  }
+  std::thread clearer([&m] {
+    for (int i = 0; i < 50; ++i) m.clear();
+  });
+  for (auto& th : more) th.join();
+  clearer.join();
+  EXPECT_LE(m.report()["summary"]["calls"].get<std::size_t>(), 4u * 200u);
 }
 
 TEST(ComplianceMonitorTest, CarelessClientGetsFindings) {

@@ -31,6 +31,8 @@ std::int64_t MsSince(SteadyClock::time_point t0) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - t0).count();
 }
 
+using test_support::ExpectError;
+
 class FakeServerFaultHttpTest : public test_support::FakeServerFixture {
  protected:
   static FakeServerOptions Options() {
@@ -123,25 +125,6 @@ class FakeServerFaultHttpTest : public test_support::FakeServerFixture {
   Json Journal(const std::string& query) { return AdminGet("/__admin/journal?" + query)["entries"]; }
 };
 
-#define ASSERT_STATUS(res, code)                                                            \
-  do {                                                                                      \
-    const httplib::Result& res_once_ = (res);                                               \
-    ASSERT_TRUE(res_once_) << "transport error: " << httplib::to_string(res_once_.error()); \
-    ASSERT_EQ(res_once_->status, (code)) << res_once_->body.substr(0, 500);                 \
-  } while (0)
-
-void ExpectEnvelope(const httplib::Result& r, int status, const std::string& type) {
-  ASSERT_TRUE(r) << "transport error: " << httplib::to_string(r.error());
-  EXPECT_EQ(r->status, status) << r->body.substr(0, 500);
-  Json j = Json::parse(r->body, nullptr, false);
-  ASSERT_TRUE(j.is_object()) << r->body.substr(0, 500);
-  ASSERT_TRUE(j.contains("error")) << r->body.substr(0, 500);
-  EXPECT_EQ(j["error"]["type"], type) << r->body.substr(0, 500);
-  ASSERT_TRUE(j["error"]["message"].is_string());
-  EXPECT_FALSE(j["error"]["message"].get<std::string>().empty());
-  EXPECT_EQ(r->get_header_value("Content-Type").rfind("application/json", 0), 0u);
-}
-
 // ---- actions ---------------------------------------------------------------------------------------
 
 TEST_F(FakeServerFaultHttpTest, Error429AnswersTheEnvelopeWithRetryAfterAndStoresNothing) {
@@ -150,7 +133,7 @@ TEST_F(FakeServerFaultHttpTest, Error429AnswersTheEnvelopeWithRetryAfterAndStore
                     "action":{"type":"error","status":429,"retryAfterSecs":3},
                     "schedule":{"nth":[1]}})");
   auto r = Send("POST", Q(q, "/requests"), AddBody("a"));
-  ExpectEnvelope(r, 429, "rate-limit-exceeded");
+  ExpectError(r, 429, "rate-limit-exceeded");
   EXPECT_NE(Body(r)["error"]["message"].get<std::string>().find("400"), std::string::npos)
       << "a 429 on add names the single-request limit: " << r->body;
   EXPECT_EQ(r->get_header_value("Retry-After"), "3");
@@ -165,7 +148,7 @@ TEST_F(FakeServerFaultHttpTest, Error429AnswersTheEnvelopeWithRetryAfterAndStore
   // Without retryAfterSecs there is no Retry-After; a batch 429 names the batch limit (40).
   AddFaults("429@nth=1:batch_add");
   r = Send("POST", Q(q, "/requests/batch"), BatchBody({"b", "c"}));
-  ExpectEnvelope(r, 429, "rate-limit-exceeded");
+  ExpectError(r, 429, "rate-limit-exceeded");
   EXPECT_FALSE(r->has_header("Retry-After"));
   EXPECT_EQ(r->get_header_value("X-RateLimit-Limit"), "40");
   EXPECT_NE(Body(r)["error"]["message"].get<std::string>().find("40 "), std::string::npos) << r->body;
@@ -180,10 +163,10 @@ TEST_F(FakeServerFaultHttpTest, Error5xxAnswersTheEnvelopeAndStoresNothing) {
   AddFaultsJson(R"({"id":"gw","match":{"operation":"add"},
                     "action":{"type":"error","status":502,"errorType":"bad-gateway","message":"upstream"},
                     "schedule":{"nth":[3]}})");
-  ExpectEnvelope(Send("POST", Q(q, "/requests"), AddBody("a")), 500, "internal-server-error");
-  ExpectEnvelope(Send("POST", Q(q, "/requests"), AddBody("a")), 503, "service-unavailable");
+  ExpectError(Send("POST", Q(q, "/requests"), AddBody("a")), 500, "internal-server-error");
+  ExpectError(Send("POST", Q(q, "/requests"), AddBody("a")), 503, "service-unavailable");
   auto r = Send("POST", Q(q, "/requests"), AddBody("a"));
-  ExpectEnvelope(r, 502, "bad-gateway");
+  ExpectError(r, 502, "bad-gateway");
   EXPECT_EQ(Body(r)["error"]["message"], "upstream");
   EXPECT_EQ(RequestStatus(q, "a"), 404);
   EXPECT_EQ(TotalRequests(q), 0);
@@ -191,7 +174,7 @@ TEST_F(FakeServerFaultHttpTest, Error5xxAnswersTheEnvelopeAndStoresNothing) {
   EXPECT_EQ(RequestStatus(q, "a"), 200);
   // A 502 needs an errorType: the catalogue has none for it.
   auto bad = Send("POST", "/__admin/faults", R"({"action":{"type":"error","status":502}})");
-  ExpectEnvelope(bad, 400, "invalid-input");
+  ExpectError(bad, 400, "invalid-input");
 }
 
 TEST_F(FakeServerFaultHttpTest, PartialBatchLeavesTheChosenItemsUnprocessedAndUnstored) {
@@ -250,7 +233,7 @@ TEST_F(FakeServerFaultHttpTest, LatencyDelaysTheAnswerByAtLeastTheFixedDelay) {
   // Latency combines with a primary action: both act, the journal says "error+latency".
   AddFaults("latency=100ms@nth=1:add; 503@nth=1:add");
   t0 = SteadyClock::now();
-  ExpectEnvelope(Send("POST", Q(q, "/requests"), AddBody("a")), 503, "service-unavailable");
+  ExpectError(Send("POST", Q(q, "/requests"), AddBody("a")), 503, "service-unavailable");
   EXPECT_GE(MsSince(t0), 100);
   Json faulted = Journal("faulted=true");
   ASSERT_EQ(faulted.size(), 2u) << faulted.dump();
@@ -333,7 +316,7 @@ TEST_F(FakeServerFaultHttpTest, FailAfterCommitWith5xxStoresTheWriteAndTheRetryI
   std::string q = CreateQueue();
   AddFaults("commit503@nth=1:add; commit@nth=1:batch_add");
   auto r = Send("POST", Q(q, "/requests"), AddBody("a"));
-  ExpectEnvelope(r, 503, "service-unavailable");
+  ExpectError(r, 503, "service-unavailable");
   EXPECT_EQ(RequestStatus(q, "a"), 200) << "the work is done before the failure";
   r = Send("POST", Q(q, "/requests"), AddBody("a"));
   ASSERT_STATUS(r, 201);
@@ -341,7 +324,7 @@ TEST_F(FakeServerFaultHttpTest, FailAfterCommitWith5xxStoresTheWriteAndTheRetryI
   EXPECT_EQ(TotalRequests(q), 1);
 
   r = Send("POST", Q(q, "/requests/batch"), BatchBody({"b", "c"}));
-  ExpectEnvelope(r, 500, "internal-server-error");
+  ExpectError(r, 500, "internal-server-error");
   EXPECT_EQ(TotalRequests(q), 3);
   r = Send("POST", Q(q, "/requests/batch"), BatchBody({"b", "c"}));
   ASSERT_STATUS(r, 201);
@@ -373,7 +356,7 @@ TEST_F(FakeServerFaultHttpTest, FailAfterCommitSendsRetryAfterWhenConfigured) {
                     "action":{"type":"failAfterCommit","status":503,"retryAfterSecs":2},
                     "schedule":{"nth":[1]}})");
   auto r = Send("POST", Q(q, "/requests"), AddBody("a"));
-  ExpectEnvelope(r, 503, "service-unavailable");
+  ExpectError(r, 503, "service-unavailable");
   EXPECT_EQ(r->get_header_value("Retry-After"), "2");
   EXPECT_EQ(RequestStatus(q, "a"), 200);
 }
@@ -515,21 +498,21 @@ TEST_F(FakeServerFaultHttpTest, AdminApiAddsListsAndRemovesFaultRules) {
 
   // Refusals: a duplicate id, a bad field (named), a bad shorthand; all or nothing.
   auto bad = Send("POST", "/__admin/faults", R"({"id":"rl","action":{"type":"reset"}})");
-  ExpectEnvelope(bad, 400, "invalid-input");
+  ExpectError(bad, 400, "invalid-input");
   bad = Send("POST", "/__admin/faults", R"([{"id":"ok","action":{"type":"reset"}},
                                             {"id":"no","action":{"type":"error","status":302}}])");
-  ExpectEnvelope(bad, 400, "invalid-input");
+  ExpectError(bad, 400, "invalid-input");
   EXPECT_NE(Body(bad)["error"]["message"].get<std::string>().find("action.status"), std::string::npos) << bad->body;
   bad = Send("POST", "/__admin/faults", "429@sometimes:add", "text/plain");
-  ExpectEnvelope(bad, 400, "invalid-input");
+  ExpectError(bad, 400, "invalid-input");
   bad = Send("POST", "/__admin/faults", R"({"action":{"type":"reset"},"shedule":{}})");
-  ExpectEnvelope(bad, 400, "invalid-input");
+  ExpectError(bad, 400, "invalid-input");
   EXPECT_EQ(AdminGet("/__admin/faults")["rules"].size(), 5u) << "nothing of a refused load was added";
 
   // DELETE one, an unknown one, then all.
   auto d = Send("DELETE", "/__admin/faults/rl");
   ASSERT_STATUS(d, 204);
-  ExpectEnvelope(Send("DELETE", "/__admin/faults/rl"), 404, "record-not-found");
+  ExpectError(Send("DELETE", "/__admin/faults/rl"), 404, "record-not-found");
   list = AdminGet("/__admin/faults");
   ASSERT_EQ(list["rules"].size(), 4u);
   EXPECT_EQ(list["rules"][0]["id"], "rule-1");
@@ -544,7 +527,7 @@ TEST_F(FakeServerFaultHttpTest, FaultLogListsEveryFaultThatActed) {
   std::string q = CreateQueue();
   AddFaults("503@nth=2:get_queue; partial=1@nth=1:batch_add");
   ASSERT_STATUS(Send("GET", Q(q)), 200);
-  ExpectEnvelope(Send("GET", Q(q)), 503, "service-unavailable");
+  ExpectError(Send("GET", Q(q)), 503, "service-unavailable");
   ASSERT_STATUS(Send("POST", Q(q, "/requests/batch"), BatchBody({"a", "b"})), 201);
   Json log = AdminGet("/__admin/faults/log");
   EXPECT_EQ(log["seed"], 7);
@@ -628,7 +611,7 @@ TEST_F(FakeServerFaultHttpTest, JournalRecordsDroppedConnectionsAsStatusZeroWith
   AddFaults("reset@nth=1:add; close@nth=1:get_queue; 429@nth=1:batch_add");
   EXPECT_FALSE(Send("POST", Q(q, "/requests"), AddBody("a")));
   EXPECT_FALSE(Send("GET", Q(q)));
-  ExpectEnvelope(Send("POST", Q(q, "/requests/batch"), BatchBody({"b"})), 429, "rate-limit-exceeded");
+  ExpectError(Send("POST", Q(q, "/requests/batch"), BatchBody({"b"})), 429, "rate-limit-exceeded");
   Json dropped = Journal("status=0");
   ASSERT_EQ(dropped.size(), 2u) << dropped.dump();
   EXPECT_EQ(dropped[0]["operation"], "requestQueue_requests_post");
@@ -687,21 +670,21 @@ TEST_F(FakeServerFaultHttpTest, ReportFlagsACarelessClientAndClearsACarefulOne) 
   // The careless client: retries a 429 at once, then resends the whole batch (processed items
   // too) at once after a partial answer, and retries a rate-limited head after 200 ms.
   auto keys = Keys("careless-", 5);
-  ExpectEnvelope(batch("careless", keys), 429, "rate-limit-exceeded");
+  ExpectError(batch("careless", keys), 429, "rate-limit-exceeded");
   auto r = batch("careless", keys);  // no wait
   ASSERT_STATUS(r, 201);
   ASSERT_EQ(Body(r)["data"]["unprocessedRequests"].size(), 2u);
   ASSERT_STATUS(batch("careless", keys), 201);  // everything again, no wait
-  ExpectEnvelope(head("careless"), 429, "rate-limit-exceeded");
+  ExpectError(head("careless"), 429, "rate-limit-exceeded");
   server_->advance_clock(200);
-  ExpectEnvelope(head("careless"), 429, "rate-limit-exceeded");
+  ExpectError(head("careless"), 429, "rate-limit-exceeded");
   server_->advance_clock(200);
   ASSERT_STATUS(head("careless"), 200);
 
   // The careful client: waits per policy (0.5-1 s, then twice as long), resends only the
   // unprocessed items, and resends a write that failed after its commit (absorbed by dedup).
   keys = Keys("careful-", 5);
-  ExpectEnvelope(batch("careful", keys), 429, "rate-limit-exceeded");
+  ExpectError(batch("careful", keys), 429, "rate-limit-exceeded");
   server_->advance_clock(700);
   r = batch("careful", keys);
   ASSERT_STATUS(r, 201);
@@ -713,12 +696,12 @@ TEST_F(FakeServerFaultHttpTest, ReportFlagsACarelessClientAndClearsACarefulOne) 
   r = batch("careful", unprocessed);
   ASSERT_STATUS(r, 201);
   EXPECT_TRUE(Body(r)["data"]["unprocessedRequests"].empty());
-  ExpectEnvelope(head("careful"), 429, "rate-limit-exceeded");
+  ExpectError(head("careful"), 429, "rate-limit-exceeded");
   server_->advance_clock(700);
-  ExpectEnvelope(head("careful"), 429, "rate-limit-exceeded");
+  ExpectError(head("careful"), 429, "rate-limit-exceeded");
   server_->advance_clock(1400);
   ASSERT_STATUS(head("careful"), 200);
-  ExpectEnvelope(add("careful", "careful-x"), 500, "internal-server-error");
+  ExpectError(add("careful", "careful-x"), 500, "internal-server-error");
   server_->advance_clock(700);
   r = add("careful", "careful-x");
   ASSERT_STATUS(r, 201);

@@ -146,6 +146,8 @@ RawResponse RawExchange(int port, const std::string& request) {
 
 // ---- the fixture -----------------------------------------------------------------------------------
 
+using test_support::ExpectError;
+
 class FakeServerHttpTest : public test_support::FakeServerFixture {
  protected:
   static FakeServerOptions Options() { return BaseOptions(); }
@@ -212,27 +214,6 @@ class FakeServerHttpTest : public test_support::FakeServerFixture {
 
   std::unique_ptr<httplib::Client> client_;
 };
-
-// Evaluates `res` once (it is often a call).
-#define ASSERT_STATUS(res, code)                                                              \
-  do {                                                                                        \
-    const httplib::Result& res_once_ = (res);                                                 \
-    ASSERT_TRUE(res_once_) << "transport error: " << httplib::to_string(res_once_.error());   \
-    ASSERT_EQ(res_once_->status, (code)) << res_once_->body.substr(0, 500);                   \
-  } while (0)
-
-// The error envelope: status, {"error":{"type","message"}}, JSON content type.
-void ExpectError(const httplib::Result& r, int status, const std::string& type) {
-  ASSERT_TRUE(r) << "transport error: " << httplib::to_string(r.error());
-  EXPECT_EQ(r->status, status) << r->body.substr(0, 500);
-  Json j = Json::parse(r->body, nullptr, false);
-  ASSERT_TRUE(j.is_object()) << r->body.substr(0, 500);
-  ASSERT_TRUE(j.contains("error")) << r->body.substr(0, 500);
-  EXPECT_EQ(j["error"]["type"], type) << r->body.substr(0, 500);
-  EXPECT_TRUE(j["error"]["message"].is_string());
-  EXPECT_FALSE(j["error"]["message"].get<std::string>().empty());
-  EXPECT_EQ(r->get_header_value("Content-Type").rfind("application/json", 0), 0u);
-}
 
 void ExpectIsoDate(const Json& v, const char* what) {
   ASSERT_TRUE(v.is_string()) << what << ": " << v.dump();

@@ -74,6 +74,21 @@ inline void check_counters(const State& s1, Sut& sut) {
   RC_ASSERT(q->pending_request_count == s1.q.pending());
 }
 
+// Add (6) and update (11) answer {requestId, wasAlreadyPresent, wasAlreadyHandled}: as the model says.
+template <typename R, typename W>
+void expect_write(const R& r, const W& want) {
+  RC_ASSERT(r.ok());
+  RC_ASSERT(r->request_id == want.id);
+  RC_ASSERT(r->was_already_present == want.was_already_present);
+  RC_ASSERT(r->was_already_handled == want.was_already_handled);
+}
+
+inline void show_write(std::ostream& os, const char* name, const std::string& key, const std::string& url,
+                       bool handled, bool forefront, const std::string& client) {
+  os << name << "(" << key << ", " << url << (handled ? ", handled" : "")
+     << (forefront ? ", forefront" : "") << ", " << client << ")";
+}
+
 template <typename C>
 void announce(const C& cmd, Sut& sut) {
   std::ostringstream os;
@@ -101,15 +116,11 @@ struct AddRequest : Cmd {
     ModelWrite want = s1.q.add(key, url, handled, forefront);
     auto r = sut.api.add_request(sut.queue, request_body(key, url, handled),
                                  client::WriteOptions{forefront, client});
-    RC_ASSERT(r.ok());
-    RC_ASSERT(r->request_id == want.id);
-    RC_ASSERT(r->was_already_present == want.was_already_present);
-    RC_ASSERT(r->was_already_handled == want.was_already_handled);
+    expect_write(r, want);
     check_counters(s1, sut);
   }
   void show(std::ostream& os) const override {
-    os << "AddRequest(" << key << ", " << url << (handled ? ", handled" : "")
-       << (forefront ? ", forefront" : "") << ", " << client << ")";
+    show_write(os, "AddRequest", key, url, handled, forefront, client);
   }
 };
 
@@ -194,15 +205,11 @@ struct UpdateRequest : Cmd {
     ModelWrite want = s1.q.put(key, url, handled, forefront);
     auto r = sut.api.update_request(sut.queue, want.id, request_body(key, url, handled),
                                     client::WriteOptions{forefront, client});
-    RC_ASSERT(r.ok());
-    RC_ASSERT(r->request_id == want.id);
-    RC_ASSERT(r->was_already_present == want.was_already_present);
-    RC_ASSERT(r->was_already_handled == want.was_already_handled);
+    expect_write(r, want);
     check_counters(s1, sut);
   }
   void show(std::ostream& os) const override {
-    os << "UpdateRequest(" << key << ", " << url << (handled ? ", handled" : "")
-       << (forefront ? ", forefront" : "") << ", " << client << ")";
+    show_write(os, "UpdateRequest", key, url, handled, forefront, client);
   }
 };
 

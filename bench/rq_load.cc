@@ -54,7 +54,8 @@ int connect_to(const Url& u) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(u.port));
-  if (::inet_pton(AF_INET, u.host == "localhost" ? "127.0.0.1" : u.host.c_str(), &addr.sin_addr) != 1 ||
+  if (::inet_pton(AF_INET, u.host == "localhost" ? "127.0.0.1" : u.host.c_str(), &addr.sin_addr) !=
+          1 ||
       ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
     ::close(fd);
     return -1;
@@ -87,9 +88,11 @@ int round_trip(int fd, const std::string& req, std::string& buf) {
       std::size_t cl = 0;
       const char* key = "content-length:";
       std::string lower_headers = buf.substr(0, header_end);
-      for (char& c : lower_headers) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      for (char& c : lower_headers)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       auto p = lower_headers.find(key);
-      if (p != std::string::npos) cl = std::strtoul(lower_headers.c_str() + p + std::strlen(key), nullptr, 10);
+      if (p != std::string::npos)
+        cl = std::strtoul(lower_headers.c_str() + p + std::strlen(key), nullptr, 10);
       need = header_end + 4 + cl;
     }
     if (buf.size() >= need) break;
@@ -100,11 +103,12 @@ int round_trip(int fd, const std::string& req, std::string& buf) {
 
 std::string build_request(const Url& u, const std::string& method, const std::string& target,
                           const std::string& token, const std::string& body) {
-  std::string r = method + " " + target + " HTTP/1.1\r\nHost: " + u.host + ":" + std::to_string(u.port) +
-                  "\r\nConnection: keep-alive\r\n";
+  std::string r = method + " " + target + " HTTP/1.1\r\nHost: " + u.host + ":" +
+                  std::to_string(u.port) + "\r\nConnection: keep-alive\r\n";
   if (!token.empty()) r += "Authorization: Bearer " + token + "\r\n";
   if (!body.empty() || method == "POST" || method == "PUT") {
-    r += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+    r +=
+        "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
   }
   r += "\r\n" + body;
   return r;
@@ -129,7 +133,8 @@ std::string batch_body(const std::string& prefix, long n0) {
   for (int k = 0; k < 25; ++k) {
     if (k) b += ',';
     std::string u = bench_url(prefix, n0 + k);
-    b += "{\"uniqueKey\":\"" + u + "\",\"url\":\"" + u + "\",\"userData\":{\"label\":\"DETAIL\",\"depth\":1}}";
+    b += "{\"uniqueKey\":\"" + u + "\",\"url\":\"" + u +
+         "\",\"userData\":{\"label\":\"DETAIL\",\"depth\":1}}";
   }
   return b + "]";
 }
@@ -138,7 +143,8 @@ int usage() {
   std::cerr << "usage: rq-load --url URL --scenario NAME [--conns N] [--seconds S] [--queue ID] "
                "[--token T] [--path P]\n"
                "scenarios: get (GET --path), get-queue, get-request, batch-add-new, batch-add-dup, "
-               "list-1000, head-100, lock-25, update-handled, post-batch (POST a 25-item body to --path)\n";
+               "list-1000, head-100, lock-25, update-handled, post-batch (POST a 25-item body to "
+               "--path)\n";
   return 2;
 }
 
@@ -151,43 +157,68 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (a == "--url") url_s = next();
-    else if (a == "--scenario") scenario_name = next();
-    else if (a == "--conns") conns = std::atoi(next().c_str());
-    else if (a == "--seconds") seconds = std::atof(next().c_str());
-    else if (a == "--queue") queue = next();
-    else if (a == "--token") token = next();
-    else if (a == "--path") path = next();
-    else return usage();
+    if (a == "--url")
+      url_s = next();
+    else if (a == "--scenario")
+      scenario_name = next();
+    else if (a == "--conns")
+      conns = std::atoi(next().c_str());
+    else if (a == "--seconds")
+      seconds = std::atof(next().c_str());
+    else if (a == "--queue")
+      queue = next();
+    else if (a == "--token")
+      token = next();
+    else if (a == "--path")
+      path = next();
+    else
+      return usage();
   }
   Url url;
   if (!parse_url(url_s, url) || scenario_name.empty() || conns < 1) return usage();
   std::string qp = "/v2/request-queues/" + queue;
-  const std::string run_tag = std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
+  const std::string run_tag =
+      std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
   Scenario s;
   auto fixed = [](std::string v) { return [v](int, long) { return v; }; };
-  if (scenario_name == "get") s = {"GET", fixed(path), fixed("")};
-  else if (scenario_name == "post-batch") s = {"POST", fixed(path), fixed(batch_body("stub", 0))};
-  else if (scenario_name == "get-queue") s = {"GET", fixed(qp), fixed("")};
-  else if (scenario_name == "get-request") s = {"GET", fixed(qp + "/requests/" + rqcheck::request_id_for(bench_url("seed", 0))), fixed("")};
+  if (scenario_name == "get")
+    s = {"GET", fixed(path), fixed("")};
+  else if (scenario_name == "post-batch")
+    s = {"POST", fixed(path), fixed(batch_body("stub", 0))};
+  else if (scenario_name == "get-queue")
+    s = {"GET", fixed(qp), fixed("")};
+  else if (scenario_name == "get-request")
+    s = {"GET", fixed(qp + "/requests/" + rqcheck::request_id_for(bench_url("seed", 0))),
+         fixed("")};
   else if (scenario_name == "batch-add-new") {
-    s = {"POST", fixed(qp + "/requests/batch"),
-         [&](int c, long i) { return batch_body("new-" + run_tag + "-" + std::to_string(c), i * 25); }};
-  } else if (scenario_name == "batch-add-dup") s = {"POST", fixed(qp + "/requests/batch"), fixed(batch_body("seed", 0))};
-  else if (scenario_name == "list-1000") s = {"GET", fixed(qp + "/requests?limit=1000"), fixed("")};
-  else if (scenario_name == "head-100") s = {"GET", fixed(qp + "/head?limit=100"), fixed("")};
+    s = {"POST", fixed(qp + "/requests/batch"), [&](int c, long i) {
+           return batch_body("new-" + run_tag + "-" + std::to_string(c), i * 25);
+         }};
+  } else if (scenario_name == "batch-add-dup")
+    s = {"POST", fixed(qp + "/requests/batch"), fixed(batch_body("seed", 0))};
+  else if (scenario_name == "list-1000")
+    s = {"GET", fixed(qp + "/requests?limit=1000"), fixed("")};
+  else if (scenario_name == "head-100")
+    s = {"GET", fixed(qp + "/head?limit=100"), fixed("")};
   else if (scenario_name == "lock-25") {
     // Zero-second locks hand the requests out without holding them, so the head never empties.
-    s = {"POST", [&](int c, long) { return qp + "/head/lock?lockSecs=0&limit=25&clientKey=c" + std::to_string(c); }, fixed("")};
+    s = {"POST",
+         [&](int c, long) {
+           return qp + "/head/lock?lockSecs=0&limit=25&clientKey=c" + std::to_string(c);
+         },
+         fixed("")};
   } else if (scenario_name == "update-handled") {
     s = {"PUT",
          [&](int c, long i) {
-           std::string uk = "https://example.com/upd-" + run_tag + "-" + std::to_string(c) + "-" + std::to_string(i);
+           std::string uk = "https://example.com/upd-" + run_tag + "-" + std::to_string(c) + "-" +
+                            std::to_string(i);
            return qp + "/requests/" + rqcheck::request_id_for(uk);
          },
          [&](int c, long i) {
-           std::string uk = "https://example.com/upd-" + run_tag + "-" + std::to_string(c) + "-" + std::to_string(i);
-           return "{\"uniqueKey\":\"" + uk + "\",\"url\":\"" + uk + "\",\"handledAt\":\"2026-01-01T00:00:00.000Z\"}";
+           std::string uk = "https://example.com/upd-" + run_tag + "-" + std::to_string(c) + "-" +
+                            std::to_string(i);
+           return "{\"uniqueKey\":\"" + uk + "\",\"url\":\"" + uk +
+                  "\",\"handledAt\":\"2026-01-01T00:00:00.000Z\"}";
          }};
   } else {
     return usage();
@@ -195,7 +226,8 @@ int main(int argc, char** argv) {
 
   std::atomic<bool> stop{false};
   std::vector<std::vector<std::uint32_t>> lat(static_cast<std::size_t>(conns));
-  std::vector<long> served(static_cast<std::size_t>(conns), 0), errors(static_cast<std::size_t>(conns), 0);
+  std::vector<long> served(static_cast<std::size_t>(conns), 0),
+      errors(static_cast<std::size_t>(conns), 0);
   std::vector<std::thread> threads;
   auto start = Clock::now();
   for (int c = 0; c < conns; ++c) {
@@ -243,11 +275,13 @@ int main(int argc, char** argv) {
   std::sort(all.begin(), all.end());
   auto pct = [&](double p) -> std::uint32_t {
     if (all.empty()) return 0;
-    return all[std::min(all.size() - 1, static_cast<std::size_t>(p * static_cast<double>(all.size())))];
+    return all[std::min(all.size() - 1,
+                        static_cast<std::size_t>(p * static_cast<double>(all.size())))];
   };
-  std::printf("{\"scenario\":\"%s\",\"conns\":%d,\"rps\":%.1f,\"p50_us\":%u,\"p99_us\":%u,"
-              "\"requests\":%ld,\"errors\":%ld,\"conns_served\":%d}\n",
-              scenario_name.c_str(), conns, static_cast<double>(total) / elapsed, pct(0.50), pct(0.99),
-              total, errs, conns_served);
+  std::printf(
+      "{\"scenario\":\"%s\",\"conns\":%d,\"rps\":%.1f,\"p50_us\":%u,\"p99_us\":%u,"
+      "\"requests\":%ld,\"errors\":%ld,\"conns_served\":%d}\n",
+      scenario_name.c_str(), conns, static_cast<double>(total) / elapsed, pct(0.50), pct(0.99),
+      total, errs, conns_served);
   return conns_served == conns && errs == 0 ? 0 : 1;
 }

@@ -4,6 +4,7 @@
 // end of the queue.
 //
 //   rq-scale-bench --url http://127.0.0.1:PORT --pid PID --requests 1000000
+#include <httplib.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,8 +15,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <httplib.h>
 
 #include "rqcheck/core/json.h"
 #include "rqcheck/core/request_id.h"
@@ -48,10 +47,14 @@ int main(int argc, char** argv) {
   int conns = 16;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
-    if (a == "--url") base = argv[i + 1];
-    else if (a == "--pid") pid = std::atol(argv[i + 1]);
-    else if (a == "--requests") n = std::atol(argv[i + 1]);
-    else if (a == "--conns") conns = std::atoi(argv[i + 1]);
+    if (a == "--url")
+      base = argv[i + 1];
+    else if (a == "--pid")
+      pid = std::atol(argv[i + 1]);
+    else if (a == "--requests")
+      n = std::atol(argv[i + 1]);
+    else if (a == "--conns")
+      conns = std::atoi(argv[i + 1]);
   }
   if (base.empty() || pid <= 0) {
     std::fprintf(stderr, "usage: rq-scale-bench --url URL --pid PID [--requests N] [--conns C]\n");
@@ -60,7 +63,8 @@ int main(int argc, char** argv) {
   httplib::Headers auth = {{"Authorization", "Bearer scale"}};
   httplib::Client admin(base);
   admin.set_tcp_nodelay(true);
-  auto created = admin.Post("/v2/request-queues?name=scale-" + std::to_string(::getpid()), auth, "", "application/json");
+  auto created = admin.Post("/v2/request-queues?name=scale-" + std::to_string(::getpid()), auth, "",
+                            "application/json");
   if (!created || created->status != 201) {
     std::fprintf(stderr, "could not create the queue\n");
     return 1;
@@ -88,7 +92,9 @@ int main(int argc, char** argv) {
         }
         body += ']';
         auto r = cli.Post((qp + "/requests/batch").c_str(), auth, body, "application/json");
-        if (!r || r->status != 201 || r->body.find("\"unprocessedRequests\":[]") == std::string::npos) ++failed;
+        if (!r || r->status != 201 ||
+            r->body.find("\"unprocessedRequests\":[]") == std::string::npos)
+          ++failed;
       }
     });
   }
@@ -100,7 +106,8 @@ int main(int argc, char** argv) {
     double best = 1e18;
     for (int i = 0; i < reps; ++i) {
       auto s = Clock::now();
-      auto r = method == "GET" ? admin.Get(path.c_str(), auth) : admin.Post(path.c_str(), auth, "", "application/json");
+      auto r = method == "GET" ? admin.Get(path.c_str(), auth)
+                               : admin.Post(path.c_str(), auth, "", "application/json");
       double ms = ms_since(s);
       if (!r || r->status != expect) return -1.0;
       best = std::min(best, ms);
@@ -121,18 +128,20 @@ int main(int argc, char** argv) {
   long to_lock = n - 25;
   auto tl = Clock::now();
   while (to_lock > 0) {
-    auto r = admin.Post((qp + "/head/lock?lockSecs=3600&limit=25&clientKey=holder").c_str(), auth, "", "application/json");
+    auto r = admin.Post((qp + "/head/lock?lockSecs=3600&limit=25&clientKey=holder").c_str(), auth,
+                        "", "application/json");
     if (!r || r->status != 201) break;
     to_lock -= 25;
   }
   double lock_all_ms = ms_since(tl);
   double last_lock = timed("POST", qp + "/head/lock?lockSecs=0&limit=25", 201, 5);
 
-  std::printf("{\"requests\":%ld,\"fill_ms\":%.0f,\"fill_failed_batches\":%ld,\"rss_before\":%ld,"
-              "\"rss_after\":%ld,\"bytes_per_request\":%.1f,\"first_page_ms\":%.2f,\"last_page_ms\":%.2f,"
-              "\"first_lock_ms\":%.2f,\"last_lock_ms\":%.2f,\"lock_walk_ms\":%.0f}\n",
-              n, fill_ms, failed.load(), rss_before, rss_after,
-              static_cast<double>(rss_after - rss_before) / static_cast<double>(n), first_page, last_page,
-              first_lock, last_lock, lock_all_ms);
+  std::printf(
+      "{\"requests\":%ld,\"fill_ms\":%.0f,\"fill_failed_batches\":%ld,\"rss_before\":%ld,"
+      "\"rss_after\":%ld,\"bytes_per_request\":%.1f,\"first_page_ms\":%.2f,\"last_page_ms\":%.2f,"
+      "\"first_lock_ms\":%.2f,\"last_lock_ms\":%.2f,\"lock_walk_ms\":%.0f}\n",
+      n, fill_ms, failed.load(), rss_before, rss_after,
+      static_cast<double>(rss_after - rss_before) / static_cast<double>(n), first_page, last_page,
+      first_lock, last_lock, lock_all_ms);
   return failed.load() == 0 ? 0 : 1;
 }

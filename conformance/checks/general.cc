@@ -14,12 +14,17 @@ namespace {
 using namespace helpers;
 using O = Operation;
 
-RQ_CHECK(auth_missing, {.id = "rq.auth.missing_token_401",
-    .title = "A write without a token is refused with 401 and the error envelope",
-    .operation = O::kQueuesPost, .level = Level::kMust,
-    .source = "decision 12: \"bad or missing token where one is needed: 401 with the error envelope\"",
-    .catches = "servers that answer 403/500 or accept anonymous writes",
-    .breaking_bug = "UnauthorizedIs403", .needs = kNeedRawHttp}) {
+RQ_CHECK(
+    auth_missing,
+    {.id = "rq.auth.missing_token_401",
+     .title = "A write without a token is refused with 401 and the error envelope",
+     .operation = O::kQueuesPost,
+     .level = Level::kMust,
+     .source =
+         "decision 12: \"bad or missing token where one is needed: 401 with the error envelope\"",
+     .catches = "servers that answer 403/500 or accept anonymous writes",
+     .breaking_bug = "UnauthorizedIs403",
+     .needs = kNeedRawHttp}) {
   client::RawRequest req;
   req.method = "POST";
   req.path = "/v2/request-queues";
@@ -34,11 +39,14 @@ RQ_CHECK(auth_missing, {.id = "rq.auth.missing_token_401",
 }
 
 RQ_CHECK(auth_query_token, {.id = "rq.auth.token_query_param",
-    .title = "The token is accepted as the ?token= query parameter",
-    .operation = O::kQueueGet, .level = Level::kMust,
-    .source = "spec section 1: \"Authorization: Bearer <token> (recommended) or the ?token=<token> query param\"",
-    .catches = "servers that read only the Authorization header",
-    .breaking_bug = "TokenQueryParamIgnored", .needs = kNeedRawHttp}) {
+                            .title = "The token is accepted as the ?token= query parameter",
+                            .operation = O::kQueueGet,
+                            .level = Level::kMust,
+                            .source = "spec section 1: \"Authorization: Bearer <token> "
+                                      "(recommended) or the ?token=<token> query param\"",
+                            .catches = "servers that read only the Authorization header",
+                            .breaking_bug = "TokenQueryParamIgnored",
+                            .needs = kNeedRawHttp}) {
   const std::string& q = ctx.queue();
   if (ctx.http().config().token.empty()) ctx.skip("no token configured");
   client::RawRequest req;
@@ -53,24 +61,33 @@ RQ_CHECK(auth_query_token, {.id = "rq.auth.token_query_param",
   return Outcome::pass();
 }
 
-RQ_CHECK(method_not_allowed, {.id = "rq.errors.method_not_allowed",
-    .title = "A method not allowed on a known path answers 405 method-not-allowed",
-    .operation = O::kQueueGet, .level = Level::kShould,
-    .source = "decision 15: \"method not allowed on a known path: 405 method-not-allowed, message lists the allowed methods\"",
-    .catches = "404 or 500 for a wrong method",
-    .breaking_bug = "MethodNotAllowedIs404", .needs = kNeedRawHttp}) {
+RQ_CHECK(method_not_allowed,
+         {.id = "rq.errors.method_not_allowed",
+          .title = "A method not allowed on a known path answers 405 method-not-allowed",
+          .operation = O::kQueueGet,
+          .level = Level::kShould,
+          .source = "decision 15: \"method not allowed on a known path: 405 method-not-allowed, "
+                    "message lists the allowed methods\"",
+          .catches = "404 or 500 for a wrong method",
+          .breaking_bug = "MethodNotAllowedIs404",
+          .needs = kNeedRawHttp}) {
   Response r = ctx.call(O::kQueueGet, "PATCH", "/" + ctx.queue(), {}, "{}");
   expect_error(ctx, r, {405}, "PATCH on a queue");
   ctx.expect(r.error_type() == "method-not-allowed", "type method-not-allowed", r.error_type());
   return Outcome::pass();
 }
 
-RQ_CHECK(error_envelope, {.id = "rq.errors.envelope",
-    .title = "Error answers carry {\"error\":{\"type\",\"message\"}} with a JSON content type",
-    .operation = O::kRequestGet, .level = Level::kMust,
-    .source = "spec section 1: \"An error body is {\"error\": {\"type\": \"<kebab-case>\", \"message\": \"<text>\"}}\"",
-    .catches = "plain-text or HTML errors the clients cannot parse",
-    .breaking_bug = "ErrorEnvelopeMissing", .needs = kNeedRawHttp}) {
+RQ_CHECK(
+    error_envelope,
+    {.id = "rq.errors.envelope",
+     .title = "Error answers carry {\"error\":{\"type\",\"message\"}} with a JSON content type",
+     .operation = O::kRequestGet,
+     .level = Level::kMust,
+     .source = "spec section 1: \"An error body is {\"error\": {\"type\": \"<kebab-case>\", "
+               "\"message\": \"<text>\"}}\"",
+     .catches = "plain-text or HTML errors the clients cannot parse",
+     .breaking_bug = "ErrorEnvelopeMissing",
+     .needs = kNeedRawHttp}) {
   const std::string& q = ctx.queue();
   Response r = ctx.call(O::kRequestGet, "GET", "/" + q + "/requests/" + id_of(ctx, "nothing"));
   ctx.expect(r.status >= 400 && r.has_error_envelope(), "an error with the envelope", r.summary());
@@ -79,12 +96,16 @@ RQ_CHECK(error_envelope, {.id = "rq.errors.envelope",
   return Outcome::pass();
 }
 
-RQ_CHECK(client_key_length, {.id = "rq.client_key.length",
-    .title = "A clientKey longer than 32 characters is refused with 400 invalid-client-key",
-    .operation = O::kHeadLockPost, .level = Level::kShould,
-    .source = "decision 8: \"clientKey outside 1..32 characters: 400 invalid-client-key\"; seed: \"It must be a string between 1 and 32 characters long\"",
-    .catches = "servers that accept any clientKey",
-    .breaking_bug = "ClientKeyLengthNotChecked", .needs = kNeedRawHttp}) {
+RQ_CHECK(client_key_length,
+         {.id = "rq.client_key.length",
+          .title = "A clientKey longer than 32 characters is refused with 400 invalid-client-key",
+          .operation = O::kHeadLockPost,
+          .level = Level::kShould,
+          .source = "decision 8: \"clientKey outside 1..32 characters: 400 invalid-client-key\"; "
+                    "seed: \"It must be a string between 1 and 32 characters long\"",
+          .catches = "servers that accept any clientKey",
+          .breaking_bug = "ClientKeyLengthNotChecked",
+          .needs = kNeedRawHttp}) {
   const std::string& q = ctx.queue();
   Response r = ctx.call(O::kHeadLockPost, "POST", "/" + q + "/head/lock",
                         {{"lockSecs", "60"}, {"clientKey", std::string(33, 'k')}});
@@ -94,11 +115,14 @@ RQ_CHECK(client_key_length, {.id = "rq.client_key.length",
 }
 
 RQ_CHECK(payload_limit, {.id = "rq.errors.payload_too_large_413",
-    .title = "A body over 9437184 bytes is refused with 413 request-too-large",
-    .operation = O::kRequestsPost, .level = Level::kMust,
-    .source = "decision 16: \"body over 9437184 bytes (after decoding): 413 request-too-large with the documented message pattern\"",
-    .catches = "servers without the payload limit",
-    .breaking_bug = "PayloadLimitNotEnforced", .needs = kNeedRawHttp | kNeedLargeBodies}) {
+                         .title = "A body over 9437184 bytes is refused with 413 request-too-large",
+                         .operation = O::kRequestsPost,
+                         .level = Level::kMust,
+                         .source = "decision 16: \"body over 9437184 bytes (after decoding): 413 "
+                                   "request-too-large with the documented message pattern\"",
+                         .catches = "servers without the payload limit",
+                         .breaking_bug = "PayloadLimitNotEnforced",
+                         .needs = kNeedRawHttp | kNeedLargeBodies}) {
   const std::string& q = ctx.queue();
   Json body = ctx.request("huge");
   body["payload"] = std::string(kMaxPayloadBytes + 1000, 'x');
@@ -108,41 +132,51 @@ RQ_CHECK(payload_limit, {.id = "rq.errors.payload_too_large_413",
   return Outcome::pass();
 }
 
-RQ_CHECK(unsupported_encoding, {.id = "rq.errors.unsupported_encoding_415",
-    .title = "An unknown Content-Encoding is refused with 415 unsupported-content-encoding",
-    .operation = O::kRequestsPost, .level = Level::kMust,
-    .source = "decision 17: \"anything else 415 unsupported-content-encoding\"",
-    .catches = "servers that store undecoded bodies or answer 400/500",
-    .breaking_bug = "UnsupportedEncodingIs400", .needs = kNeedRawHttp}) {
+RQ_CHECK(unsupported_encoding,
+         {.id = "rq.errors.unsupported_encoding_415",
+          .title = "An unknown Content-Encoding is refused with 415 unsupported-content-encoding",
+          .operation = O::kRequestsPost,
+          .level = Level::kMust,
+          .source = "decision 17: \"anything else 415 unsupported-content-encoding\"",
+          .catches = "servers that store undecoded bodies or answer 400/500",
+          .breaking_bug = "UnsupportedEncodingIs400",
+          .needs = kNeedRawHttp}) {
   const std::string& q = ctx.queue();
-  Response r = ctx.call(O::kRequestsPost, "POST", "/" + q + "/requests", {}, ctx.request("enc").dump(),
-                        {{"Content-Encoding", "bla"}});
+  Response r = ctx.call(O::kRequestsPost, "POST", "/" + q + "/requests", {},
+                        ctx.request("enc").dump(), {{"Content-Encoding", "bla"}});
   expect_error(ctx, r, {415}, "Content-Encoding: bla");
   ctx.expect(r.error_type() == "unsupported-content-encoding", "type unsupported-content-encoding",
              r.error_type());
   return Outcome::pass();
 }
 
-RQ_CHECK(compressed_bodies, {.id = "rq.errors.compressed_bodies_accepted",
-    .title = "gzip, deflate and br request bodies are decoded",
-    .operation = O::kRequestsBatchPost, .level = Level::kMust,
-    .source = "decision 17: \"Content-Encoding gzip, deflate, br: decoded\"; spec section 1: the clients compress bodies of 1024 bytes or more",
-    .catches = "servers that reject the official clients' compressed batches",
-    .breaking_bug = "CompressedBodyRejected", .needs = kNeedRawHttp}) {
+RQ_CHECK(compressed_bodies,
+         {.id = "rq.errors.compressed_bodies_accepted",
+          .title = "gzip, deflate and br request bodies are decoded",
+          .operation = O::kRequestsBatchPost,
+          .level = Level::kMust,
+          .source = "decision 17: \"Content-Encoding gzip, deflate, br: decoded\"; spec section 1: "
+                    "the clients compress bodies of 1024 bytes or more",
+          .catches = "servers that reject the official clients' compressed batches",
+          .breaking_bug = "CompressedBodyRejected",
+          .needs = kNeedRawHttp}) {
   const std::string& q = ctx.queue();
   int n = 0;
-  for (auto enc : {client::BodyEncoding::kGzip, client::BodyEncoding::kDeflate, client::BodyEncoding::kBrotli}) {
+  for (auto enc : {client::BodyEncoding::kGzip, client::BodyEncoding::kDeflate,
+                   client::BodyEncoding::kBrotli}) {
     client::RawRequest req;
     req.method = "POST";
     req.path = "/v2/request-queues/" + q + "/requests/batch";
     Json body = Json::array();
-    for (int i = 0; i < 10; ++i) body.push_back(ctx.request("z" + std::to_string(n) + "-" + std::to_string(i)));
+    for (int i = 0; i < 10; ++i)
+      body.push_back(ctx.request("z" + std::to_string(n) + "-" + std::to_string(i)));
     ++n;
     req.body = body.dump();
     req.encoding = enc;
     req.operation = O::kRequestsBatchPost;
     Response r = ctx.send(req);
-    ctx.expect(r.status == 201, std::string(client::content_encoding_name(enc)) + " body accepted (201)",
+    ctx.expect(r.status == 201,
+               std::string(client::content_encoding_name(enc)) + " body accepted (201)",
                r.summary());
   }
   ctx.expect(queue_info(ctx, q).total_request_count == 30, "30 requests stored", "fewer");
@@ -159,18 +193,23 @@ Response first_429(Context& ctx, const std::string& q, int& calls) {
     if (r.status == 429) return r;
     ctx.expect(r.status == 200, "200 until limited", r.summary());
   }
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  start);
   ctx.expect(ms.count() > 2500, "a 429 within 150 calls sent faster than 60/s",
              "150 calls in " + std::to_string(ms.count()) + " ms, none limited");
   ctx.skip("the calls were too slow to exceed 60/s (" + std::to_string(ms.count()) + " ms)");
 }
 
-RQ_CHECK(rate_limit, {.id = "rq.rate_limit.429_with_envelope",
-    .title = "Over 60 calls per second to one queue get 429 rate-limit-exceeded",
-    .operation = O::kQueueGet, .level = Level::kMust,
-    .source = "decision 37: \"over the limit 429 rate-limit-exceeded\" (must: 429 + envelope when limited); spec section 1.2: default 60 req/s per queue",
-    .catches = "servers without per-queue rate limits (clients' backoff is never exercised)",
-    .breaking_bug = "RateLimitNotEnforced", .needs = kNeedRawHttp | kNeedRateLimits}) {
+RQ_CHECK(rate_limit,
+         {.id = "rq.rate_limit.429_with_envelope",
+          .title = "Over 60 calls per second to one queue get 429 rate-limit-exceeded",
+          .operation = O::kQueueGet,
+          .level = Level::kMust,
+          .source = "decision 37: \"over the limit 429 rate-limit-exceeded\" (must: 429 + envelope "
+                    "when limited); spec section 1.2: default 60 req/s per queue",
+          .catches = "servers without per-queue rate limits (clients' backoff is never exercised)",
+          .breaking_bug = "RateLimitNotEnforced",
+          .needs = kNeedRawHttp | kNeedRateLimits}) {
   int calls = 0;
   Response r = first_429(ctx, ctx.queue(), calls);
   expect_error(ctx, r, {429}, "the limited answer");
@@ -180,19 +219,26 @@ RQ_CHECK(rate_limit, {.id = "rq.rate_limit.429_with_envelope",
 
 // RFC 9110 10.2.3: Retry-After = HTTP-date / delay-seconds.
 bool valid_retry_after(const std::string& v) {
-  if (!v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) return true;
+  if (!v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return true;
   // IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
   static const char* kDays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
   if (v.size() != 29 || v.compare(25, 4, " GMT") != 0 || v[3] != ',') return false;
-  return std::any_of(std::begin(kDays), std::end(kDays), [&](const char* d) { return v.compare(0, 3, d) == 0; });
+  return std::any_of(std::begin(kDays), std::end(kDays),
+                     [&](const char* d) { return v.compare(0, 3, d) == 0; });
 }
 
-RQ_CHECK(retry_after, {.id = "rq.rate_limit.retry_after",
-    .title = "A 429 sends no Retry-After, or a valid one (seconds or an HTTP-date)",
-    .operation = O::kQueueGet, .level = Level::kTolerate,
-    .source = "decision 38: \"Retry-After: not sent by default (the platform sends none)\" (tolerate); RFC 9110 10.2.3",
-    .catches = "a Retry-After clients cannot parse (apify-client then waits its own backoff, others may not wait at all)",
-    .breaking_bug = "RetryAfterMalformed", .needs = kNeedRawHttp | kNeedRateLimits}) {
+RQ_CHECK(retry_after,
+         {.id = "rq.rate_limit.retry_after",
+          .title = "A 429 sends no Retry-After, or a valid one (seconds or an HTTP-date)",
+          .operation = O::kQueueGet,
+          .level = Level::kTolerate,
+          .source = "decision 38: \"Retry-After: not sent by default (the platform sends none)\" "
+                    "(tolerate); RFC 9110 10.2.3",
+          .catches = "a Retry-After clients cannot parse (apify-client then waits its own backoff, "
+                     "others may not wait at all)",
+          .breaking_bug = "RetryAfterMalformed",
+          .needs = kNeedRawHttp | kNeedRateLimits}) {
   int calls = 0;
   Response r = first_429(ctx, ctx.queue(), calls);
   auto ra = r.header("Retry-After");
@@ -201,12 +247,15 @@ RQ_CHECK(retry_after, {.id = "rq.rate_limit.retry_after",
   return Outcome::pass("429 with Retry-After: " + *ra);
 }
 
-RQ_CHECK(rate_limit_header, {.id = "rq.rate_limit.header",
-    .title = "Responses carry X-RateLimit-Limit",
-    .operation = O::kQueueGet, .level = Level::kShould,
-    .source = "spec section 1.2: \"Each response carries X-RateLimit-Limit.\"; decision 37",
-    .catches = "servers that do not tell clients their limit",
-    .breaking_bug = "RateLimitHeaderMissing", .needs = kNeedRawHttp}) {
+RQ_CHECK(rate_limit_header,
+         {.id = "rq.rate_limit.header",
+          .title = "Responses carry X-RateLimit-Limit",
+          .operation = O::kQueueGet,
+          .level = Level::kShould,
+          .source = "spec section 1.2: \"Each response carries X-RateLimit-Limit.\"; decision 37",
+          .catches = "servers that do not tell clients their limit",
+          .breaking_bug = "RateLimitHeaderMissing",
+          .needs = kNeedRawHttp}) {
   Response r = ctx.call(O::kQueueGet, "GET", "/" + ctx.queue());
   ctx.expect(r.header("X-RateLimit-Limit").has_value(), "an X-RateLimit-Limit header", "none");
   return Outcome::pass("X-RateLimit-Limit: " + *r.header("X-RateLimit-Limit"));

@@ -38,8 +38,8 @@ inline void mark_handled(Context& ctx, const std::string& q, const std::string& 
   Json body = ctx.request(key);
   body["id"] = request_id_for(ctx.unique_key(key));
   body["handledAt"] = format_iso8601(SystemClock().now_ms());
-  ctx.ok(ctx.api().update_request(q, body["id"].get<std::string>(), body), "marking " + key +
-         " handled");
+  ctx.ok(ctx.api().update_request(q, body["id"].get<std::string>(), body),
+         "marking " + key + " handled");
 }
 
 inline std::vector<std::string> head_ids(Context& ctx, const std::string& q,

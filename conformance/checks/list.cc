@@ -1,8 +1,8 @@
 // Checks of list requests (spec section 3 row 7): limit, cursor/nextCursor, filter,
 // exclusiveStartId, defaults and the maximum.
-#include "helpers.h"
-
 #include <algorithm>
+
+#include "helpers.h"
 
 namespace rqcheck::conformance {
 namespace anchors {
@@ -14,7 +14,8 @@ using namespace helpers;
 using O = Operation;
 
 constexpr const char* kCursorSeed =
-    "list-requests.txt: \"cursor: A cursor string for pagination, returned in the previous response "
+    "list-requests.txt: \"cursor: A cursor string for pagination, returned in the previous "
+    "response "
     "as nextCursor.\"; decision 31";
 constexpr const char* kFilterSeed =
     "list-requests.txt: \"filter: Filter requests by their state. Possible values are locked and "
@@ -24,7 +25,8 @@ void fill(Context& ctx, const std::string& q, const std::string& prefix, int n) 
   std::vector<Json> v;
   for (int i = 0; i < n; ++i) v.push_back(ctx.request(prefix + std::to_string(i)));
   auto r = ctx.ok(ctx.api().batch_add_requests(q, v), "adding " + std::to_string(n) + " requests");
-  ctx.expect(r.unprocessed.empty(), "all processed", std::to_string(r.unprocessed.size()) + " unprocessed");
+  ctx.expect(r.unprocessed.empty(), "all processed",
+             std::to_string(r.unprocessed.size()) + " unprocessed");
 }
 
 // Walks the list with `limit`; fails after 100 pages.
@@ -43,12 +45,16 @@ std::vector<std::string> walk(Context& ctx, const std::string& q, std::int64_t l
   ctx.fail_with("the walk ends", "100 pages and still a nextCursor");
 }
 
-RQ_CHECK(list_limit, {.id = "rq.list.limit",
-    .title = "List requests returns at most limit items and a nextCursor when it stopped on limit",
-    .operation = O::kRequestsGet, .level = Level::kMust,
-    .source = "list-requests.txt: \"This endpoint is paginated using cursor ... and limit parameters.\"",
-    .catches = "servers that ignore limit",
-    .breaking_bug = "ListLimitIgnored"}) {
+RQ_CHECK(
+    list_limit,
+    {.id = "rq.list.limit",
+     .title = "List requests returns at most limit items and a nextCursor when it stopped on limit",
+     .operation = O::kRequestsGet,
+     .level = Level::kMust,
+     .source =
+         "list-requests.txt: \"This endpoint is paginated using cursor ... and limit parameters.\"",
+     .catches = "servers that ignore limit",
+     .breaking_bug = "ListLimitIgnored"}) {
   const std::string& q = ctx.queue();
   fill(ctx, q, "l", 5);
   ListRequestsOptions o;
@@ -60,10 +66,12 @@ RQ_CHECK(list_limit, {.id = "rq.list.limit",
 }
 
 RQ_CHECK(list_walk, {.id = "rq.list.cursor_walk_complete",
-    .title = "Following nextCursor lists every request exactly once and ends",
-    .operation = O::kRequestsGet, .level = Level::kMust, .source = kCursorSeed,
-    .catches = "cursors that skip or repeat items",
-    .breaking_bug = "CursorSkipsItem"}) {
+                     .title = "Following nextCursor lists every request exactly once and ends",
+                     .operation = O::kRequestsGet,
+                     .level = Level::kMust,
+                     .source = kCursorSeed,
+                     .catches = "cursors that skip or repeat items",
+                     .breaking_bug = "CursorSkipsItem"}) {
   const std::string& q = ctx.queue();
   fill(ctx, q, "w", 7);
   auto seen = walk(ctx, q, 2);
@@ -74,11 +82,13 @@ RQ_CHECK(list_walk, {.id = "rq.list.cursor_walk_complete",
 }
 
 RQ_CHECK(list_last_page, {.id = "rq.list.no_next_cursor_at_end",
-    .title = "A page that did not stop on limit has no nextCursor",
-    .operation = O::kRequestsGet, .level = Level::kShould,
-    .source = "decision 31: \"nextCursor present exactly when the page stopped on limit\"; spec section 6.5",
-    .catches = "a nextCursor on the last page (the Python client then loops)",
-    .breaking_bug = "NextCursorOnLastPage"}) {
+                          .title = "A page that did not stop on limit has no nextCursor",
+                          .operation = O::kRequestsGet,
+                          .level = Level::kShould,
+                          .source = "decision 31: \"nextCursor present exactly when the page "
+                                    "stopped on limit\"; spec section 6.5",
+                          .catches = "a nextCursor on the last page (the Python client then loops)",
+                          .breaking_bug = "NextCursorOnLastPage"}) {
   const std::string& q = ctx.queue();
   fill(ctx, q, "n", 3);
   ListRequestsOptions o;
@@ -89,12 +99,15 @@ RQ_CHECK(list_last_page, {.id = "rq.list.no_next_cursor_at_end",
   return Outcome::pass();
 }
 
-RQ_CHECK(list_exclusive_start, {.id = "rq.list.exclusive_start_id",
-    .title = "exclusiveStartId skips every request up to and including that id",
-    .operation = O::kRequestsGet, .level = Level::kShould,
-    .source = "list-requests.txt: \"exclusiveStartId: All requests up to this one (including) are skipped from the result.\"; decision 33",
-    .catches = "servers that ignore the deprecated exclusiveStartId",
-    .breaking_bug = "ExclusiveStartIdIgnored"}) {
+RQ_CHECK(list_exclusive_start,
+         {.id = "rq.list.exclusive_start_id",
+          .title = "exclusiveStartId skips every request up to and including that id",
+          .operation = O::kRequestsGet,
+          .level = Level::kShould,
+          .source = "list-requests.txt: \"exclusiveStartId: All requests up to this one "
+                    "(including) are skipped from the result.\"; decision 33",
+          .catches = "servers that ignore the deprecated exclusiveStartId",
+          .breaking_bug = "ExclusiveStartIdIgnored"}) {
   const std::string& q = ctx.queue();
   fill(ctx, q, "x", 4);
   auto all = walk(ctx, q, 100);
@@ -108,12 +121,16 @@ RQ_CHECK(list_exclusive_start, {.id = "rq.list.exclusive_start_id",
   return Outcome::pass();
 }
 
-RQ_CHECK(list_exclusive_start_combined, {.id = "rq.list.exclusive_start_id_combined",
-    .title = "exclusiveStartId with cursor or filter is refused with 400, or honoured",
-    .operation = O::kRequestsGet, .level = Level::kTolerate,
-    .source = "decision 33: \"exclusiveStartId ... together with cursor or filter: 400 invalid-parameter\" (tolerate)",
-    .catches = "servers that drop every position parameter when they meet the combination and list from the start",
-    .breaking_bug = "ExclusiveStartIdComboListsFromStart"}) {
+RQ_CHECK(list_exclusive_start_combined,
+         {.id = "rq.list.exclusive_start_id_combined",
+          .title = "exclusiveStartId with cursor or filter is refused with 400, or honoured",
+          .operation = O::kRequestsGet,
+          .level = Level::kTolerate,
+          .source = "decision 33: \"exclusiveStartId ... together with cursor or filter: 400 "
+                    "invalid-parameter\" (tolerate)",
+          .catches = "servers that drop every position parameter when they meet the combination "
+                     "and list from the start",
+          .breaking_bug = "ExclusiveStartIdComboListsFromStart"}) {
   const std::string& q = ctx.queue();
   fill(ctx, q, "c", 3);
   auto all = walk(ctx, q, 100);
@@ -152,12 +169,17 @@ RQ_CHECK(list_exclusive_start_combined, {.id = "rq.list.exclusive_start_id_combi
   return Outcome::pass(summary);
 }
 
-RQ_CHECK(list_count, {.id = "rq.list.count_field",
-    .title = "A list page sends no count, or one equal to the number of items",
-    .operation = O::kRequestsGet, .level = Level::kTolerate,
-    .source = "decision 34: \"count in list responses: not sent\" (tolerate); ListOfRequests in the spec has no count",
-    .catches = "a count that disagrees with the items (clients that trust it stop early or loop)",
-    .breaking_bug = "ListCountWrong", .needs = kNeedRawHttp}) {
+RQ_CHECK(
+    list_count,
+    {.id = "rq.list.count_field",
+     .title = "A list page sends no count, or one equal to the number of items",
+     .operation = O::kRequestsGet,
+     .level = Level::kTolerate,
+     .source = "decision 34: \"count in list responses: not sent\" (tolerate); ListOfRequests in "
+               "the spec has no count",
+     .catches = "a count that disagrees with the items (clients that trust it stop early or loop)",
+     .breaking_bug = "ListCountWrong",
+     .needs = kNeedRawHttp}) {
   const std::string& q = ctx.queue();
   fill(ctx, q, "n", 3);
   Response r = ctx.call(O::kRequestsGet, "GET", "/" + q + "/requests?limit=2");
@@ -166,7 +188,8 @@ RQ_CHECK(list_count, {.id = "rq.list.count_field",
   ctx.expect(data.is_object() && data["items"].is_array(), "data.items", r.summary());
   if (!data.contains("count")) return Outcome::pass("no count (as the fake)");
   ctx.expect(data["count"].is_number_integer() && data["count"] == data["items"].size(),
-             "count equal to the " + std::to_string(data["items"].size()) + " items", data["count"].dump());
+             "count equal to the " + std::to_string(data["items"].size()) + " items",
+             data["count"].dump());
   return Outcome::pass("count sent and equal to the items");
 }
 
@@ -178,11 +201,14 @@ void three_states(Context& ctx, const std::string& q) {
   ctx.expect(locked == ids_of(ctx, {"s0"}), "s0 locked", join(locked));
 }
 
-RQ_CHECK(list_filter_pending, {.id = "rq.list.filter_pending",
-    .title = "filter=pending lists only pending (unhandled, unlocked) requests",
-    .operation = O::kRequestsGet, .level = Level::kMust, .source = kFilterSeed,
-    .catches = "servers that ignore filter",
-    .breaking_bug = "FilterIgnored"}) {
+RQ_CHECK(list_filter_pending,
+         {.id = "rq.list.filter_pending",
+          .title = "filter=pending lists only pending (unhandled, unlocked) requests",
+          .operation = O::kRequestsGet,
+          .level = Level::kMust,
+          .source = kFilterSeed,
+          .catches = "servers that ignore filter",
+          .breaking_bug = "FilterIgnored"}) {
   const std::string& q = ctx.queue();
   three_states(ctx, q);
   auto ids = walk(ctx, q, 100, {"pending"});
@@ -191,10 +217,12 @@ RQ_CHECK(list_filter_pending, {.id = "rq.list.filter_pending",
 }
 
 RQ_CHECK(list_filter_locked, {.id = "rq.list.filter_locked",
-    .title = "filter=locked lists only locked requests",
-    .operation = O::kRequestsGet, .level = Level::kMust, .source = kFilterSeed,
-    .catches = "servers that ignore filter=locked",
-    .breaking_bug = "FilterIgnored"}) {
+                              .title = "filter=locked lists only locked requests",
+                              .operation = O::kRequestsGet,
+                              .level = Level::kMust,
+                              .source = kFilterSeed,
+                              .catches = "servers that ignore filter=locked",
+                              .breaking_bug = "FilterIgnored"}) {
   const std::string& q = ctx.queue();
   three_states(ctx, q);
   auto ids = walk(ctx, q, 100, {"locked"});
@@ -202,12 +230,14 @@ RQ_CHECK(list_filter_locked, {.id = "rq.list.filter_locked",
   return Outcome::pass();
 }
 
-RQ_CHECK(list_filter_union, {.id = "rq.list.filter_union",
-    .title = "filter=locked,pending lists the union and leaves out handled requests",
-    .operation = O::kRequestsGet, .level = Level::kMust,
-    .source = "decision 32: \"filter=locked,pending: union of the states\"",
-    .catches = "filters that intersect the states or only read the first",
-    .breaking_bug = "FilterFirstOnly"}) {
+RQ_CHECK(list_filter_union,
+         {.id = "rq.list.filter_union",
+          .title = "filter=locked,pending lists the union and leaves out handled requests",
+          .operation = O::kRequestsGet,
+          .level = Level::kMust,
+          .source = "decision 32: \"filter=locked,pending: union of the states\"",
+          .catches = "filters that intersect the states or only read the first",
+          .breaking_bug = "FilterFirstOnly"}) {
   const std::string& q = ctx.queue();
   three_states(ctx, q);
   auto ids = walk(ctx, q, 100, {"locked", "pending"});
@@ -215,12 +245,14 @@ RQ_CHECK(list_filter_union, {.id = "rq.list.filter_union",
   return Outcome::pass();
 }
 
-RQ_CHECK(list_default_limit, {.id = "rq.list.default_limits",
-    .title = "Default limits: list 1000, head 100, head/lock 25",
-    .operation = O::kRequestsGet, .level = Level::kShould,
-    .source = "decision 11: \"default limit: list requests 1000, head 100, head/lock 25\"",
-    .catches = "other defaults (clients that rely on them fetch too few)",
-    .breaking_bug = "WrongDefaultLimits"}) {
+RQ_CHECK(list_default_limit,
+         {.id = "rq.list.default_limits",
+          .title = "Default limits: list 1000, head 100, head/lock 25",
+          .operation = O::kRequestsGet,
+          .level = Level::kShould,
+          .source = "decision 11: \"default limit: list requests 1000, head 100, head/lock 25\"",
+          .catches = "other defaults (clients that rely on them fetch too few)",
+          .breaking_bug = "WrongDefaultLimits"}) {
   const std::string& q = ctx.queue();
   auto p = ctx.ok(ctx.api().list_requests(q), "listing without limit");
   ctx.expect(p.limit == 1000, "list limit 1000", std::to_string(p.limit));
@@ -233,18 +265,23 @@ RQ_CHECK(list_default_limit, {.id = "rq.list.default_limits",
   return Outcome::pass();
 }
 
-RQ_CHECK(list_over_max, {.id = "rq.list.limit_over_max",
-    .title = "List limit above 10000 is clamped (limit shows the value used) or refused with 400",
-    .operation = O::kRequestsGet, .level = Level::kTolerate,
-    .source = "decision 10: \"list limit above 10000 ... clamped to the maximum; the response limit shows the value used\" (tolerate: clamp or 400)",
-    .catches = "servers that echo a limit they do not apply",
-    .breaking_bug = "LimitNotClamped"}) {
+RQ_CHECK(
+    list_over_max,
+    {.id = "rq.list.limit_over_max",
+     .title = "List limit above 10000 is clamped (limit shows the value used) or refused with 400",
+     .operation = O::kRequestsGet,
+     .level = Level::kTolerate,
+     .source = "decision 10: \"list limit above 10000 ... clamped to the maximum; the response "
+               "limit shows the value used\" (tolerate: clamp or 400)",
+     .catches = "servers that echo a limit they do not apply",
+     .breaking_bug = "LimitNotClamped"}) {
   const std::string& q = ctx.queue();
   ListRequestsOptions o;
   o.limit = 20000;
   auto p = ctx.api().list_requests(q, o);
   if (!p) {
-    ctx.expect(p.error().status == 400, "200 with limit <= 10000, or 400", Context::describe(p.error()));
+    ctx.expect(p.error().status == 400, "200 with limit <= 10000, or 400",
+               Context::describe(p.error()));
     return Outcome::pass("400 for limit=20000");
   }
   ctx.expect(p->limit <= 10000, "the response limit <= 10000", std::to_string(p->limit));

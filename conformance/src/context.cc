@@ -110,9 +110,7 @@ Json Context::request(std::string_view key) const {
   return Json{{"uniqueKey", u}, {"url", u}};
 }
 
-std::string Context::new_client_key() {
-  return "rqc-client-" + std::to_string(++client_keys_);
-}
+std::string Context::new_client_key() { return "rqc-client-" + std::to_string(++client_keys_); }
 
 Response Context::call(Operation op, std::string method, std::string path,
                        std::vector<std::pair<std::string, std::string>> query,

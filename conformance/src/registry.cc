@@ -29,27 +29,38 @@ std::mutex& storage_mu() {
 
 std::string_view level_name(Level level) {
   switch (level) {
-    case Level::kMust: return "must";
-    case Level::kShould: return "should";
-    case Level::kTolerate: return "tolerate";
+    case Level::kMust:
+      return "must";
+    case Level::kShould:
+      return "should";
+    case Level::kTolerate:
+      return "tolerate";
   }
   return "?";
 }
 
 bool parse_level(std::string_view text, Level* out) {
-  if (text == "must") *out = Level::kMust;
-  else if (text == "should") *out = Level::kShould;
-  else if (text == "tolerate") *out = Level::kTolerate;
-  else return false;
+  if (text == "must")
+    *out = Level::kMust;
+  else if (text == "should")
+    *out = Level::kShould;
+  else if (text == "tolerate")
+    *out = Level::kTolerate;
+  else
+    return false;
   return true;
 }
 
 std::string_view status_name(Verdict status) {
   switch (status) {
-    case Verdict::kPass: return "pass";
-    case Verdict::kFail: return "fail";
-    case Verdict::kSkip: return "skip";
-    case Verdict::kError: return "error";
+    case Verdict::kPass:
+      return "pass";
+    case Verdict::kFail:
+      return "fail";
+    case Verdict::kSkip:
+      return "skip";
+    case Verdict::kError:
+      return "error";
   }
   return "?";
 }

@@ -17,15 +17,27 @@ std::string escape_xml(std::string_view s) {
   out.reserve(s.size());
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
       default:
         // XML 1.0 forbids most control characters.
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r') out += '?';
-        else out += c;
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r')
+          out += '?';
+        else
+          out += c;
     }
   }
   return out;
@@ -34,8 +46,10 @@ std::string escape_xml(std::string_view s) {
 std::string shell_quote(std::string_view s) {
   std::string out = "'";
   for (char c : s) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
   }
   return out + "'";
 }
@@ -45,10 +59,14 @@ std::string op_id(const Check& c) { return std::string(operation_info(c.operatio
 const char* paint(Verdict s, bool color) {
   if (!color) return "";
   switch (s) {
-    case Verdict::kPass: return "\033[32m";
-    case Verdict::kFail: return "\033[31m";
-    case Verdict::kSkip: return "\033[33m";
-    case Verdict::kError: return "\033[35m";
+    case Verdict::kPass:
+      return "\033[32m";
+    case Verdict::kFail:
+      return "\033[31m";
+    case Verdict::kSkip:
+      return "\033[33m";
+    case Verdict::kError:
+      return "\033[35m";
   }
   return "";
 }
@@ -56,10 +74,14 @@ const char* paint(Verdict s, bool color) {
 std::string label(const CheckResult& r) {
   if (r.outcome.status == Verdict::kFail && !r.violation) return "WARN";
   switch (r.outcome.status) {
-    case Verdict::kPass: return "PASS";
-    case Verdict::kFail: return "FAIL";
-    case Verdict::kSkip: return "SKIP";
-    case Verdict::kError: return "ERROR";
+    case Verdict::kPass:
+      return "PASS";
+    case Verdict::kFail:
+      return "FAIL";
+    case Verdict::kSkip:
+      return "SKIP";
+    case Verdict::kError:
+      return "ERROR";
   }
   return "?";
 }
@@ -94,10 +116,18 @@ std::map<std::string, OpRow> by_operation(const RunReport& report) {
     OpRow& row = rows[op_id(*r.check)];
     ++row.total;
     switch (r.outcome.status) {
-      case Verdict::kPass: ++row.pass; break;
-      case Verdict::kFail: (r.violation ? row.fail : row.warn)++; break;
-      case Verdict::kSkip: ++row.skip; break;
-      case Verdict::kError: ++row.error; break;
+      case Verdict::kPass:
+        ++row.pass;
+        break;
+      case Verdict::kFail:
+        (r.violation ? row.fail : row.warn)++;
+        break;
+      case Verdict::kSkip:
+        ++row.skip;
+        break;
+      case Verdict::kError:
+        ++row.error;
+        break;
     }
   }
   return rows;
@@ -154,7 +184,8 @@ void write_console_summary(std::ostream& out, const RunReport& report, bool colo
   }
   out << std::left << std::setw(38) << "operation" << std::right << std::setw(7) << "checks"
       << std::setw(6) << "pass" << std::setw(6) << "fail" << std::setw(6) << "warn" << std::setw(6)
-      << "skip" << std::setw(7) << "error" << "\n";
+      << "skip" << std::setw(7) << "error"
+      << "\n";
   for (const auto& [op, row] : by_operation(report)) {
     if (row.total == 0) continue;
     bool red = row.fail + row.error > 0;
@@ -163,16 +194,19 @@ void write_console_summary(std::ostream& out, const RunReport& report, bool colo
         << std::setw(6) << row.warn << std::setw(6) << row.skip << std::setw(7) << row.error
         << (color && red ? "\033[0m" : "") << "\n";
   }
-  out << "\n" << report.results.size() << " checks: " << report.count(Verdict::kPass) << " passed, "
+  out << "\n"
+      << report.results.size() << " checks: " << report.count(Verdict::kPass) << " passed, "
       << report.violations() << " violations, " << report.warnings() << " warnings, "
       << report.count(Verdict::kSkip) << " skipped, " << report.count(Verdict::kError)
       << " harness errors; " << report.requests << " requests in " << report.duration.count()
       << " ms\n";
   if (report.interrupted) out << "INTERRUPTED: the remaining checks were not run\n";
-  for (const auto& e : report.cleanup_errors) out << "cleanup: could not delete queue " << e << "\n";
+  for (const auto& e : report.cleanup_errors)
+    out << "cleanup: could not delete queue " << e << "\n";
   int code = report.exit_code();
-  out << (code == 0 ? "RESULT: conformant" : code == 1 ? "RESULT: violations found"
-                                                       : "RESULT: harness or configuration error")
+  out << (code == 0   ? "RESULT: conformant"
+          : code == 1 ? "RESULT: violations found"
+                      : "RESULT: harness or configuration error")
       << " (exit " << code << ")\n";
 }
 
@@ -198,14 +232,11 @@ std::string json_report(const RunReport& report) {
                            {"durationMs", r.duration.count()},
                            {"evidence", ev}});
   }
-  Json summary = {{"checks", report.results.size()},
-                  {"passed", report.count(Verdict::kPass)},
-                  {"failed", report.count(Verdict::kFail)},
-                  {"violations", report.violations()},
-                  {"warnings", report.warnings()},
-                  {"skipped", report.count(Verdict::kSkip)},
-                  {"errors", report.count(Verdict::kError)},
-                  {"exitCode", report.exit_code()}};
+  Json summary = {
+      {"checks", report.results.size()},         {"passed", report.count(Verdict::kPass)},
+      {"failed", report.count(Verdict::kFail)},  {"violations", report.violations()},
+      {"warnings", report.warnings()},           {"skipped", report.count(Verdict::kSkip)},
+      {"errors", report.count(Verdict::kError)}, {"exitCode", report.exit_code()}};
   Json doc = {{"tool", "rq-conformance"},
               {"baseUrl", report.base_url},
               {"runPrefix", report.prefix},
@@ -249,11 +280,13 @@ std::string junit_report(const RunReport& report) {
       s << "    <testcase classname=\"" << escape_xml(op) << "\" name=\"" << escape_xml(c.id)
         << "\" time=\"" << r->duration.count() / 1000.0 << "\">\n";
       s << "      <properties><property name=\"level\" value=\"" << level_name(c.level)
-        << "\"/><property name=\"source\" value=\"" << escape_xml(c.source) << "\"/></properties>\n";
+        << "\"/><property name=\"source\" value=\"" << escape_xml(c.source)
+        << "\"/></properties>\n";
       const Outcome& o = r->outcome;
       if (o.status == Verdict::kFail) {
         std::string body = "Expected: " + o.expected + "\nReceived: " + o.received + "\n";
-        for (const auto& ex : o.evidence) body += "\n" + client::describe(ex) + "\n  " + curl_command(ex);
+        for (const auto& ex : o.evidence)
+          body += "\n" + client::describe(ex) + "\n  " + curl_command(ex);
         s << "      <failure type=\"" << (r->violation ? "violation" : "warning") << "\" message=\""
           << escape_xml(c.title) << "\">" << escape_xml(body) << "</failure>\n";
       } else if (o.status == Verdict::kError) {
@@ -284,11 +317,14 @@ std::string html_report(const RunReport& report) {
        "details{margin:.5em 0 1em}.cell{display:inline-block;min-width:1.3em;text-align:center;"
        "margin:1px;border-radius:3px;text-decoration:none;color:#222;padding:1px 4px}"
        "h1 small{font-weight:normal;color:#666}\n</style></head><body>\n";
-  s << "<h1>Request-queue API conformance <small>" << escape_xml(report.base_url) << "</small></h1>\n";
+  s << "<h1>Request-queue API conformance <small>" << escape_xml(report.base_url)
+    << "</small></h1>\n";
   s << "<p>Run prefix <code>" << escape_xml(report.prefix) << "</code>, started "
     << escape_xml(report.started_at) << ", " << report.duration.count() << " ms, "
     << report.requests << " requests" << (report.strict ? ", strict" : "") << ". <b>"
-    << (code == 0 ? "Conformant" : code == 1 ? "Violations found" : "Harness or configuration error")
+    << (code == 0   ? "Conformant"
+        : code == 1 ? "Violations found"
+                    : "Harness or configuration error")
     << "</b> (exit " << code << "): " << report.count(Verdict::kPass) << " passed, "
     << report.violations() << " violations, " << report.warnings() << " warnings, "
     << report.count(Verdict::kSkip) << " skipped, " << report.count(Verdict::kError)
@@ -308,7 +344,8 @@ std::string html_report(const RunReport& report) {
     auto it = by_op.find(std::string(op.id));
     s << "<tr><td><code>" << op.method << " " << escape_xml(op.path) << "</code><br><small>"
       << op.id << "</small></td><td>";
-    if (it == by_op.end()) s << "<span class=\"skip\">no check selected</span>";
+    if (it == by_op.end())
+      s << "<span class=\"skip\">no check selected</span>";
     else
       for (auto* r : it->second) {
         s << "<a class=\"cell " << css(*r) << "\" href=\"#" << escape_xml(r->check->id)
@@ -331,7 +368,8 @@ std::string html_report(const RunReport& report) {
         << escape_xml(o.received) << "</pre>";
       for (const auto& ex : o.evidence) {
         s << "<details><summary>" << escape_xml(client::describe(ex)) << "</summary><pre>"
-          << escape_xml(curl_command(ex)) << "</pre><pre>" << escape_xml(ex.method + " " + ex.target);
+          << escape_xml(curl_command(ex)) << "</pre><pre>"
+          << escape_xml(ex.method + " " + ex.target);
         for (const auto& [k, v] : ex.request_headers) s << "\n" << escape_xml(k + ": " + v);
         if (!ex.request_body.empty()) s << "\n\n" << escape_xml(ex.request_body.substr(0, 4096));
         s << "</pre><pre>HTTP " << ex.status;
@@ -356,9 +394,13 @@ std::string catalogue(const std::string& format) {
   if (format == "json") {
     Json a = Json::array();
     for (const auto& c : checks) {
-      a.push_back(Json{{"id", c.id}, {"title", c.title}, {"operation", op_id(c)},
-                       {"level", level_name(c.level)}, {"source", c.source},
-                       {"catches", c.catches}, {"breakingBug", c.breaking_bug}});
+      a.push_back(Json{{"id", c.id},
+                       {"title", c.title},
+                       {"operation", op_id(c)},
+                       {"level", level_name(c.level)},
+                       {"source", c.source},
+                       {"catches", c.catches},
+                       {"breakingBug", c.breaking_bug}});
     }
     return dump_json(a) + "\n";
   }
@@ -393,7 +435,8 @@ std::string catalogue(const std::string& format) {
           s << "\n## `" << op.id << "` (" << op.method << " `" << op.path << "`)\n";
           header = true;
         }
-        s << "\n### `" << c.id << "`\n\n" << c.title << "\n\n"
+        s << "\n### `" << c.id << "`\n\n"
+          << c.title << "\n\n"
           << "- **level:** " << level_name(c.level) << "\n"
           << "- **source:** " << c.source << "\n"
           << "- **catches:** " << c.catches << "\n"
@@ -403,8 +446,8 @@ std::string catalogue(const std::string& format) {
     return s.str();
   }
   for (const auto& c : checks) {
-    s << std::left << std::setw(44) << c.id << std::setw(9) << level_name(c.level)
-      << std::setw(40) << op_id(c) << c.title << "\n";
+    s << std::left << std::setw(44) << c.id << std::setw(9) << level_name(c.level) << std::setw(40)
+      << op_id(c) << c.title << "\n";
   }
   return s.str();
 }

@@ -123,8 +123,9 @@ CheckResult run_one(const Check& check, client::RequestQueueApi& api, client::Ht
   if (second) second->set_exchange_observer(observer);
   Outcome out;
   if ((check.needs & kNeedRateLimits) && !target.rate_limits) {
-    out = Outcome::skip("the target is not expected to enforce rate limits (an embedded fake with "
-                        "rate limits off); decision 37 cannot be observed");
+    out = Outcome::skip(
+        "the target is not expected to enforce rate limits (an embedded fake with "
+        "rate limits off); decision 37 cannot be observed");
   } else if ((check.needs & kNeedSecondToken) && !second) {
     out = Outcome::skip("needs a second token of another user (--second-token)");
   } else if ((check.needs & kNeedLargeBodies) && !target.large_bodies) {
@@ -155,8 +156,8 @@ CheckResult run_one(const Check& check, client::RequestQueueApi& api, client::Ht
       }
       if (violations.size() > 5) joined += "\n(" + std::to_string(violations.size() - 5) + " more)";
       if (out.status == Verdict::kPass) {
-        out = Outcome::fail("every response matches the schema of its operation and status",
-                            joined);
+        out =
+            Outcome::fail("every response matches the schema of its operation and status", joined);
       } else {
         out.received += "\nschema violations too:\n" + joined;
       }
@@ -169,8 +170,8 @@ CheckResult run_one(const Check& check, client::RequestQueueApi& api, client::Ht
   result.outcome = std::move(out);
   result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
-  result.violation = result.outcome.status == Verdict::kFail &&
-                     (check.level != Level::kShould || strict);
+  result.violation =
+      result.outcome.status == Verdict::kFail && (check.level != Level::kShould || strict);
   return result;
 }
 
@@ -222,8 +223,8 @@ RunReport run_checks(const RunOptions& o, const ProgressFn& progress) {
     auto pre = http.list_queues(lo);
     ++run.requests;
     if (!pre && (pre.error().status == 0 || pre.error().status == 401)) {
-      report.harness_error = "preflight GET /v2/request-queues?limit=1 failed: " +
-                             Context::describe(pre.error());
+      report.harness_error =
+          "preflight GET /v2/request-queues?limit=1 failed: " + Context::describe(pre.error());
       return report;
     }
   }

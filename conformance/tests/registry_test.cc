@@ -33,8 +33,8 @@ TEST(RegistryTest, EveryCheckHasABreakingBugOfTheFake) {
   for (const auto& b : fake::bug_catalogue()) bugs.insert(b.name);
   for (const auto& c : all_checks()) {
     EXPECT_FALSE(c.breaking_bug.empty()) << c.id << " names no breaking bug";
-    EXPECT_TRUE(bugs.count(c.breaking_bug)) << c.id << ": bug " << c.breaking_bug
-                                            << " is not in the fake's catalogue";
+    EXPECT_TRUE(bugs.count(c.breaking_bug))
+        << c.id << ": bug " << c.breaking_bug << " is not in the fake's catalogue";
   }
 }
 

@@ -50,22 +50,22 @@ CheckResult run_against_fake(const Check& check, std::vector<std::string> bugs, 
   }
   CheckResult r;
   {
-  client::ClientConfig config;
-  config.base_url = server.base_url();
-  config.token = kToken;
-  config.retry = client::RetryPolicy::none();
-  client::HttpClient http(config);
-  client::ClientConfig c2 = config;
-  c2.token = "rqcheck-conformance-second";
-  client::HttpClient second(c2);
-  TargetInfo target;
-  target.base_url = server.base_url();
-  target.is_embedded_fake = true;
-  target.rate_limits = rate_limits;
-  target.has_second_token = true;
-  RunState run;
-  run.prefix = "rqc-selftest";
-  r = run_one(check, http, http, &second, target, run, /*strict=*/true);
+    client::ClientConfig config;
+    config.base_url = server.base_url();
+    config.token = kToken;
+    config.retry = client::RetryPolicy::none();
+    client::HttpClient http(config);
+    client::ClientConfig c2 = config;
+    c2.token = "rqcheck-conformance-second";
+    client::HttpClient second(c2);
+    TargetInfo target;
+    target.base_url = server.base_url();
+    target.is_embedded_fake = true;
+    target.rate_limits = rate_limits;
+    target.has_second_token = true;
+    RunState run;
+    run.prefix = "rqc-selftest";
+    r = run_one(check, http, http, &second, target, run, /*strict=*/true);
   }  // the clients close their connections before the server stops
   server.stop();
   return r;
@@ -108,7 +108,8 @@ int main(int argc, char** argv) {
     const Check* p = &c;
     std::string name = test_name(c.id);
     testing::RegisterTest("ConformancePassesAgainstFake", name.c_str(), nullptr, c.id.c_str(),
-                          __FILE__, __LINE__, [p]() -> testing::Test* { return new PassesAgainstFake(p); });
+                          __FILE__, __LINE__,
+                          [p]() -> testing::Test* { return new PassesAgainstFake(p); });
     testing::RegisterTest("ConformanceFailsWithBreakingBug", name.c_str(), nullptr,
                           c.breaking_bug.c_str(), __FILE__, __LINE__,
                           [p]() -> testing::Test* { return new FailsWithBreakingBug(p); });

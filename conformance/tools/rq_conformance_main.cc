@@ -97,9 +97,12 @@ int main(int argc, char** argv) {
     if (a == "--help" || a == "-h") {
       std::cout << kUsage;
       return 0;
-    } else if (a == "--base-url") base_url = need(i, a);
-    else if (a == "--token") token = need(i, a);
-    else if (a == "--second-token") o.second_token = need(i, a);
+    } else if (a == "--base-url")
+      base_url = need(i, a);
+    else if (a == "--token")
+      token = need(i, a);
+    else if (a == "--second-token")
+      o.second_token = need(i, a);
     else if (a == "--max-requests") {
       std::string v = need(i, a);
       char* end = nullptr;
@@ -109,11 +112,16 @@ int main(int argc, char** argv) {
         return 2;
       }
       o.max_requests = n;
-    } else if (a == "--no-large-bodies") o.target.large_bodies = false;
-    else if (a == "--fake-bug") fake_bugs.push_back(need(i, a));
-    else if (a == "--fake-no-rate-limits") fake_rate_limits = false;
-    else if (a == "--only") for (auto& g : split_commas(need(i, a))) o.selection.only.push_back(g);
-    else if (a == "--skip") for (auto& g : split_commas(need(i, a))) o.selection.skip.push_back(g);
+    } else if (a == "--no-large-bodies")
+      o.target.large_bodies = false;
+    else if (a == "--fake-bug")
+      fake_bugs.push_back(need(i, a));
+    else if (a == "--fake-no-rate-limits")
+      fake_rate_limits = false;
+    else if (a == "--only")
+      for (auto& g : split_commas(need(i, a))) o.selection.only.push_back(g);
+    else if (a == "--skip")
+      for (auto& g : split_commas(need(i, a))) o.selection.skip.push_back(g);
     else if (a == "--level") {
       for (auto& l : split_commas(need(i, a))) {
         Level level;
@@ -123,15 +131,24 @@ int main(int argc, char** argv) {
         }
         o.selection.levels.push_back(level);
       }
-    } else if (a == "--strict") o.strict = true;
-    else if (a == "--report-dir") report_dir = need(i, a);
-    else if (a == "--json") json_path = need(i, a);
-    else if (a == "--junit") junit_path = need(i, a);
-    else if (a == "--html") html_path = need(i, a);
-    else if (a == "--quiet") quiet = true;
-    else if (a == "--no-color") color = false;
-    else if (a == "--list") list = true;
-    else if (a == "--format") format = need(i, a);
+    } else if (a == "--strict")
+      o.strict = true;
+    else if (a == "--report-dir")
+      report_dir = need(i, a);
+    else if (a == "--json")
+      json_path = need(i, a);
+    else if (a == "--junit")
+      junit_path = need(i, a);
+    else if (a == "--html")
+      html_path = need(i, a);
+    else if (a == "--quiet")
+      quiet = true;
+    else if (a == "--no-color")
+      color = false;
+    else if (a == "--list")
+      list = true;
+    else if (a == "--format")
+      format = need(i, a);
     else {
       std::cerr << "rq-conformance: unknown option " << a << "\n" << kUsage;
       return 2;

@@ -103,15 +103,17 @@ ApiError token_not_provided() {
   return make(401, "token-not-provided", "Authentication token was not provided");
 }
 ApiError user_or_token_not_found() {
-  return make(401, "user-or-token-not-found", "User was not found or authentication token is not valid");
+  return make(401, "user-or-token-not-found",
+              "User was not found or authentication token is not valid");
 }
 ApiError insufficient_permissions(std::string m) {
   return make(403, "insufficient-permissions", std::move(m));
 }
 ApiError record_not_found(std::string m) { return make(404, "record-not-found", std::move(m)); }
 ApiError page_not_found(std::string_view path) {
-  return make(404, "page-not-found", "We have bad news: there is no API endpoint at this URL (" +
-                                         std::string(path) + ").");
+  return make(
+      404, "page-not-found",
+      "We have bad news: there is no API endpoint at this URL (" + std::string(path) + ").");
 }
 ApiError method_not_allowed(std::string_view allowed) {
   return make(405, "method-not-allowed",
@@ -135,7 +137,9 @@ ApiError rate_limit_exceeded(int limit) {
 ApiError internal_server_error(std::string m) {
   return make(500, "internal-server-error", std::move(m));
 }
-ApiError service_unavailable(std::string m) { return make(503, "service-unavailable", std::move(m)); }
+ApiError service_unavailable(std::string m) {
+  return make(503, "service-unavailable", std::move(m));
+}
 ApiError not_implemented(std::string m) { return make(501, "not-implemented", std::move(m)); }
 }  // namespace errors
 

@@ -1,8 +1,8 @@
 #include "rqcheck/core/request_id.h"
 
-#include <cstring>
-
 #include <openssl/evp.h>
+
+#include <cstring>
 
 namespace rqcheck {
 
@@ -38,9 +38,23 @@ void compress(std::uint32_t h[8], const std::uint8_t block[64]) {
     std::uint32_t s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22);
     std::uint32_t maj = (a & b) ^ (a & c) ^ (b & c);
     std::uint32_t t2 = s0 + maj;
-    k = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
+    k = g;
+    g = f;
+    f = e;
+    e = d + t1;
+    d = c;
+    c = b;
+    b = a;
+    a = t1 + t2;
   }
-  h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += k;
+  h[0] += a;
+  h[1] += b;
+  h[2] += c;
+  h[3] += d;
+  h[4] += e;
+  h[5] += f;
+  h[6] += g;
+  h[7] += k;
 }
 
 constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -56,17 +70,24 @@ std::string encode64(std::string_view in, bool url, bool pad) {
     out.push_back(c);
   };
   for (; i + 3 <= in.size(); i += 3) {
-    std::uint32_t v = (std::uint8_t(in[i]) << 16) | (std::uint8_t(in[i + 1]) << 8) | std::uint8_t(in[i + 2]);
-    ch(v >> 18); ch(v >> 12); ch(v >> 6); ch(v);
+    std::uint32_t v =
+        (std::uint8_t(in[i]) << 16) | (std::uint8_t(in[i + 1]) << 8) | std::uint8_t(in[i + 2]);
+    ch(v >> 18);
+    ch(v >> 12);
+    ch(v >> 6);
+    ch(v);
   }
   std::size_t rest = in.size() - i;
   if (rest == 1) {
     std::uint32_t v = std::uint8_t(in[i]) << 16;
-    ch(v >> 18); ch(v >> 12);
+    ch(v >> 18);
+    ch(v >> 12);
     if (pad) out += "==";
   } else if (rest == 2) {
     std::uint32_t v = (std::uint8_t(in[i]) << 16) | (std::uint8_t(in[i + 1]) << 8);
-    ch(v >> 18); ch(v >> 12); ch(v >> 6);
+    ch(v >> 18);
+    ch(v >> 12);
+    ch(v >> 6);
     if (pad) out += "=";
   }
   return out;
@@ -82,7 +103,8 @@ std::array<std::uint8_t, 32> sha256(std::string_view data) {
   // on every add, so this is on the fake's hot path. The portable code below is the fallback.
   std::array<std::uint8_t, 32> fast{};
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), fast.data(), &len, EVP_sha256(), nullptr) == 1 && len == 32) {
+  if (EVP_Digest(data.data(), data.size(), fast.data(), &len, EVP_sha256(), nullptr) == 1 &&
+      len == 32) {
     return fast;
   }
   return sha256_portable(data);
@@ -125,13 +147,20 @@ bool base64_decode(std::string_view text, std::string& out) {
   for (; i < text.size(); ++i) {
     char c = text[i];
     int v;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') v = c - '0' + 52;
-    else if (c == '+' || c == '-') v = 62;
-    else if (c == '/' || c == '_') v = 63;
-    else if (c == '=') break;
-    else return false;
+    if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9')
+      v = c - '0' + 52;
+    else if (c == '+' || c == '-')
+      v = 62;
+    else if (c == '/' || c == '_')
+      v = 63;
+    else if (c == '=')
+      break;
+    else
+      return false;
     acc = (acc << 6) | std::uint32_t(v);
     bits += 6;
     if (bits >= 8) {
@@ -147,7 +176,8 @@ bool base64_decode(std::string_view text, std::string& out) {
 
 std::string request_id_for(std::string_view unique_key) {
   auto digest = sha256(unique_key);
-  std::string b64 = base64(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
+  std::string b64 =
+      base64(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
   std::string id;
   id.reserve(kRequestIdLength);
   for (char c : b64) {

@@ -29,35 +29,45 @@ struct Reader {
   }
   void str(const char* key, std::string& out, bool required = true) {
     if (const Json* v = field(key, required)) {
-      if (v->is_string()) out = v->get<std::string>();
-      else if (err.empty()) err = std::string("field '") + key + "' is not a string";
+      if (v->is_string())
+        out = v->get<std::string>();
+      else if (err.empty())
+        err = std::string("field '") + key + "' is not a string";
     }
   }
   void opt_str(const char* key, std::optional<std::string>& out) {
     if (const Json* v = field(key, false)) {
-      if (v->is_string()) out = v->get<std::string>();
-      else if (err.empty()) err = std::string("field '") + key + "' is not a string";
+      if (v->is_string())
+        out = v->get<std::string>();
+      else if (err.empty())
+        err = std::string("field '") + key + "' is not a string";
     }
   }
   void integer(const char* key, std::int64_t& out, bool required = true) {
     if (const Json* v = field(key, required)) {
-      if (v->is_number_integer()) out = v->get<std::int64_t>();
+      if (v->is_number_integer())
+        out = v->get<std::int64_t>();
       else if (v->is_number_float() && v->get<double>() == double(std::int64_t(v->get<double>())))
         out = std::int64_t(v->get<double>());
-      else if (err.empty()) err = std::string("field '") + key + "' is not an integer";
+      else if (err.empty())
+        err = std::string("field '") + key + "' is not an integer";
     }
   }
   void boolean(const char* key, bool& out, bool required = true) {
     if (const Json* v = field(key, required)) {
-      if (v->is_boolean()) out = v->get<bool>();
-      else if (err.empty()) err = std::string("field '") + key + "' is not a boolean";
+      if (v->is_boolean())
+        out = v->get<bool>();
+      else if (err.empty())
+        err = std::string("field '") + key + "' is not a boolean";
     }
   }
   void time(const char* key, TimeMs& out, bool required = true) {
     if (const Json* v = field(key, required)) {
       auto t = v->is_string() ? parse_iso8601(v->get_ref<const std::string&>()) : std::nullopt;
-      if (t) out = *t;
-      else if (err.empty()) err = std::string("field '") + key + "' is not a date-time with a timezone";
+      if (t)
+        out = *t;
+      else if (err.empty())
+        err = std::string("field '") + key + "' is not a date-time with a timezone";
     }
   }
   const Json* array(const char* key) {
@@ -124,7 +134,8 @@ void append_queue_json(std::string& out, const RequestQueueInfo& q, bool short_f
     key("generalAccess");
     append_json_string(out, q.general_access);
   }
-  out += q.had_multiple_clients ? ",\"hadMultipleClients\":true," : ",\"hadMultipleClients\":false,";
+  out +=
+      q.had_multiple_clients ? ",\"hadMultipleClients\":true," : ",\"hadMultipleClients\":false,";
   key("handledRequestCount");
   number(q.handled_request_count);
   out += ',';
@@ -134,8 +145,10 @@ void append_queue_json(std::string& out, const RequestQueueInfo& q, bool short_f
   date("modifiedAt", q.modified_at);
   out += ',';
   key("name");
-  if (q.name) append_json_string(out, *q.name);
-  else out += "null";
+  if (q.name)
+    append_json_string(out, *q.name);
+  else
+    out += "null";
   out += ',';
   key("pendingRequestCount");
   number(q.pending_request_count);
@@ -334,7 +347,8 @@ Result<BatchDeleteResult> parse_batch_delete_result(const Json& j) {
     ir.opt_str("id", d.id);
     ir.opt_str("uniqueKey", d.unique_key);
     if (!ir.err.empty()) return mismatch("processedRequests item: " + ir.err);
-    if (!d.id && !d.unique_key) return mismatch("processedRequests item has neither id nor uniqueKey");
+    if (!d.id && !d.unique_key)
+      return mismatch("processedRequests item has neither id nor uniqueKey");
     out.processed.push_back(std::move(d));
   }
   out.unprocessed.assign(unprocessed->begin(), unprocessed->end());

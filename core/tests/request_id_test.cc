@@ -10,7 +10,10 @@ namespace {
 std::string hex(const std::array<std::uint8_t, 32>& d) {
   static const char* k = "0123456789abcdef";
   std::string s;
-  for (auto b : d) { s += k[b >> 4]; s += k[b & 15]; }
+  for (auto b : d) {
+    s += k[b >> 4];
+    s += k[b & 15];
+  }
   return s;
 }
 

@@ -59,8 +59,15 @@ TEST(TypesTest, DirectHeadWriterMatchesTheDom) {
   Head h;
   h.limit = 100;
   h.queue_modified_at = 1576226173202;
-  EXPECT_EQ([&] { std::string s; append_head_json(s, h); return s; }(), dump_json(to_json(h)));
-  h.items.push_back({"8OamqXBCpPHxyH9", "https://a.example/\"x\"", "https://a.example/\"x\"", "GET", 0, {}});
+  EXPECT_EQ(
+      [&] {
+        std::string s;
+        append_head_json(s, h);
+        return s;
+      }(),
+      dump_json(to_json(h)));
+  h.items.push_back(
+      {"8OamqXBCpPHxyH9", "https://a.example/\"x\"", "https://a.example/\"x\"", "GET", 0, {}});
   h.items.push_back({"9OamqXBCpPHxyH9", "k\u00e9", "https://b.example/", "POST", 7, 1576226173999});
   for (bool lock : {false, true}) {
     for (bool multiple : {false, true}) {

@@ -15,8 +15,10 @@ int main(int argc, char** argv) {
   options.token = std::getenv("APIFY_TOKEN") ? std::getenv("APIFY_TOKEN") : "";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
-    if (flag == "--base-url") options.base_url = argv[i + 1];
-    else if (flag == "--token") options.token = argv[i + 1];
+    if (flag == "--base-url")
+      options.base_url = argv[i + 1];
+    else if (flag == "--token")
+      options.token = argv[i + 1];
   }
   if (options.base_url.empty()) {
     std::cerr << "usage: rqcheck_consumer --base-url URL [--token TOKEN]\n";

@@ -35,7 +35,9 @@ struct BugDef {
 // ---- helpers -----------------------------------------------------------------------------
 
 bool is_add(O op) { return op == O::kRequestsPost || op == O::kRequestsBatchPost; }
-bool returns_queue(O op) { return op == O::kQueuesPost || op == O::kQueueGet || op == O::kQueuePut; }
+bool returns_queue(O op) {
+  return op == O::kQueuesPost || op == O::kQueueGet || op == O::kQueuePut;
+}
 
 std::optional<std::string> param(const Params& p, const std::string& k) {
   auto it = p.find(k);
@@ -139,17 +141,21 @@ std::atomic<std::uint64_t> g_counter{0};
 const std::vector<BugDef>& defs() {
   static const std::vector<BugDef> kDefs = {
       // Queues.
-      {{"WrongCreateStatus", "POST /v2/request-queues answers 200 for a new queue and 201 for an existing one"},
+      {{"WrongCreateStatus",
+        "POST /v2/request-queues answers 200 for a new queue and 201 for an existing one"},
        nullptr,
        [](BugCall& c, BugReply& r) {
          if (c.op != O::kQueuesPost) return;
-         if (r.status == 201) r.status = 200;
-         else if (r.status == 200) r.status = 201;
+         if (r.status == 201)
+           r.status = 200;
+         else if (r.status == 200)
+           r.status = 201;
        }},
       {{"MissingConsoleUrl", "queue objects leave out consoleUrl"},
        nullptr,
        [](BugCall& c, BugReply& r) {
-         if (returns_queue(c.op) && ok(r.status)) edit_reply(r, [](Json& d) { d["data"].erase("consoleUrl"); });
+         if (returns_queue(c.op) && ok(r.status))
+           edit_reply(r, [](Json& d) { d["data"].erase("consoleUrl"); });
        }},
       {{"NaiveTimestamps", "date-times are sent without the Z (naive, no timezone)"},
        nullptr,
@@ -162,16 +168,20 @@ const std::vector<BugDef>& defs() {
          if (c.op == O::kQueuePut) c.body = "{}";
        },
        nullptr},
-      {{"DeleteAnswers200", "DELETE of a queue, request or lock answers 200 with a body instead of 204"},
+      {{"DeleteAnswers200",
+        "DELETE of a queue, request or lock answers 200 with a body instead of 204"},
        nullptr,
        [](BugCall& c, BugReply& r) {
-         if ((c.op == O::kQueueDelete || c.op == O::kRequestDelete || c.op == O::kRequestLockDelete) &&
+         if ((c.op == O::kQueueDelete || c.op == O::kRequestDelete ||
+              c.op == O::kRequestLockDelete) &&
              r.status == 204) {
            r.status = 200;
            r.body = "{\"data\":{}}";
          }
        }},
-      {{"NotFoundIs500", "a missing queue or request (and deletes of absent requests) answer 500 instead of 404/204"},
+      {{"NotFoundIs500",
+        "a missing queue or request (and deletes of absent requests) answer 500 instead of "
+        "404/204"},
        [](BugCall& c) {
          t_absent = false;
          if (!c.user) return;
@@ -191,14 +201,16 @@ const std::vector<BugDef>& defs() {
          }
        },
        [](BugCall&, BugReply& r) {
-         if (r.status == 404 || t_absent) set_error(r, errors::internal_server_error("Internal server error."));
+         if (r.status == 404 || t_absent)
+           set_error(r, errors::internal_server_error("Internal server error."));
          t_absent = false;
        }},
       {{"CounterNotUpdated", "handledRequestCount is never updated (always 0) in queue objects"},
        nullptr,
        [](BugCall& c, BugReply& r) {
          if (!ok(r.status)) return;
-         if (returns_queue(c.op)) edit_reply(r, [](Json& d) { d["data"]["handledRequestCount"] = 0; });
+         if (returns_queue(c.op))
+           edit_reply(r, [](Json& d) { d["data"]["handledRequestCount"] = 0; });
          if (c.op == O::kQueuesGet) {
            edit_reply(r, [](Json& d) {
              for (auto& it : d["data"]["items"]) it["handledRequestCount"] = 0;
@@ -241,7 +253,8 @@ const std::vector<BugDef>& defs() {
          if (!is_add(c.op)) return;
          each_item(c, [](Json& it) {
            if (it.contains("uniqueKey") && it["uniqueKey"].is_string()) {
-             it["uniqueKey"] = it["uniqueKey"].get<std::string>() + "#" + std::to_string(++g_counter);
+             it["uniqueKey"] =
+                 it["uniqueKey"].get<std::string>() + "#" + std::to_string(++g_counter);
            }
          });
        },
@@ -257,7 +270,8 @@ const std::vector<BugDef>& defs() {
       {{"WasAlreadyHandledAlwaysFalse", "add and batch add always answer wasAlreadyHandled false"},
        nullptr,
        [](BugCall& c, BugReply& r) {
-         if (is_add(c.op)) replace_all(r.body, "\"wasAlreadyHandled\":true", "\"wasAlreadyHandled\":false");
+         if (is_add(c.op))
+           replace_all(r.body, "\"wasAlreadyHandled\":true", "\"wasAlreadyHandled\":false");
        }},
       {{"DuplicateOverwrites", "adding an existing uniqueKey overwrites the stored request"},
        nullptr,
@@ -270,7 +284,8 @@ const std::vector<BugDef>& defs() {
          (*body)["id"] = id;
          (void)c.store.update_request(*c.user, QueueRef{c.queue}, id, *body, RequestOptions{});
        }},
-      {{"UniqueKeyDefaultsToUrl", "a request without uniqueKey gets its url as uniqueKey instead of a 400"},
+      {{"UniqueKeyDefaultsToUrl",
+        "a request without uniqueKey gets its url as uniqueKey instead of a 400"},
        [](BugCall& c) {
          if (!is_add(c.op)) return;
          each_item(c, [](Json& it) {
@@ -278,21 +293,25 @@ const std::vector<BugDef>& defs() {
          });
        },
        nullptr},
-      {{"RequestIdNotChecked", "an id in an add body is ignored instead of checked against uniqueKey"},
+      {{"RequestIdNotChecked",
+        "an id in an add body is ignored instead of checked against uniqueKey"},
        [](BugCall& c) {
          if (is_add(c.op)) each_item(c, [](Json& it) { it.erase("id"); });
        },
        nullptr},
-      {{"RequestIdNotDerived", "answers report request ids that depend on the queue, not only on uniqueKey"},
+      {{"RequestIdNotDerived",
+        "answers report request ids that depend on the queue, not only on uniqueKey"},
        nullptr,
        [](BugCall& c, BugReply& r) {
          if (!(is_add(c.op) || c.op == O::kRequestPut) || !ok(r.status)) return;
          auto mangle = [&](const std::string& id) { return request_id_for(c.queue + "/" + id); };
          edit_reply(r, [&](Json& d) {
            Json& data = d["data"];
-           if (data.contains("requestId")) data["requestId"] = mangle(data["requestId"].get<std::string>());
+           if (data.contains("requestId"))
+             data["requestId"] = mangle(data["requestId"].get<std::string>());
            if (data.contains("processedRequests")) {
-             for (auto& p : data["processedRequests"]) p["requestId"] = mangle(p.value("requestId", ""));
+             for (auto& p : data["processedRequests"])
+               p["requestId"] = mangle(p.value("requestId", ""));
            }
          });
        }},
@@ -314,7 +333,8 @@ const std::vector<BugDef>& defs() {
        nullptr},
       {{"UserDataDropped", "userData is not stored"},
        [](BugCall& c) {
-         if (is_add(c.op) || c.op == O::kRequestPut) each_item(c, [](Json& it) { it.erase("userData"); });
+         if (is_add(c.op) || c.op == O::kRequestPut)
+           each_item(c, [](Json& it) { it.erase("userData"); });
        },
        nullptr},
       // Updating requests.
@@ -323,7 +343,8 @@ const std::vector<BugDef>& defs() {
          if (c.op == O::kRequestPut) each_item(c, [](Json& it) { it.erase("handledAt"); });
        },
        nullptr},
-      {{"WasAlreadyHandledAfterUpdate", "PUT answers wasAlreadyHandled for the state after the update"},
+      {{"WasAlreadyHandledAfterUpdate",
+        "PUT answers wasAlreadyHandled for the state after the update"},
        nullptr,
        [](BugCall& c, BugReply& r) {
          if (c.op != O::kRequestPut || !ok(r.status)) return;
@@ -341,7 +362,8 @@ const std::vector<BugDef>& defs() {
        [](BugCall& c, BugReply& r) {
          if (c.op != O::kRequestPut || !ok(r.status)) return;
          auto d = parse_json(r.body);
-         if (d && !(*d)["data"].value("wasAlreadyPresent", true)) set_error(r, errors::record_not_found());
+         if (d && !(*d)["data"].value("wasAlreadyPresent", true))
+           set_error(r, errors::record_not_found());
        }},
       {{"ReclaimGoesToFront", "PUT without handledAt always moves the request to the front"},
        [](BugCall& c) {
@@ -367,7 +389,8 @@ const std::vector<BugDef>& defs() {
          auto doc = parse_json(c.body);
          if (!doc || !doc->is_array() || doc->size() <= kMaxBatch) return;
          Json head = Json::array(), rest = Json::array();
-         for (std::size_t i = 0; i < doc->size(); ++i) (i < kMaxBatch ? head : rest).push_back((*doc)[i]);
+         for (std::size_t i = 0; i < doc->size(); ++i)
+           (i < kMaxBatch ? head : rest).push_back((*doc)[i]);
          RequestOptions ro;
          ro.client_key = param(c.params, "clientKey");
          while (!rest.empty()) {
@@ -376,8 +399,10 @@ const std::vector<BugDef>& defs() {
              chunk.push_back(rest[0]);
              rest.erase(0);
            }
-           if (c.op == O::kRequestsBatchPost) (void)c.store.batch_add(*c.user, QueueRef{c.queue}, chunk, ro);
-           else (void)c.store.batch_delete(*c.user, QueueRef{c.queue}, chunk, ro);
+           if (c.op == O::kRequestsBatchPost)
+             (void)c.store.batch_add(*c.user, QueueRef{c.queue}, chunk, ro);
+           else
+             (void)c.store.batch_delete(*c.user, QueueRef{c.queue}, chunk, ro);
          }
          c.body = dump_json(head);
        },
@@ -388,7 +413,8 @@ const std::vector<BugDef>& defs() {
          auto doc = parse_json(c.body);
          if (!doc || !doc->is_array() || doc->size() != kMaxBatch) return;
          Json extra = (*doc)[0];
-         if (extra.contains("uniqueKey")) extra["uniqueKey"] = extra["uniqueKey"].get<std::string>() + "#26";
+         if (extra.contains("uniqueKey"))
+           extra["uniqueKey"] = extra["uniqueKey"].get<std::string>() + "#26";
          doc->push_back(extra);
          c.body = dump_json(*doc);
        },
@@ -397,19 +423,23 @@ const std::vector<BugDef>& defs() {
        nullptr,
        [](BugCall& c, BugReply& r) {
          auto doc = parse_json(c.body);
-         if (c.op == O::kRequestsBatchPost && doc && doc->is_array() && doc->empty() && r.status == 400) {
+         if (c.op == O::kRequestsBatchPost && doc && doc->is_array() && doc->empty() &&
+             r.status == 400) {
            r.status = 201;
            r.body = "{\"data\":{\"processedRequests\":[],\"unprocessedRequests\":[]}}";
          }
        }},
-      {{"BatchErrorTypeWrong", "batch validation errors use type invalid-value instead of invalid-input"},
+      {{"BatchErrorTypeWrong",
+        "batch validation errors use type invalid-value instead of invalid-input"},
        nullptr,
        [](BugCall& c, BugReply& r) {
-         if ((c.op == O::kRequestsBatchPost || c.op == O::kRequestsBatchDelete) && r.status == 400) {
+         if ((c.op == O::kRequestsBatchPost || c.op == O::kRequestsBatchDelete) &&
+             r.status == 400) {
            replace_all(r.body, "\"type\":\"invalid-input\"", "\"type\":\"invalid-value\"");
          }
        }},
-      {{"DuplicateKeysInBatchAccepted", "duplicate uniqueKeys inside one batch add are merged instead of refused"},
+      {{"DuplicateKeysInBatchAccepted",
+        "duplicate uniqueKeys inside one batch add are merged instead of refused"},
        [](BugCall& c) {
          if (c.op != O::kRequestsBatchPost) return;
          auto doc = parse_json(c.body);
@@ -434,7 +464,8 @@ const std::vector<BugDef>& defs() {
          c.body = dump_json(*doc);
        },
        nullptr},
-      {{"BatchDeleteByIdIgnored", "batch delete ignores items given by id (reports them processed)"},
+      {{"BatchDeleteByIdIgnored",
+        "batch delete ignores items given by id (reports them processed)"},
        [](BugCall& c) {
          if (c.op != O::kRequestsBatchDelete) return;
          each_item(c, [](Json& it) {
@@ -492,7 +523,8 @@ const std::vector<BugDef>& defs() {
        },
        nullptr},
       {{"ExclusiveStartIdComboListsFromStart",
-        "list requests given exclusiveStartId with cursor or filter ignores all three and lists from the start"},
+        "list requests given exclusiveStartId with cursor or filter ignores all three and lists "
+        "from the start"},
        [](BugCall& c) {
          if (c.op != O::kRequestsGet || !c.params.count("exclusiveStartId")) return;
          if (!c.params.count("cursor") && !c.params.count("filter")) return;
@@ -530,7 +562,8 @@ const std::vector<BugDef>& defs() {
          }
        },
        nullptr},
-      {{"LimitNotClamped", "list and head/lock echo a limit above the maximum that they do not apply"},
+      {{"LimitNotClamped",
+        "list and head/lock echo a limit above the maximum that they do not apply"},
        nullptr,
        [](BugCall& c, BugReply& r) {
          if ((c.op != O::kRequestsGet && c.op != O::kHeadLockPost) || !ok(r.status)) return;
@@ -580,8 +613,8 @@ const std::vector<BugDef>& defs() {
          if (c.op != O::kHeadLockPost && c.op != O::kRequestLockPut) return;
          auto v = param(c.params, "lockSecs");
          bool valid = v && !v->empty() && std::all_of(v->begin(), v->end(), [](char ch) {
-           return std::isdigit(static_cast<unsigned char>(ch)) || ch == '.';
-         });
+                        return std::isdigit(static_cast<unsigned char>(ch)) || ch == '.';
+                      });
          if (!valid) set_param(c.params, "lockSecs", "60");
        },
        nullptr},
@@ -589,12 +622,14 @@ const std::vector<BugDef>& defs() {
        nullptr,
        [](BugCall& c, BugReply& r) {
          if (c.op == O::kHeadLockPost) {
-           replace_all(r.body, "\"queueHasLockedRequests\":true", "\"queueHasLockedRequests\":false");
+           replace_all(r.body, "\"queueHasLockedRequests\":true",
+                       "\"queueHasLockedRequests\":false");
          }
        }},
       {{"LockNeverExpires", "locks are taken for an hour whatever lockSecs says"},
        [](BugCall& c) {
-         if (c.op == O::kHeadLockPost || c.op == O::kRequestLockPut) set_param(c.params, "lockSecs", "3600");
+         if (c.op == O::kHeadLockPost || c.op == O::kRequestLockPut)
+           set_param(c.params, "lockSecs", "3600");
        },
        nullptr},
       {{"ProlongWrongExpiry", "prolonging a lock extends it by 1 second whatever lockSecs says"},
@@ -621,11 +656,13 @@ const std::vector<BugDef>& defs() {
          double secs = std::atof(param(c.params, "lockSecs").value_or("60").c_str());
          r.status = 200;
          r.body = "{\"data\":{\"lockExpiresAt\":\"" +
-                  format_iso8601(SystemClock().now_ms() + static_cast<TimeMs>(secs * 1000)) + "\"}}";
+                  format_iso8601(SystemClock().now_ms() + static_cast<TimeMs>(secs * 1000)) +
+                  "\"}}";
        }},
       {{"DeleteLockIgnored", "deleting a lock answers 204 but keeps the lock"},
        [](BugCall& c) {
-         if (c.op == O::kRequestLockDelete) set_param(c.params, "clientKey", "rqcheck-bug-not-owner");
+         if (c.op == O::kRequestLockDelete)
+           set_param(c.params, "clientKey", "rqcheck-bug-not-owner");
        },
        [](BugCall& c, BugReply& r) {
          if (c.op == O::kRequestLockDelete && r.status >= 400) {
@@ -636,7 +673,8 @@ const std::vector<BugDef>& defs() {
       {{"UnlockCountWrong", "unlock answers unlockedCount 0 whatever it released"},
        nullptr,
        [](BugCall& c, BugReply& r) {
-         if (c.op == O::kRequestsUnlockPost && ok(r.status)) r.body = "{\"data\":{\"unlockedCount\":0}}";
+         if (c.op == O::kRequestsUnlockPost && ok(r.status))
+           r.body = "{\"data\":{\"unlockedCount\":0}}";
        }},
       // General conventions.
       {{"ErrorEnvelopeMissing", "error answers have a plain-text body instead of the envelope"},
@@ -645,9 +683,11 @@ const std::vector<BugDef>& defs() {
          if (r.status >= 400) r.body = "Error " + std::to_string(r.status);
        },
        [](const BugExchange&, BugReply& r) {
-         if (r.status >= 400 && r.body.rfind("Error ", 0) != 0) r.body = "Error " + std::to_string(r.status);
+         if (r.status >= 400 && r.body.rfind("Error ", 0) != 0)
+           r.body = "Error " + std::to_string(r.status);
        }},
-      {{"ClientKeyLengthNotChecked", "clientKey longer than 32 characters is cut instead of refused"},
+      {{"ClientKeyLengthNotChecked",
+        "clientKey longer than 32 characters is cut instead of refused"},
        [](BugCall& c) {
          auto v = param(c.params, "clientKey");
          if (v && v->size() > 32) set_param(c.params, "clientKey", v->substr(0, 32));
@@ -662,36 +702,46 @@ const std::vector<BugDef>& defs() {
          }
        },
        nullptr},
-      {{"RetryAfterMalformed", "429 answers carry Retry-After: soon (neither seconds nor an HTTP-date)"},
-       nullptr, nullptr,
+      {{"RetryAfterMalformed",
+        "429 answers carry Retry-After: soon (neither seconds nor an HTTP-date)"},
+       nullptr,
+       nullptr,
        [](const BugExchange&, BugReply& r) {
          if (r.status != 429) return;
-         r.headers.erase(std::remove_if(r.headers.begin(), r.headers.end(),
-                                        [](const auto& h) { return lower(h.first) == "retry-after"; }),
-                         r.headers.end());
+         r.headers.erase(
+             std::remove_if(r.headers.begin(), r.headers.end(),
+                            [](const auto& h) { return lower(h.first) == "retry-after"; }),
+             r.headers.end());
          r.headers.emplace_back("Retry-After", "soon");
        }},
       {{"RateLimitHeaderMissing", "responses leave out X-RateLimit-Limit"},
-       nullptr, nullptr,
+       nullptr,
+       nullptr,
        [](const BugExchange&, BugReply& r) {
-         r.headers.erase(std::remove_if(r.headers.begin(), r.headers.end(),
-                                        [](const auto& h) { return lower(h.first) == "x-ratelimit-limit"; }),
-                         r.headers.end());
+         r.headers.erase(
+             std::remove_if(r.headers.begin(), r.headers.end(),
+                            [](const auto& h) { return lower(h.first) == "x-ratelimit-limit"; }),
+             r.headers.end());
        }},
       {{"UnauthorizedIs403", "a missing or unknown token answers 403 instead of 401"},
-       nullptr, nullptr,
+       nullptr,
+       nullptr,
        [](const BugExchange&, BugReply& r) {
-         if (r.status == 401) set_error(r, errors::insufficient_permissions("Insufficient permissions."));
+         if (r.status == 401)
+           set_error(r, errors::insufficient_permissions("Insufficient permissions."));
        }},
       {{"TokenQueryParamIgnored", "the ?token= query parameter is not accepted (only the header)"},
-       nullptr, nullptr,
+       nullptr,
+       nullptr,
        [](const BugExchange& ex, BugReply& r) {
-         if (ex.params.count("token") && !header(ex.request_headers, "Authorization") && r.status < 400) {
+         if (ex.params.count("token") && !header(ex.request_headers, "Authorization") &&
+             r.status < 400) {
            set_error(r, errors::token_not_provided());
          }
        }},
       {{"MethodNotAllowedIs404", "a wrong method on a known path answers 404 instead of 405"},
-       nullptr, nullptr,
+       nullptr,
+       nullptr,
        [](const BugExchange& ex, BugReply& r) {
          if (r.status == 405) {
            set_error(r, errors::page_not_found(ex.path));
@@ -700,18 +750,24 @@ const std::vector<BugDef>& defs() {
                            r.headers.end());
          }
        }},
-      {{"PayloadLimitNotEnforced", "a body over 9437184 bytes answers 400 instead of 413 request-too-large"},
-       nullptr, nullptr,
+      {{"PayloadLimitNotEnforced",
+        "a body over 9437184 bytes answers 400 instead of 413 request-too-large"},
+       nullptr,
+       nullptr,
        [](const BugExchange&, BugReply& r) {
-         if (r.status == 413) set_error(r, errors::invalid_input("Invalid input: the body could not be read."));
+         if (r.status == 413)
+           set_error(r, errors::invalid_input("Invalid input: the body could not be read."));
        }},
       {{"UnsupportedEncodingIs400", "an unknown Content-Encoding answers 400 instead of 415"},
-       nullptr, nullptr,
+       nullptr,
+       nullptr,
        [](const BugExchange&, BugReply& r) {
-         if (r.status == 415) set_error(r, errors::invalid_input("Invalid input: the body could not be decoded."));
+         if (r.status == 415)
+           set_error(r, errors::invalid_input("Invalid input: the body could not be decoded."));
        }},
       {{"CompressedBodyRejected", "gzip, deflate and br request bodies are refused with 415"},
-       nullptr, nullptr,
+       nullptr,
+       nullptr,
        [](const BugExchange& ex, BugReply& r) {
          auto enc = header(ex.request_headers, "Content-Encoding");
          if (enc && !enc->empty() && lower(*enc) != "identity" && r.status < 400) {

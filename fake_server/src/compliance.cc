@@ -470,7 +470,8 @@ void ComplianceMonitor::on_exchange(const JournalEntry& e) {
     map_lock.unlock();
     {
       std::unique_lock insert_lock(mu_);
-      if (!state_->clients.count(id) && state_->clients.size() >= o.max_clients) id = "(other clients)";
+      if (!state_->clients.count(id) && state_->clients.size() >= o.max_clients)
+        id = "(other clients)";
       auto [slot, inserted] = state_->clients.try_emplace(id);
       if (inserted && id != "(other clients)") {
         slot->second.user = e.user;

@@ -17,7 +17,8 @@ inline Result<bool> parse_bool_param(std::string_view name, std::string_view v) 
   if (v == "true" || v == "1") return true;
   if (v == "false" || v == "0") return false;
   return errors::invalid_parameter("Parameter \"" + std::string(name) +
-                                   "\" must be true, false, 1 or 0 (got \"" + std::string(v) + "\").");
+                                   "\" must be true, false, 1 or 0 (got \"" + std::string(v) +
+                                   "\").");
 }
 
 // A number in decimal notation ("10", "10.0", "2.5"); bounded, never throws.

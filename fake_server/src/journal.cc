@@ -320,7 +320,8 @@ std::vector<JournalEntry> Journal::query(const JournalFilter& f) const {
   for (std::size_t k = from; k < from + n; ++k) {
     const Slot& slot = slots_[seqs[k] % capacity_];
     std::lock_guard<std::mutex> lock(slot.mu);
-    if (slot.entry && slot.entry->seq == seqs[k]) out.push_back(*slot.entry);  // else replaced meanwhile
+    if (slot.entry && slot.entry->seq == seqs[k])
+      out.push_back(*slot.entry);  // else replaced meanwhile
   }
   return out;
 }

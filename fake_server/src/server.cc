@@ -1,9 +1,10 @@
 #include "rqcheck/fake_server/server.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <httplib.h>
 #include <netinet/in.h>
-#include <arpa/inet.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -16,8 +17,6 @@
 #include <mutex>
 #include <thread>
 #include <utility>
-
-#include <httplib.h>
 
 #include "bugs.h"
 #include "http_util.h"
@@ -105,8 +104,10 @@ Route route(std::string_view path, std::string_view method) {
         set({{"PUT", O::kRequestLockPut}, {"DELETE", O::kRequestLockDelete}});
       }
     } else if (p[3] == "head") {
-      if (n == 4) set({{"GET", O::kHeadGet}});
-      else if (n == 5 && p[4] == "lock") set({{"POST", O::kHeadLockPost}});
+      if (n == 4)
+        set({{"GET", O::kHeadGet}});
+      else if (n == 5 && p[4] == "lock")
+        set({{"POST", O::kHeadLockPost}});
     }
   }
   if (count == 0) return r;
@@ -320,7 +321,8 @@ struct FakeServer::Impl {
   }
 
   void install_handlers();
-  void handle(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader* reader);
+  void handle(const httplib::Request& req, httplib::Response& res,
+              const httplib::ContentReader* reader);
   Reply dispatch(const httplib::Request& req, const std::string& method, const Route& r,
                  const std::string& body, const std::optional<ApiError>& body_error,
                  CallTrace& trace);
@@ -340,7 +342,9 @@ void FakeServer::Impl::install_handlers() {
   http.set_write_timeout(30, 0);
   http.set_payload_max_length(kMaxPayloadBytes);
   int threads = options.threads > 0 ? options.threads : 256;
-  http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+  http.new_task_queue = [threads] {
+    return new httplib::ThreadPool(static_cast<std::size_t>(threads));
+  };
   http.set_socket_options([this](socket_t sock) {
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
@@ -361,27 +365,40 @@ void FakeServer::Impl::install_handlers() {
   http.Delete(".*", with_body);
   // What httplib refuses itself (malformed request line, unknown method, URI too long, a
   // Content-Length over the limit) still gets the envelope.
-  http.set_error_handler(httplib::Server::HandlerWithResponse(
-      [](const httplib::Request& req, httplib::Response& res) {
+  http.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req,
+                                                                 httplib::Response& res) {
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
     ApiError e;
     switch (res.status) {
-      case 413: e = errors::request_too_large(content_length(req)); break;
-      case 414: e = ApiError{414, "request-uri-too-long", "The request URI is too long."}; break;
-      case 415: e = errors::unsupported_content_encoding(req.get_header_value("Content-Encoding")); break;
-      case 404: e = errors::page_not_found(req.path); break;
-      case 405: e = errors::method_not_allowed("OPTIONS,GET,POST,PUT,DELETE"); break;
+      case 413:
+        e = errors::request_too_large(content_length(req));
+        break;
+      case 414:
+        e = ApiError{414, "request-uri-too-long", "The request URI is too long."};
+        break;
+      case 415:
+        e = errors::unsupported_content_encoding(req.get_header_value("Content-Encoding"));
+        break;
+      case 404:
+        e = errors::page_not_found(req.path);
+        break;
+      case 405:
+        e = errors::method_not_allowed("OPTIONS,GET,POST,PUT,DELETE");
+        break;
       case 400:
         e = errors::invalid_request("The HTTP request is malformed or uses an unsupported method.");
         break;
-      default: e = ApiError{res.status, "internal-server-error", "The request could not be served."};
+      default:
+        e = ApiError{res.status, "internal-server-error", "The request could not be served."};
     }
     res.set_content(error_body(e), kJson);
     return httplib::Server::HandlerResponse::Handled;
   }));
-  http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+  http.set_exception_handler([](const httplib::Request&, httplib::Response& res,
+                                std::exception_ptr) {
     res.status = 500;
-    res.set_content(error_body(errors::internal_server_error("The fake server hit an internal error.")), kJson);
+    res.set_content(
+        error_body(errors::internal_server_error("The fake server hit an internal error.")), kJson);
   });
 }
 
@@ -394,8 +411,9 @@ void FakeServer::Impl::handle(const httplib::Request& req, httplib::Response& re
   std::optional<ApiError> body_error;
   // A request with neither Content-Length nor chunked encoding has no body (RFC 9112 6.3);
   // httplib would wait for the connection to close instead.
-  bool has_body = req.has_header("Transfer-Encoding") ||
-                  (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0");
+  bool has_body =
+      req.has_header("Transfer-Encoding") ||
+      (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0");
   // Decision 17: gzip, deflate and br are decoded (by httplib, chunk by chunk); anything else
   // is refused before a byte of the body is read.
   std::string encoding = lower(req.get_header_value("Content-Encoding"));
@@ -423,10 +441,15 @@ void FakeServer::Impl::handle(const httplib::Request& req, httplib::Response& re
       return true;
     });
     if (!ok) {
-      if (too_large) body_error = errors::request_too_large(total);
-      else if (res.status == 415) body_error = errors::unsupported_content_encoding(req.get_header_value("Content-Encoding"));
-      else if (res.status == 413) body_error = errors::request_too_large(content_length(req));
-      else body_error = errors::invalid_input("Invalid input: the request body could not be read or decoded.");
+      if (too_large)
+        body_error = errors::request_too_large(total);
+      else if (res.status == 415)
+        body_error = errors::unsupported_content_encoding(req.get_header_value("Content-Encoding"));
+      else if (res.status == 413)
+        body_error = errors::request_too_large(content_length(req));
+      else
+        body_error =
+            errors::invalid_input("Invalid input: the request body could not be read or decoded.");
       body.clear();
       res.set_header("Connection", "close");  // the rest of the body was not read
     }
@@ -453,7 +476,8 @@ void FakeServer::Impl::handle(const httplib::Request& req, httplib::Response& re
       e.method = method;
       e.path = req.path;
       auto q = req.target.find('?');
-      if (q != std::string::npos) e.query = redact_query(std::string_view(req.target).substr(q + 1));
+      if (q != std::string::npos)
+        e.query = redact_query(std::string_view(req.target).substr(q + 1));
       std::vector<Header> headers;
       for (const auto& h : req.headers) {
         // httplib files the connection's addresses among the headers; they were not sent.
@@ -480,7 +504,9 @@ void FakeServer::Impl::handle(const httplib::Request& req, httplib::Response& re
   }
   finish(req, res, reply, trace);
   if (options.request_log) {
-    auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                  std::chrono::steady_clock::now() - started)
+                  .count();
     std::lock_guard lock(log_mu);
     *options.request_log << req.method << ' ' << req.target << " -> " << res.status << " ("
                          << us / 1000.0 << " ms)\n";
@@ -498,11 +524,15 @@ void FakeServer::Impl::finish(const httplib::Request& req, httplib::Response& re
     drop = true;
     reset = d.is(FaultKind::kReset);
   } else if (d.is(FaultKind::kFailAfterCommit)) {
-    if (d.drop_after_commit) drop = true;
+    if (d.drop_after_commit)
+      drop = true;
     else if (d.error) {
       reply = error_reply(*d.error);
-      if (d.retry_after_secs) reply.headers.emplace_back("Retry-After", std::to_string(*d.retry_after_secs));
-      reply.headers.emplace_back("X-RateLimit-Limit", std::to_string(trace.entry.op ? store.limit_for(*trace.entry.op) : 0));
+      if (d.retry_after_secs)
+        reply.headers.emplace_back("Retry-After", std::to_string(*d.retry_after_secs));
+      reply.headers.emplace_back(
+          "X-RateLimit-Limit",
+          std::to_string(trace.entry.op ? store.limit_for(*trace.entry.op) : 0));
     }
   } else if (d.is(FaultKind::kMalformedJson) && reply.status >= 200 && reply.status < 300) {
     if (reply.status == 204) reply.status = 200;
@@ -520,7 +550,8 @@ void FakeServer::Impl::finish(const httplib::Request& req, httplib::Response& re
     for (const auto& [k, v] : reply.headers) {
       if (k == "Retry-After") e.retry_after_secs = std::atoi(v.c_str());
     }
-    e.fault_rule = d.rule_id.empty() && !d.latency_rules.empty() ? d.latency_rules.front() : d.rule_id;
+    e.fault_rule =
+        d.rule_id.empty() && !d.latency_rules.empty() ? d.latency_rules.front() : d.rule_id;
     if (d.any()) e.fault_action = d.action_label();
     e.duration_ms = clock->now_ms() - e.arrival_ms;
     monitor.on_exchange(e);
@@ -537,18 +568,21 @@ void FakeServer::Impl::finish(const httplib::Request& req, httplib::Response& re
   if (d.is(FaultKind::kTruncate) || d.is(FaultKind::kDribble)) {
     auto text = std::make_shared<std::string>(std::move(reply.body));
     std::size_t keep = d.is(FaultKind::kTruncate) ? d.truncate_at(text->size()) : text->size();
-    std::size_t chunk = d.is(FaultKind::kDribble) ? std::max<std::size_t>(1, d.chunk_bytes) : text->size();
+    std::size_t chunk =
+        d.is(FaultKind::kDribble) ? std::max<std::size_t>(1, d.chunk_bytes) : text->size();
     std::int64_t delay = d.is(FaultKind::kDribble) ? d.chunk_delay_ms : 0;
     // The full Content-Length is declared; a truncated body stops early and the connection
     // is closed (the provider returns false), a dribbled one arrives a chunk at a time.
-    res.set_content_provider(text->size(), kJson,
-                             [text, keep, chunk, delay](std::size_t offset, std::size_t, httplib::DataSink& sink) {
-                               if (offset >= keep) return false;
-                               if (offset > 0 && delay > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay));
-                               std::size_t n = std::min(chunk, keep - offset);
-                               sink.write(text->data() + offset, n);
-                               return true;
-                             });
+    res.set_content_provider(
+        text->size(), kJson,
+        [text, keep, chunk, delay](std::size_t offset, std::size_t, httplib::DataSink& sink) {
+          if (offset >= keep) return false;
+          if (offset > 0 && delay > 0)
+            std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+          std::size_t n = std::min(chunk, keep - offset);
+          sink.write(text->data() + offset, n);
+          return true;
+        });
     return;
   }
   res.set_content(std::move(reply.body), kJson);
@@ -559,13 +593,15 @@ Reply FakeServer::Impl::dispatch(const httplib::Request& req, const std::string&
                                  const std::optional<ApiError>& body_error, CallTrace& trace) {
   if (method == "OPTIONS") {
     Reply rep{204, "", {}};
-    rep.headers = {{"Access-Control-Allow-Origin", "*"},
-                   {"Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS"},
-                   {"Access-Control-Allow-Headers", "Authorization, Content-Type, Content-Encoding"}};
+    rep.headers = {
+        {"Access-Control-Allow-Origin", "*"},
+        {"Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS"},
+        {"Access-Control-Allow-Headers", "Authorization, Content-Type, Content-Encoding"}};
     return rep;
   }
   switch (r.kind) {
-    case Route::kNotFound: return error_reply(errors::page_not_found(req.path));
+    case Route::kNotFound:
+      return error_reply(errors::page_not_found(req.path));
     case Route::kNotImplemented:
       return error_reply(errors::not_implemented(
           "rq-fake does not emulate the run, actor and task aliases of the request-queue API; "
@@ -575,7 +611,8 @@ Reply FakeServer::Impl::dispatch(const httplib::Request& req, const std::string&
       rep.headers.emplace_back("Allow", r.allowed);
       return rep;
     }
-    case Route::kApi: break;
+    case Route::kApi:
+      break;
   }
   JournalEntry& entry = trace.entry;
   entry.op = r.op;
@@ -585,8 +622,10 @@ Reply FakeServer::Impl::dispatch(const httplib::Request& req, const std::string&
   // Auth (decision 12): Bearer header or ?token=.
   std::string token;
   auto auth = req.get_header_value("Authorization");
-  if (auth.size() > 7 && lower(auth.substr(0, 7)) == "bearer ") token = auth.substr(7);
-  else token = param(req.params, "token");
+  if (auth.size() > 7 && lower(auth.substr(0, 7)) == "bearer ")
+    token = auth.substr(7);
+  else
+    token = param(req.params, "token");
   std::optional<User> user;
   if (!token.empty()) {
     auto u = store.user_for_token(token);
@@ -608,7 +647,7 @@ Reply FakeServer::Impl::dispatch(const httplib::Request& req, const std::string&
     std::vector<Header> query(req.params.begin(), req.params.end());
     const Json* doc = trace.parsed && *trace.parsed ? &**trace.parsed : nullptr;
     RequestFacts facts{r.op, std::move(query), req.get_header_value("Content-Type"), !body.empty(),
-                       doc, r.request_id, req.has_header("Authorization")};
+                       doc,  r.request_id,     req.has_header("Authorization")};
     entry.findings = validate_request(facts);
     if (doc && info.has_request_body) {
       auto v = schemas::validate_request(*r.op, *doc);
@@ -630,14 +669,16 @@ Reply FakeServer::Impl::dispatch(const httplib::Request& req, const std::string&
       ctx.user_id = user->id;
       ctx.username = user->username;
     }
-    if (trace.parsed && *trace.parsed && (**trace.parsed).is_array()) ctx.batch_items = (**trace.parsed).size();
+    if (trace.parsed && *trace.parsed && (**trace.parsed).is_array())
+      ctx.batch_items = (**trace.parsed).size();
     ctx.seq = entry.seq;
     trace.fault = faults.decide(ctx);
     const FaultDecision& d = trace.fault;
     if (d.latency_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(d.latency_ms));
     if (d.is(FaultKind::kHttpError) && d.error) {
       Reply rep = error_reply(*d.error);
-      if (d.retry_after_secs) rep.headers.emplace_back("Retry-After", std::to_string(*d.retry_after_secs));
+      if (d.retry_after_secs)
+        rep.headers.emplace_back("Retry-After", std::to_string(*d.retry_after_secs));
       rep.headers.emplace_back("X-RateLimit-Limit", std::to_string(store.limit_for(*r.op)));
       return rep;
     }
@@ -649,7 +690,8 @@ Reply FakeServer::Impl::dispatch(const httplib::Request& req, const std::string&
   if (!charged) {
     Reply rep = error_reply(charged.error());
     rep.headers.emplace_back("X-RateLimit-Limit", std::to_string(store.limit_for(*r.op)));
-    if (options.retry_after_secs) rep.headers.emplace_back("Retry-After", std::to_string(*options.retry_after_secs));
+    if (options.retry_after_secs)
+      rep.headers.emplace_back("Retry-After", std::to_string(*options.retry_after_secs));
     return rep;
   }
   Reply rep;
@@ -687,9 +729,13 @@ Reply FakeServer::Impl::api(const httplib::Request& req, const Params& params, c
   Json doc;
   if (info.has_request_body) {
     auto ct = req.get_header_value("Content-Type");
-    if (!ct.empty() && !is_json_content_type(ct)) return error_reply(errors::invalid_content_type(ct));
-    if (ct.empty() && *r.op == O::kRequestsBatchDelete) return error_reply(errors::invalid_content_type(ct));
-    if (body.empty()) return error_reply(errors::invalid_input("Invalid input: the request body is empty; this operation takes a JSON body."));
+    if (!ct.empty() && !is_json_content_type(ct))
+      return error_reply(errors::invalid_content_type(ct));
+    if (ct.empty() && *r.op == O::kRequestsBatchDelete)
+      return error_reply(errors::invalid_content_type(ct));
+    if (body.empty())
+      return error_reply(errors::invalid_input(
+          "Invalid input: the request body is empty; this operation takes a JSON body."));
     if (!trace.parsed) trace.parsed = parse_json(body, JsonLimits{128, kMaxPayloadBytes});
     if (!*trace.parsed) return error_reply(trace.parsed->error());
     doc = std::move(**trace.parsed);
@@ -706,7 +752,9 @@ Reply FakeServer::Impl::api(const httplib::Request& req, const Params& params, c
     auto v = opt_param(params, "lockSecs");
     if (!v) return errors::invalid_parameter("Parameter \"lockSecs\" is required.");
     auto n = parse_number(*v);
-    if (!n || *n < 0) return errors::invalid_parameter("Parameter \"lockSecs\" must be a non-negative number (got \"" + *v + "\").");
+    if (!n || *n < 0)
+      return errors::invalid_parameter(
+          "Parameter \"lockSecs\" must be a non-negative number (got \"" + *v + "\").");
     return *n;
   };
   auto queue_reply = [&](int status, const Result<RequestQueueInfo>& q) {
@@ -747,12 +795,15 @@ Reply FakeServer::Impl::api(const httplib::Request& req, const Params& params, c
       if (!created) return error_reply(created.error());
       Reply rep = queue_data_reply(created->created ? 201 : 200, created->info);
       if (created->created) {
-        rep.headers.emplace_back("Location", "https://api.apify.com/v2/request-queues/" + created->info.id);
+        rep.headers.emplace_back("Location",
+                                 "https://api.apify.com/v2/request-queues/" + created->info.id);
       }
       return rep;
     }
-    case O::kQueueGet: return queue_reply(200, store.get_queue(user, ref));
-    case O::kQueuePut: return queue_reply(200, store.update_queue(*user, ref, doc));
+    case O::kQueueGet:
+      return queue_reply(200, store.get_queue(user, ref));
+    case O::kQueuePut:
+      return queue_reply(200, store.update_queue(*user, ref, doc));
     case O::kQueueDelete: {
       auto st = store.delete_queue(*user, ref);
       return st ? Reply{204, "", {}} : error_reply(st.error());
@@ -770,17 +821,22 @@ Reply FakeServer::Impl::api(const httplib::Request& req, const Params& params, c
       o.limit = *limit;
       o.cursor = opt_param(params, "cursor");
       o.exclusive_start_id = opt_param(params, "exclusiveStartId");
-      for (auto it = params.lower_bound("filter"); it != params.end() && it->first == "filter"; ++it) {
+      for (auto it = params.lower_bound("filter"); it != params.end() && it->first == "filter";
+           ++it) {
         std::string_view v = it->second;
         std::size_t i = 0;
         while (i <= v.size()) {
           std::size_t j = v.find(',', i);
           if (j == std::string_view::npos) j = v.size();
           std::string_view f = v.substr(i, j - i);
-          if (f == "locked") o.filter_locked = true;
-          else if (f == "pending") o.filter_pending = true;
+          if (f == "locked")
+            o.filter_locked = true;
+          else if (f == "pending")
+            o.filter_pending = true;
           else if (!f.empty()) {
-            return error_reply(errors::invalid_parameter("Parameter \"filter\" takes locked and/or pending (got \"" + std::string(f) + "\")."));
+            return error_reply(errors::invalid_parameter(
+                "Parameter \"filter\" takes locked and/or pending (got \"" + std::string(f) +
+                "\")."));
           }
           i = j + 1;
         }
@@ -792,18 +848,22 @@ Reply FakeServer::Impl::api(const httplib::Request& req, const Params& params, c
     }
     case O::kRequestsBatchPost: {
       const FaultDecision& d = trace.fault;
-      auto res = store.batch_add(*user, ref, doc, ro, d.is(FaultKind::kPartialBatch) ? &d.unprocessed : nullptr);
+      auto res = store.batch_add(*user, ref, doc, ro,
+                                 d.is(FaultKind::kPartialBatch) ? &d.unprocessed : nullptr);
       if (res) {
-        for (const auto& u : res->unprocessed) trace.entry.unprocessed_keys.push_back(bound_key(u.unique_key));
+        for (const auto& u : res->unprocessed)
+          trace.entry.unprocessed_keys.push_back(bound_key(u.unique_key));
         for (const auto& p : res->processed) {
-          if (p.was_already_present) trace.entry.already_present_keys.push_back(bound_key(p.unique_key));
+          if (p.was_already_present)
+            trace.entry.already_present_keys.push_back(bound_key(p.unique_key));
         }
       }
       return res ? data_reply(201, batch_add_text(*res)) : error_reply(res.error());
     }
     case O::kRequestsBatchDelete: {
       const FaultDecision& d = trace.fault;
-      auto res = store.batch_delete(*user, ref, doc, ro, d.is(FaultKind::kPartialBatch) ? &d.unprocessed : nullptr);
+      auto res = store.batch_delete(*user, ref, doc, ro,
+                                    d.is(FaultKind::kPartialBatch) ? &d.unprocessed : nullptr);
       if (res) {
         for (const auto& u : res->unprocessed) {
           std::string key = u.value("uniqueKey", u.value("id", ""));
@@ -865,7 +925,9 @@ Reply FakeServer::Impl::admin(const httplib::Request& req, const std::string& me
   if (!options.admin_token.empty()) {
     auto auth = req.get_header_value("Authorization");
     if (auth != "Bearer " + options.admin_token) {
-      return error_reply(ApiError{401, "token-not-provided", "The admin API needs the admin token (Authorization: Bearer <token>)."});
+      return error_reply(
+          ApiError{401, "token-not-provided",
+                   "The admin API needs the admin token (Authorization: Bearer <token>)."});
     }
   }
   auto parts = split_path(req.path);
@@ -875,7 +937,9 @@ Reply FakeServer::Impl::admin(const httplib::Request& req, const std::string& me
     return parse_json(body, JsonLimits{128, kMaxPayloadBytes});
   };
   if (what == "health" && method == "GET") {
-    Json j = {{"status", "ok"}, {"queues", store.queue_count()}, {"now", format_iso8601(clock->now_ms())},
+    Json j = {{"status", "ok"},
+              {"queues", store.queue_count()},
+              {"now", format_iso8601(clock->now_ms())},
               {"clock", options.virtual_clock ? "virtual" : "system"}};
     return data_reply(200, dump_json(j));
   }
@@ -890,8 +954,9 @@ Reply FakeServer::Impl::admin(const httplib::Request& req, const std::string& me
     std::string sub = parts.size() >= 3 ? std::string(parts[2]) : "";
     if (sub == "log" && method == "GET") return data_reply(200, dump_json(faults.fault_log(1000)));
     if (!sub.empty() && method == "DELETE") {
-      return faults.remove_rule(sub) ? Reply{204, "", {}}
-                                     : error_reply(errors::record_not_found("No fault rule \"" + sub + "\"."));
+      return faults.remove_rule(sub)
+                 ? Reply{204, "", {}}
+                 : error_reply(errors::record_not_found("No fault rule \"" + sub + "\"."));
     }
     if (sub.empty() && method == "GET") return data_reply(200, dump_json(faults.rules_json()));
     if (sub.empty() && method == "DELETE") {
@@ -935,24 +1000,31 @@ Reply FakeServer::Impl::admin(const httplib::Request& req, const std::string& me
   if (what == "clock") {
     if (method == "POST" || method == "PUT") {
       if (!options.virtual_clock) {
-        return error_reply(errors::invalid_request("The clock can be moved only when rq-fake runs with --clock virtual."));
+        return error_reply(errors::invalid_request(
+            "The clock can be moved only when rq-fake runs with --clock virtual."));
       }
       auto doc = parse_body();
       if (!doc) return error_reply(doc.error());
-      if (doc->contains("advanceMs") && (*doc)["advanceMs"].is_number_integer() && (*doc)["advanceMs"].get<std::int64_t>() >= 0) {
+      if (doc->contains("advanceMs") && (*doc)["advanceMs"].is_number_integer() &&
+          (*doc)["advanceMs"].get<std::int64_t>() >= 0) {
         manual_clock.advance_ms((*doc)["advanceMs"].get<std::int64_t>());
       } else if (doc->contains("now") && (*doc)["now"].is_string()) {
         auto t = parse_iso8601((*doc)["now"].get<std::string>());
-        if (!t) return error_reply(errors::invalid_input("Invalid input: \"now\" must be an ISO 8601 date-time with a timezone."));
+        if (!t)
+          return error_reply(errors::invalid_input(
+              "Invalid input: \"now\" must be an ISO 8601 date-time with a timezone."));
         manual_clock.set_ms(*t);
       } else {
-        return error_reply(errors::invalid_input("Invalid input: send {\"advanceMs\": <non-negative integer>} or {\"now\": \"<date-time>\"}."));
+        return error_reply(
+            errors::invalid_input("Invalid input: send {\"advanceMs\": <non-negative integer>} or "
+                                  "{\"now\": \"<date-time>\"}."));
       }
     } else if (method != "GET") {
       return error_reply(errors::method_not_allowed("GET,POST"));
     }
     TimeMs now = clock->now_ms();
-    return data_reply(200, dump_json(Json{{"now", format_iso8601(now)}, {"nowMs", now},
+    return data_reply(200, dump_json(Json{{"now", format_iso8601(now)},
+                                          {"nowMs", now},
                                           {"mode", options.virtual_clock ? "virtual" : "system"}}));
   }
   if (what == "rate-limits") {
@@ -960,20 +1032,31 @@ Reply FakeServer::Impl::admin(const httplib::Request& req, const std::string& me
     if (method == "PUT" || method == "POST") {
       auto doc = parse_body();
       if (!doc) return error_reply(doc.error());
-      if (!doc->is_object()) return error_reply(errors::invalid_input("Invalid input: expected an object."));
+      if (!doc->is_object())
+        return error_reply(errors::invalid_input("Invalid input: expected an object."));
       for (auto it = doc->begin(); it != doc->end(); ++it) {
         const std::string& k = it.key();
-        if (k == "enabled" && it->is_boolean()) rl.enabled = it->get<bool>();
-        else if (it->is_number_integer() && it->get<std::int64_t>() >= 0 && it->get<std::int64_t>() < (1LL << 31)) {
+        if (k == "enabled" && it->is_boolean())
+          rl.enabled = it->get<bool>();
+        else if (it->is_number_integer() && it->get<std::int64_t>() >= 0 &&
+                 it->get<std::int64_t>() < (1LL << 31)) {
           int v = it->get<int>();
-          if (k == "singleRequestPerSec") rl.single_request_per_sec = v;
-          else if (k == "batchPerSec") rl.batch_per_sec = v;
-          else if (k == "otherPerSec") rl.other_per_sec = v;
-          else if (k == "batchItemsPerSec") rl.batch_items_per_sec = v;
-          else if (k == "globalPerMinute") rl.global_per_minute = v;
-          else return error_reply(errors::invalid_input("Invalid input: unknown rate-limit field \"" + k + "\"."));
+          if (k == "singleRequestPerSec")
+            rl.single_request_per_sec = v;
+          else if (k == "batchPerSec")
+            rl.batch_per_sec = v;
+          else if (k == "otherPerSec")
+            rl.other_per_sec = v;
+          else if (k == "batchItemsPerSec")
+            rl.batch_items_per_sec = v;
+          else if (k == "globalPerMinute")
+            rl.global_per_minute = v;
+          else
+            return error_reply(
+                errors::invalid_input("Invalid input: unknown rate-limit field \"" + k + "\"."));
         } else {
-          return error_reply(errors::invalid_input("Invalid input: rate-limit field \"" + k + "\" has the wrong type."));
+          return error_reply(errors::invalid_input("Invalid input: rate-limit field \"" + k +
+                                                   "\" has the wrong type."));
         }
       }
       store.set_rate_limits(rl);
@@ -997,7 +1080,8 @@ std::vector<BugDescription> bug_catalogue() {
   return out;
 }
 
-FakeServer::FakeServer(FakeServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
+FakeServer::FakeServer(FakeServerOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {
   impl_->install_handlers();
   auto bugs = Bugs::make(impl_->options.bugs);
   if (bugs) {
@@ -1018,13 +1102,17 @@ Status FakeServer::start() {
     auto ids = s.faults.add_rules(Json(s.options.fault_rules));
     if (!ids) return ids.error();
   }
-  int port = s.options.port == 0 ? s.http.bind_to_any_port(s.options.host)
-                                 : (s.http.bind_to_port(s.options.host, s.options.port) ? s.options.port : -1);
+  int port = s.options.port == 0
+                 ? s.http.bind_to_any_port(s.options.host)
+                 : (s.http.bind_to_port(s.options.host, s.options.port) ? s.options.port : -1);
   if (port < 0) {
-    return ApiError{0, "bind-failed", "rq-fake could not bind " + s.options.host + ":" + std::to_string(s.options.port)};
+    return ApiError{
+        0, "bind-failed",
+        "rq-fake could not bind " + s.options.host + ":" + std::to_string(s.options.port)};
   }
   // httplib listens with a backlog of 5; bursts of connects overflow it (PERFORMANCE.md, trap 4).
-  if (s.listen_fd >= 0 && s.options.listen_backlog > 0) ::listen(s.listen_fd, s.options.listen_backlog);
+  if (s.listen_fd >= 0 && s.options.listen_backlog > 0)
+    ::listen(s.listen_fd, s.options.listen_backlog);
   s.port = port;
   s.running = true;
   s.thread = std::thread([&s] {
@@ -1034,7 +1122,8 @@ Status FakeServer::start() {
     s.stopped_cv.notify_all();
   });
   // Wait until the accept loop runs, so a caller can connect as soon as start() returns.
-  while (!s.http.is_running() && s.running) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  while (!s.http.is_running() && s.running)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return Ok{};
 }
 

@@ -30,8 +30,7 @@ std::uint64_t splitmix64(std::uint64_t& state) {
 }
 
 std::string id_from_hash(std::uint64_t a, std::uint64_t b) {
-  static constexpr char kAlnum[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  static constexpr char kAlnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   std::string id(kQueueIdLength, 'A');
   for (std::size_t i = 0; i < kQueueIdLength; ++i) {
     std::uint64_t& src = i < 9 ? a : b;
@@ -90,7 +89,9 @@ Result<ParsedRequest> parse_request_body(const Json& body, std::string_view wher
       auto found = std::find_if(std::begin(kMethods), std::end(kMethods),
                                 [&](const char* x) { return m == x; });
       if (found == std::end(kMethods)) {
-        return field_error(where, k, "must be one of GET, HEAD, POST, PUT, DELETE, CONNECT, OPTIONS, TRACE, PATCH");
+        return field_error(
+            where, k,
+            "must be one of GET, HEAD, POST, PUT, DELETE, CONNECT, OPTIONS, TRACE, PATCH");
       }
       p.method = static_cast<std::uint8_t>(found - std::begin(kMethods));
     } else if (k == "retryCount") {
@@ -255,8 +256,10 @@ struct Store::Queue {
   void unindex(EntryIt it) {
     Entry& e = it->second;
     if (e.handled()) return;
-    if (e.locked()) drop_lock(it);
-    else available.erase(e.order);
+    if (e.locked())
+      drop_lock(it);
+    else
+      available.erase(e.order);
   }
 
   // Decision 29: an expired lock makes the request pending again, ordered by its expiry time.
@@ -348,8 +351,13 @@ struct Store::Queue {
       if (!filling) {
         unsigned c = i < key.size() ? static_cast<unsigned char>(key[i]) : 0;
         bool exact = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-        rank = c < '0' ? 0 : c <= '9' ? c - '0' : c < 'A' ? 10 : c <= 'Z' ? c - 'A' + 10
-             : c < 'a' ? 36 : c <= 'z' ? c - 'a' + 36 : 61;
+        rank = c < '0'    ? 0
+               : c <= '9' ? c - '0'
+               : c < 'A'  ? 10
+               : c <= 'Z' ? c - 'A' + 10
+               : c < 'a'  ? 36
+               : c <= 'z' ? c - 'a' + 36
+                          : 61;
         if (!exact) {
           filling = true;
           fill = c > 'z' ? 61 : 0;
@@ -420,16 +428,18 @@ struct Store::Queue {
     } else {
       make_available(it, front, now);
     }
-    stats.storage_bytes += static_cast<std::int64_t>(rid.size() + it->second.unique_key.size() +
-                                                     it->second.url.size() + it->second.extra.size());
+    stats.storage_bytes +=
+        static_cast<std::int64_t>(rid.size() + it->second.unique_key.size() +
+                                  it->second.url.size() + it->second.extra.size());
     return it;
   }
 
   void erase(EntryIt it) {
     unindex(it);
     if (it->second.handled()) --handled_count;
-    stats.storage_bytes -= static_cast<std::int64_t>(it->first.size() + it->second.unique_key.size() +
-                                                     it->second.url.size() + it->second.extra.size());
+    stats.storage_bytes -=
+        static_cast<std::int64_t>(it->first.size() + it->second.unique_key.size() +
+                                  it->second.url.size() + it->second.extra.size());
     repoint(bucket_of(it->first), it, std::next(it));
     entries.erase(it);
     resize_fingers();
@@ -456,7 +466,8 @@ void Store::set_fixed_users(std::vector<User> users) {
   users_by_token_.clear();
   users_by_name_.clear();
   for (User& u : users) {
-    if (u.id.empty()) u.id = id_from_hash(std::hash<std::string>{}(u.username), u.username.size() * 7919 + 17);
+    if (u.id.empty())
+      u.id = id_from_hash(std::hash<std::string>{}(u.username), u.username.size() * 7919 + 17);
     users_by_name_[u.username] = u;
     users_by_token_[u.token] = std::move(u);
   }
@@ -583,9 +594,12 @@ RateLimits Store::LimitsCell::load() const {
 namespace {
 int limit_of(const RateLimits& rl, Operation op) {
   switch (operation_info(op).rate_class) {
-    case RateClass::kSingleRequest: return rl.single_request_per_sec;
-    case RateClass::kBatch: return rl.batch_per_sec;
-    default: return rl.other_per_sec;
+    case RateClass::kSingleRequest:
+      return rl.single_request_per_sec;
+    case RateClass::kBatch:
+      return rl.batch_per_sec;
+    default:
+      return rl.other_per_sec;
   }
 }
 }  // namespace
@@ -624,12 +638,15 @@ Result<int> Store::charge(const User* u, const QueueRef* ref, Operation op) {
   {
     std::shared_lock lock(mu_);
     auto it = queues_.find(ref->text);
-    if (it != queues_.end()) q = it->second;
+    if (it != queues_.end())
+      q = it->second;
     else if (auto tilde = ref->text.find('~'); tilde != std::string::npos) {
       std::string owner_id;
       std::string owner_name = ref->text.substr(0, tilde);
-      if (owner_name.empty()) { if (u) owner_id = u->id; }
-      else if (auto un = users_by_name_.find(owner_name); un != users_by_name_.end()) owner_id = un->second.id;
+      if (owner_name.empty()) {
+        if (u) owner_id = u->id;
+      } else if (auto un = users_by_name_.find(owner_name); un != users_by_name_.end())
+        owner_id = un->second.id;
       auto n = names_.find({owner_id, ref->text.substr(tilde + 1)});
       if (n != names_.end()) {
         auto qi = queues_.find(n->second);
@@ -650,9 +667,11 @@ Result<int> Store::charge(const User* u, const QueueRef* ref, Operation op) {
 // --- queues ----------------------------------------------------------------------------------
 
 Result<QueuesPage> Store::list_queues(const User& u, const QueueListOptions& o) {
-  if (o.offset < 0) return errors::invalid_parameter("Parameter \"offset\" must be a non-negative integer.");
+  if (o.offset < 0)
+    return errors::invalid_parameter("Parameter \"offset\" must be a non-negative integer.");
   std::int64_t limit = o.limit.value_or(kQueuesMaxLimit);
-  if (limit < 0) return errors::invalid_parameter("Parameter \"limit\" must be a non-negative integer.");
+  if (limit < 0)
+    return errors::invalid_parameter("Parameter \"limit\" must be a non-negative integer.");
   limit = std::min(limit, kQueuesMaxLimit);
   if (o.ownership && *o.ownership != "ownedByMe" && *o.ownership != "sharedWithMe") {
     return errors::invalid_parameter("Parameter \"ownership\" must be ownedByMe or sharedWithMe.");
@@ -698,7 +717,8 @@ Result<bool> check_queue_name(const std::string& name) {
     return errors::invalid_parameter("Request queue name must be 1 to 63 characters long.");
   }
   for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
     if (!ok) {
       return errors::invalid_parameter(
           "Request queue name may contain only letters, digits and '-' (got \"" + name + "\").");
@@ -756,14 +776,16 @@ Result<RequestQueueInfo> Store::get_queue(const User* u, const QueueRef& ref) {
 }
 
 Result<RequestQueueInfo> Store::update_queue(const User& u, const QueueRef& ref, const Json& body) {
-  if (!body.is_object()) return errors::invalid_input("Invalid input: the body must be a JSON object.");
+  if (!body.is_object())
+    return errors::invalid_input("Invalid input: the body must be a JSON object.");
   auto q = resolve(&u, ref, true, Operation::kQueuePut);
   if (!q) return q.error();
   std::optional<std::optional<std::string>> new_name;
   std::optional<std::string> new_access;
   for (auto it = body.begin(); it != body.end(); ++it) {
     if (it.key() == "name") {
-      if (it->is_null()) new_name = std::optional<std::string>{};
+      if (it->is_null())
+        new_name = std::optional<std::string>{};
       else if (it->is_string()) {
         auto ok = check_queue_name(it->get<std::string>());
         if (!ok) return ok.error();
@@ -855,7 +877,8 @@ Result<BatchAddResult> Store::batch_add(const User& u, const QueueRef& ref, cons
                                         const RequestOptions& o, const UnprocessedMask* mask) {
   if (auto ck = check_client_key(o.client_key); !ck) return ck.error();
   // Decision 6: an array of 1..25 items, else 400 and nothing stored.
-  if (!body.is_array()) return errors::invalid_input("Invalid input: the body must be a JSON array of requests.");
+  if (!body.is_array())
+    return errors::invalid_input("Invalid input: the body must be a JSON array of requests.");
   if (body.empty() || body.size() > kMaxBatch) {
     return errors::invalid_input("Invalid input: a batch must contain 1 to 25 requests (got " +
                                  std::to_string(body.size()) + ").");
@@ -909,9 +932,11 @@ Result<BatchAddResult> Store::batch_add(const User& u, const QueueRef& ref, cons
 }
 
 Result<BatchDeleteResult> Store::batch_delete(const User& u, const QueueRef& ref, const Json& body,
-                                              const RequestOptions& o, const UnprocessedMask* mask) {
+                                              const RequestOptions& o,
+                                              const UnprocessedMask* mask) {
   if (auto ck = check_client_key(o.client_key); !ck) return ck.error();
-  if (!body.is_array()) return errors::invalid_input("Invalid input: the body must be a JSON array.");
+  if (!body.is_array())
+    return errors::invalid_input("Invalid input: the body must be a JSON array.");
   if (body.empty() || body.size() > kMaxBatch) {
     return errors::invalid_input("Invalid input: a batch must contain 1 to 25 requests (got " +
                                  std::to_string(body.size()) + ").");
@@ -923,20 +948,28 @@ Result<BatchDeleteResult> Store::batch_delete(const User& u, const QueueRef& ref
   for (std::size_t i = 0; i < body.size(); ++i) {
     const Json& b = body[i];
     Item item;
-    if (!b.is_object()) return errors::invalid_input("Invalid input: item " + std::to_string(i) + " must be an object.");
+    if (!b.is_object())
+      return errors::invalid_input("Invalid input: item " + std::to_string(i) +
+                                   " must be an object.");
     if (auto it = b.find("id"); it != b.end() && !it->is_null()) {
-      if (!it->is_string()) return errors::invalid_input("Invalid input: item " + std::to_string(i) + ": \"id\" must be a string.");
+      if (!it->is_string())
+        return errors::invalid_input("Invalid input: item " + std::to_string(i) +
+                                     ": \"id\" must be a string.");
       item.id = it->get<std::string>();
     }
     if (auto it = b.find("uniqueKey"); it != b.end() && !it->is_null()) {
-      if (!it->is_string()) return errors::invalid_input("Invalid input: item " + std::to_string(i) + ": \"uniqueKey\" must be a string.");
+      if (!it->is_string())
+        return errors::invalid_input("Invalid input: item " + std::to_string(i) +
+                                     ": \"uniqueKey\" must be a string.");
       item.unique_key = it->get<std::string>();
     }
     if (!item.id && !item.unique_key) {
-      return errors::invalid_input("Invalid input: item " + std::to_string(i) + " needs an \"id\" or a \"uniqueKey\".");
+      return errors::invalid_input("Invalid input: item " + std::to_string(i) +
+                                   " needs an \"id\" or a \"uniqueKey\".");
     }
     if (item.id && item.unique_key && *item.id != request_id_for(*item.unique_key)) {
-      return errors::request_id_invalid("Request ID does not correspond to uniqueKey (item " + std::to_string(i) + ").");
+      return errors::request_id_invalid("Request ID does not correspond to uniqueKey (item " +
+                                        std::to_string(i) + ").");
     }
     items.push_back(std::move(item));
   }
@@ -991,7 +1024,8 @@ Result<std::string> Store::list_requests(const User* u, const QueueRef& ref, con
                                          std::string out) {
   if (auto ck = check_client_key(o.client_key); !ck) return ck.error();
   std::int64_t limit = o.limit.value_or(kListDefaultLimit);
-  if (limit < 1) return errors::invalid_parameter("Parameter \"limit\" must be a positive integer.");
+  if (limit < 1)
+    return errors::invalid_parameter("Parameter \"limit\" must be a positive integer.");
   if (limit > kListMaxLimit) {
     if (options_.behaviour.reject_over_max_limit) {
       return errors::invalid_parameter("Parameter \"limit\" must be at most 10000.");
@@ -1091,11 +1125,13 @@ Result<AddResult> Store::update_request(const User& u, const QueueRef& ref, std:
   // derived id too, or the request would be stored under an id its uniqueKey does not give.
   if (parsed->id && *parsed->id != id) {
     return errors::request_id_invalid("The request ID in the body (\"" + *parsed->id +
-                                      "\") differs from the one in the URL (\"" + std::string(id) + "\").");
+                                      "\") differs from the one in the URL (\"" + std::string(id) +
+                                      "\").");
   }
   if (rid != id) {
     return errors::request_id_invalid("Request ID does not correspond to uniqueKey (expected \"" +
-                                      rid + "\" for this uniqueKey, got \"" + std::string(id) + "\").");
+                                      rid + "\" for this uniqueKey, got \"" + std::string(id) +
+                                      "\").");
   }
   auto entered = enter(&u, ref, true, Operation::kRequestPut, &o.client_key);
   if (!entered) return entered.error();
@@ -1139,9 +1175,11 @@ Result<Head> Store::head(const User* u, const QueueRef& ref, std::optional<std::
                          const std::optional<std::string>& client_key) {
   if (auto ck = check_client_key(client_key); !ck) return ck.error();
   std::int64_t limit = limit_opt.value_or(kHeadDefaultLimit);
-  if (limit < 0) return errors::invalid_parameter("Parameter \"limit\" must be a non-negative integer.");
+  if (limit < 0)
+    return errors::invalid_parameter("Parameter \"limit\" must be a non-negative integer.");
   if (limit > kHeadMaxLimit) {
-    if (options_.behaviour.reject_over_max_limit) return errors::invalid_parameter("Parameter \"limit\" must be at most 1000.");
+    if (options_.behaviour.reject_over_max_limit)
+      return errors::invalid_parameter("Parameter \"limit\" must be at most 1000.");
     limit = kHeadMaxLimit;
   }
   auto entered = enter(u, ref, false, Operation::kHeadGet, &client_key);
@@ -1154,9 +1192,11 @@ Result<Head> Store::head(const User* u, const QueueRef& ref, std::optional<std::
   h.queue_modified_at = queue.modified_at;
   h.had_multiple_clients = queue.had_multiple_clients;
   // Decision 25: pending requests not locked by anyone, in queue order.
-  for (auto it = queue.available.begin(); it != queue.available.end() && std::int64_t(h.items.size()) < limit; ++it) {
+  for (auto it = queue.available.begin();
+       it != queue.available.end() && std::int64_t(h.items.size()) < limit; ++it) {
     const auto& [rid, e] = *it->second;
-    h.items.push_back({rid, e.unique_key, e.url_ref(), kMethods[e.method], e.retry_count, std::nullopt});
+    h.items.push_back(
+        {rid, e.unique_key, e.url_ref(), kMethods[e.method], e.retry_count, std::nullopt});
   }
   queue.stats.head_item_read_count += static_cast<std::int64_t>(h.items.size());
   return h;
@@ -1169,9 +1209,11 @@ Result<Head> Store::head_and_lock(const User& u, const QueueRef& ref, double loc
   auto ms = lock_ms(lock_secs);
   if (!ms) return ms.error();
   std::int64_t limit = limit_opt.value_or(kLockHeadDefaultLimit);
-  if (limit < 0) return errors::invalid_parameter("Parameter \"limit\" must be a non-negative integer.");
+  if (limit < 0)
+    return errors::invalid_parameter("Parameter \"limit\" must be a non-negative integer.");
   if (limit > kLockHeadMaxLimit) {
-    if (options_.behaviour.reject_over_max_limit) return errors::invalid_parameter("Parameter \"limit\" must be at most 25.");
+    if (options_.behaviour.reject_over_max_limit)
+      return errors::invalid_parameter("Parameter \"limit\" must be at most 25.");
     limit = kLockHeadMaxLimit;  // decision 10
   }
   auto entered = enter(&u, ref, true, Operation::kHeadLockPost, &client_key);
@@ -1190,7 +1232,8 @@ Result<Head> Store::head_and_lock(const User& u, const QueueRef& ref, double loc
     auto it = queue.available.begin()->second;
     queue.available.erase(queue.available.begin());
     auto& e = it->second;
-    h.items.push_back({it->first, e.unique_key, e.url_ref(), kMethods[e.method], e.retry_count, expires});
+    h.items.push_back(
+        {it->first, e.unique_key, e.url_ref(), kMethods[e.method], e.retry_count, expires});
     if (*ms > 0) {
       e.lock = Queue::LockKey{expires, ++queue.seq};
       e.lock_owner = owner;
@@ -1220,8 +1263,8 @@ Result<TimeMs> Store::prolong_lock(const User& u, const QueueRef& ref, std::stri
   if (it == queue.entries.end()) return errors::record_not_found();
   auto& e = it->second;
   if (e.handled() || !e.locked()) {
-    return errors::request_handled_or_locked("Request \"" + std::string(id) +
-                                             "\" is not locked (it is handled, or its lock expired).");
+    return errors::request_handled_or_locked(
+        "Request \"" + std::string(id) + "\" is not locked (it is handled, or its lock expired).");
   }
   if (queue.client_keys[e.lock_owner] != o.client_key.value_or("")) {
     std::string msg = "Request \"" + std::string(id) + "\" is locked by another client.";
@@ -1259,7 +1302,8 @@ Status Store::delete_lock(const User& u, const QueueRef& ref, std::string_view i
     return errors::request_handled_or_locked("Request \"" + std::string(id) + "\" is not locked.");
   }
   if (queue.client_keys[e.lock_owner] != o.client_key.value_or("")) {
-    return errors::request_handled_or_locked("Request \"" + std::string(id) + "\" is locked by another client.");
+    return errors::request_handled_or_locked("Request \"" + std::string(id) +
+                                             "\" is locked by another client.");
   }
   queue.drop_lock(it);
   queue.make_available(it, o.forefront, now);  // section 4 (16): end, or front
@@ -1352,7 +1396,8 @@ Json Store::snapshot() const {
 Status Store::restore(const Json& snap) {
   if (!snap.is_object() || snap.value("format", "") != "rqcheck-store-snapshot/1" ||
       !snap.contains("queues") || !snap["queues"].is_array()) {
-    return errors::invalid_input("Invalid input: not an rqcheck store snapshot (format rqcheck-store-snapshot/1).");
+    return errors::invalid_input(
+        "Invalid input: not an rqcheck store snapshot (format rqcheck-store-snapshot/1).");
   }
   std::unordered_map<std::string, std::shared_ptr<Queue>> queues;
   std::map<std::pair<std::string, std::string>, std::string> names;
@@ -1360,7 +1405,8 @@ Status Store::restore(const Json& snap) {
   for (const Json& jq : snap["queues"]) {
     if (!jq.is_object() || !jq.contains("id") || !jq["id"].is_string() || !jq.contains("userId") ||
         !jq["userId"].is_string()) {
-      return errors::invalid_input("Invalid input: every snapshot queue needs \"id\" and \"userId\".");
+      return errors::invalid_input(
+          "Invalid input: every snapshot queue needs \"id\" and \"userId\".");
     }
     auto q = std::make_shared<Queue>();
     q->id = jq["id"];

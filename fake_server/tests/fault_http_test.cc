@@ -4,8 +4,6 @@
 // was not stored; each schedule kind fires on the calls docs/faults.md section 1.3 names; the
 // admin API manages rules; the same seed and calls give the same fault log; the journal records
 // dropped connections; and the compliance report tells a careless client from a careful one.
-#include "rqcheck/fake_server/server.h"
-
 #include <gtest/gtest.h>
 #include <httplib.h>
 
@@ -18,6 +16,7 @@
 
 #include "rqcheck/core/json.h"
 #include "rqcheck/core/request_id.h"
+#include "rqcheck/fake_server/server.h"
 #include "test_server.h"
 
 namespace rqcheck::fake {
@@ -45,7 +44,8 @@ class FakeServerFaultHttpTest : public test_support::FakeServerFixture {
 
   void Start(FakeServerOptions o) { StartServer(std::move(o)); }
 
-  httplib::Result Send(const std::string& method, const std::string& path, const std::string& body = "",
+  httplib::Result Send(const std::string& method, const std::string& path,
+                       const std::string& body = "",
                        const std::string& content_type = "application/json") {
     // A fresh client per call: no keep-alive, so a dropped connection never leaks into the
     // next call.
@@ -54,7 +54,8 @@ class FakeServerFaultHttpTest : public test_support::FakeServerFixture {
     req.method = method;
     req.path = path;
     req.body = body;
-    if (path.rfind("/__admin", 0) != 0) req.headers.emplace("Authorization", std::string("Bearer ") + kToken);
+    if (path.rfind("/__admin", 0) != 0)
+      req.headers.emplace("Authorization", std::string("Bearer ") + kToken);
     if (!body.empty()) req.headers.emplace("Content-Type", content_type);
     return c->send(req);
   }
@@ -122,10 +123,13 @@ class FakeServerFaultHttpTest : public test_support::FakeServerFixture {
     return Body(r)["data"];
   }
 
-  Json Journal(const std::string& query) { return AdminGet("/__admin/journal?" + query)["entries"]; }
+  Json Journal(const std::string& query) {
+    return AdminGet("/__admin/journal?" + query)["entries"];
+  }
 };
 
-// ---- actions ---------------------------------------------------------------------------------------
+// ---- actions
+// ---------------------------------------------------------------------------------------
 
 TEST_F(FakeServerFaultHttpTest, Error429AnswersTheEnvelopeWithRetryAfterAndStoresNothing) {
   std::string q = CreateQueue();
@@ -151,7 +155,8 @@ TEST_F(FakeServerFaultHttpTest, Error429AnswersTheEnvelopeWithRetryAfterAndStore
   ExpectError(r, 429, "rate-limit-exceeded");
   EXPECT_FALSE(r->has_header("Retry-After"));
   EXPECT_EQ(r->get_header_value("X-RateLimit-Limit"), "40");
-  EXPECT_NE(Body(r)["error"]["message"].get<std::string>().find("40 "), std::string::npos) << r->body;
+  EXPECT_NE(Body(r)["error"]["message"].get<std::string>().find("40 "), std::string::npos)
+      << r->body;
   EXPECT_EQ(RequestStatus(q, "b"), 404);
   EXPECT_EQ(RequestStatus(q, "c"), 404);
   EXPECT_EQ(TotalRequests(q), 1);
@@ -217,7 +222,8 @@ TEST_F(FakeServerFaultHttpTest, PartialBatchLeavesTheChosenItemsUnprocessedAndUn
   EXPECT_EQ(TotalRequests(q), 5);
   // Random picks (the default) choose round(fraction * n) items, seeded.
   AddFaults("partial=40%@nth=2:batch_add");
-  ASSERT_STATUS(Send("POST", Q(q, "/requests/batch"), BatchBody(Keys("x", 5))), 201);  // rule call 1
+  ASSERT_STATUS(Send("POST", Q(q, "/requests/batch"), BatchBody(Keys("x", 5))),
+                201);  // rule call 1
   r = Send("POST", Q(q, "/requests/batch"), BatchBody(Keys("y", 5)));
   ASSERT_STATUS(r, 201);
   EXPECT_EQ(Body(r)["data"]["unprocessedRequests"].size(), 2u) << r->body;
@@ -303,7 +309,8 @@ TEST_F(FakeServerFaultHttpTest, MalformedAnswerIs2xxWithAnUnparsableBodyButTheWr
   auto r = Send("POST", Q(q, "/requests"), AddBody("a"));
   ASSERT_STATUS(r, 201);
   EXPECT_TRUE(Json::parse(r->body, nullptr, false).is_discarded()) << r->body;
-  EXPECT_NE(r->body.find(request_id_for("a")), std::string::npos) << "it still looks like the answer";
+  EXPECT_NE(r->body.find(request_id_for("a")), std::string::npos)
+      << "it still looks like the answer";
   EXPECT_EQ(RequestStatus(q, "a"), 200);
   // A 204 becomes a 200 with a broken body; the delete happened.
   r = Send("DELETE", Q(q, "/requests/" + request_id_for("a")));
@@ -361,7 +368,8 @@ TEST_F(FakeServerFaultHttpTest, FailAfterCommitSendsRetryAfterWhenConfigured) {
   EXPECT_EQ(RequestStatus(q, "a"), 200);
 }
 
-// ---- schedules --------------------------------------------------------------------------------------
+// ---- schedules
+// --------------------------------------------------------------------------------------
 
 TEST_F(FakeServerFaultHttpTest, NthScheduleFiresOnTheListedCalls) {
   std::string q = CreateQueue();
@@ -469,7 +477,8 @@ TEST_F(FakeServerFaultHttpTest, BurstScheduleFiresInRuns) {
   }
 }
 
-// ---- admin API -------------------------------------------------------------------------------------
+// ---- admin API
+// -------------------------------------------------------------------------------------
 
 TEST_F(FakeServerFaultHttpTest, AdminApiAddsListsAndRemovesFaultRules) {
   std::string q = CreateQueue();
@@ -493,7 +502,8 @@ TEST_F(FakeServerFaultHttpTest, AdminApiAddsListsAndRemovesFaultRules) {
     EXPECT_EQ(r["calls"], 0);
     EXPECT_EQ(r["fires"], 0);
   }
-  EXPECT_EQ(listed, (std::vector<std::string>{"rl", "rule-1", "latency=1ms:get_queue", "503@nth=1:add", "one"}));
+  EXPECT_EQ(listed, (std::vector<std::string>{"rl", "rule-1", "latency=1ms:get_queue",
+                                              "503@nth=1:add", "one"}));
   EXPECT_EQ(list["rules"][0]["match"]["operation"], "batch_add");
 
   // Refusals: a duplicate id, a bad field (named), a bad shorthand; all or nothing.
@@ -502,12 +512,15 @@ TEST_F(FakeServerFaultHttpTest, AdminApiAddsListsAndRemovesFaultRules) {
   bad = Send("POST", "/__admin/faults", R"([{"id":"ok","action":{"type":"reset"}},
                                             {"id":"no","action":{"type":"error","status":302}}])");
   ExpectError(bad, 400, "invalid-input");
-  EXPECT_NE(Body(bad)["error"]["message"].get<std::string>().find("action.status"), std::string::npos) << bad->body;
+  EXPECT_NE(Body(bad)["error"]["message"].get<std::string>().find("action.status"),
+            std::string::npos)
+      << bad->body;
   bad = Send("POST", "/__admin/faults", "429@sometimes:add", "text/plain");
   ExpectError(bad, 400, "invalid-input");
   bad = Send("POST", "/__admin/faults", R"({"action":{"type":"reset"},"shedule":{}})");
   ExpectError(bad, 400, "invalid-input");
-  EXPECT_EQ(AdminGet("/__admin/faults")["rules"].size(), 5u) << "nothing of a refused load was added";
+  EXPECT_EQ(AdminGet("/__admin/faults")["rules"].size(), 5u)
+      << "nothing of a refused load was added";
 
   // DELETE one, an unknown one, then all.
   auto d = Send("DELETE", "/__admin/faults/rl");
@@ -569,7 +582,8 @@ TEST_F(FakeServerFaultHttpTest, SameSeedAndCallsGiveIdenticalFaultLogsAndAnother
     std::vector<int> statuses;
     auto note = [&](const httplib::Result& r) { statuses.push_back(r ? r->status : 0); };
     for (int i = 0; i < 8; ++i) {
-      note(Send("POST", Q(q, "/requests/batch"), BatchBody(Keys("b" + std::to_string(i) + "-", 5))));
+      note(
+          Send("POST", Q(q, "/requests/batch"), BatchBody(Keys("b" + std::to_string(i) + "-", 5))));
       note(Send("GET", Q(q)));
       note(Send("POST", Q(q, "/requests"), AddBody("a" + std::to_string(i))));
     }
@@ -604,7 +618,8 @@ TEST_F(FakeServerFaultHttpTest, SameSeedAndCallsGiveIdenticalFaultLogsAndAnother
   EXPECT_NE(log1, log3) << "another seed must meet other faults";
 }
 
-// ---- journal -----------------------------------------------------------------------------------------
+// ---- journal
+// -----------------------------------------------------------------------------------------
 
 TEST_F(FakeServerFaultHttpTest, JournalRecordsDroppedConnectionsAsStatusZeroWithTheFault) {
   std::string q = CreateQueue();
@@ -633,7 +648,8 @@ TEST_F(FakeServerFaultHttpTest, JournalRecordsDroppedConnectionsAsStatusZeroWith
   EXPECT_TRUE(all[0]["fault"].is_null());
 }
 
-// ---- compliance report -----------------------------------------------------------------------------
+// ---- compliance report
+// -----------------------------------------------------------------------------
 
 Json ClientEntry(const Json& report, const std::string& client_key) {
   for (const auto& c : report["clients"]) {
@@ -650,13 +666,17 @@ TEST_F(FakeServerFaultHttpTest, ReportFlagsACarelessClientAndClearsACarefulOne) 
   for (const char* ck : {"careless", "careful"}) {
     std::string c = ck;
     AddFaultsJson(R"({"rules":[
-      {"id":"rl-)" + c + R"(","match":{"operation":"batch_add","clientKey":")" + c + R"("},
+      {"id":"rl-)" +
+                  c + R"(","match":{"operation":"batch_add","clientKey":")" + c + R"("},
        "action":{"type":"error","status":429},"schedule":{"nth":[1]}},
-      {"id":"part-)" + c + R"(","match":{"operation":"batch_add","clientKey":")" + c + R"("},
+      {"id":"part-)" +
+                  c + R"(","match":{"operation":"batch_add","clientKey":")" + c + R"("},
        "action":{"type":"partial","count":2,"pick":"first"},"schedule":{"nth":[2]}},
-      {"id":"head-)" + c + R"(","match":{"operation":"head","clientKey":")" + c + R"("},
+      {"id":"head-)" +
+                  c + R"(","match":{"operation":"head","clientKey":")" + c + R"("},
        "action":{"type":"error","status":429},"schedule":{"nth":[1,2]}},
-      {"id":"commit-)" + c + R"(","match":{"operation":"add","clientKey":")" + c + R"("},
+      {"id":"commit-)" +
+                  c + R"(","match":{"operation":"add","clientKey":")" + c + R"("},
        "action":{"type":"failAfterCommit","status":500},"schedule":{"nth":[1]}}]})");
   }
   auto batch = [&](const std::string& ck, const std::vector<std::string>& keys) {
@@ -712,7 +732,8 @@ TEST_F(FakeServerFaultHttpTest, ReportFlagsACarelessClientAndClearsACarefulOne) 
   ASSERT_TRUE(careless.is_object()) << report.dump(2);
   std::set<std::string> rules;
   for (const auto& f : careless["findings"]) rules.insert(f["rule"].get<std::string>());
-  for (const char* want : {"client.retry_immediately", "client.resent_processed_items", "client.retry_too_soon"}) {
+  for (const char* want :
+       {"client.retry_immediately", "client.resent_processed_items", "client.retry_too_soon"}) {
     EXPECT_TRUE(rules.count(want)) << want << " missing from " << careless.dump(2);
     EXPECT_TRUE(report["rules"].contains(want)) << want;
     EXPECT_TRUE(careless["findingCounts"].contains(want)) << want;
@@ -723,7 +744,8 @@ TEST_F(FakeServerFaultHttpTest, ReportFlagsACarelessClientAndClearsACarefulOne) 
   for (const auto& f : careless["findings"]) {
     if (f["rule"] != "client.retry_immediately") continue;
     ASSERT_GE(f["seqs"].size(), 2u) << f.dump();
-    Json first = Journal("since=" + std::to_string(f["seqs"][0].get<std::uint64_t>() - 1) + "&limit=1");
+    Json first =
+        Journal("since=" + std::to_string(f["seqs"][0].get<std::uint64_t>() - 1) + "&limit=1");
     ASSERT_EQ(first.size(), 1u);
     EXPECT_EQ(first[0]["status"], 429) << first.dump();
     break;
@@ -738,7 +760,8 @@ TEST_F(FakeServerFaultHttpTest, ReportFlagsACarelessClientAndClearsACarefulOne) 
   for (const auto& f : careful["findings"]) {
     EXPECT_EQ(f["severity"], "info") << "the careful client got " << f.dump();
   }
-  EXPECT_TRUE(careful["findingCounts"].contains("client.write_resent_after_commit")) << careful.dump(2);
+  EXPECT_TRUE(careful["findingCounts"].contains("client.write_resent_after_commit"))
+      << careful.dump(2);
   // The report is also what the library API says.
   EXPECT_EQ(server_->compliance().report()["summary"], report["summary"]);
 }

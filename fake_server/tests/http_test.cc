@@ -1,19 +1,16 @@
-// FakeServer over HTTP: an in-process server on 127.0.0.1 port 0, driven with httplib::Client (and a
-// raw socket where httplib would fix up the request). Covers the 17 endpoints' statuses and shapes,
-// auth, the error envelope, body decoding and limits, rate-limit emulation, the admin API and
-// concurrent use. Decisions of spec section 9 are named where a test pins one (DECISIONS.md).
-#include "rqcheck/fake_server/server.h"
-
+// FakeServer over HTTP: an in-process server on 127.0.0.1 port 0, driven with httplib::Client (and
+// a raw socket where httplib would fix up the request). Covers the 17 endpoints' statuses and
+// shapes, auth, the error envelope, body decoding and limits, rate-limit emulation, the admin API
+// and concurrent use. Decisions of spec section 9 are named where a test pins one (DECISIONS.md).
 #include <arpa/inet.h>
 #include <brotli/encode.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 #include <zlib.h>
-
-#include <gtest/gtest.h>
-#include <httplib.h>
 
 #include <algorithm>
 #include <atomic>
@@ -28,9 +25,10 @@
 #include <vector>
 
 #include "rqcheck/core/json.h"
-#include "test_server.h"
 #include "rqcheck/core/request_id.h"
 #include "rqcheck/core/time.h"
+#include "rqcheck/fake_server/server.h"
+#include "test_server.h"
 
 namespace rqcheck::fake {
 namespace {
@@ -46,7 +44,8 @@ const std::regex kIsoMillisZ(R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$)")
 // zlib's deflate: window_bits 31 = gzip framing, 15 = zlib framing ("Content-Encoding: deflate").
 std::string Deflate(const std::string& in, int window_bits) {
   z_stream zs{};
-  EXPECT_EQ(deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  EXPECT_EQ(deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY),
+            Z_OK);
   std::string out(deflateBound(&zs, static_cast<uLong>(in.size())), '\0');
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
   zs.avail_in = static_cast<uInt>(in.size());
@@ -101,7 +100,8 @@ std::size_t ResidentBytes() {
   return resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
 }
 
-// ---- a raw HTTP exchange, for requests httplib would "fix" (it adds a Content-Type) ----------------
+// ---- a raw HTTP exchange, for requests httplib would "fix" (it adds a Content-Type)
+// ----------------
 
 struct RawResponse {
   int status = 0;
@@ -144,7 +144,8 @@ RawResponse RawExchange(int port, const std::string& request) {
   return out;
 }
 
-// ---- the fixture -----------------------------------------------------------------------------------
+// ---- the fixture
+// -----------------------------------------------------------------------------------
 
 using test_support::ExpectError;
 
@@ -169,9 +170,9 @@ class FakeServerHttpTest : public test_support::FakeServerFixture {
 
   // One call. `token` empty: no Authorization header. A body gets Content-Type application/json
   // unless `headers` name one.
-  httplib::Result Send(const std::string& method, const std::string& path, const std::string& body = "",
-                       httplib::Headers headers = {}, const std::string& token = kAlice,
-                       httplib::Client* client = nullptr) {
+  httplib::Result Send(const std::string& method, const std::string& path,
+                       const std::string& body = "", httplib::Headers headers = {},
+                       const std::string& token = kAlice, httplib::Client* client = nullptr) {
     httplib::Request req;
     req.method = method;
     req.path = path;
@@ -185,7 +186,8 @@ class FakeServerHttpTest : public test_support::FakeServerFixture {
   }
 
   std::string CreateQueue(const std::string& token = kAlice, const std::string& name = "") {
-    auto r = Send("POST", "/v2/request-queues" + (name.empty() ? "" : "?name=" + name), "", {}, token);
+    auto r =
+        Send("POST", "/v2/request-queues" + (name.empty() ? "" : "?name=" + name), "", {}, token);
     EXPECT_TRUE(r);
     if (!r) return "";
     EXPECT_EQ(r->status, 201) << r->body;
@@ -222,20 +224,23 @@ void ExpectIsoDate(const Json& v, const char* what) {
 
 // The RequestQueue object (decision 40: every required field, consoleUrl included).
 void ExpectQueueShape(const Json& q) {
-  for (const char* k : {"id", "userId", "createdAt", "modifiedAt", "accessedAt", "totalRequestCount",
-                        "handledRequestCount", "pendingRequestCount", "hadMultipleClients", "consoleUrl"}) {
+  for (const char* k :
+       {"id", "userId", "createdAt", "modifiedAt", "accessedAt", "totalRequestCount",
+        "handledRequestCount", "pendingRequestCount", "hadMultipleClients", "consoleUrl"}) {
     EXPECT_TRUE(q.contains(k)) << "missing " << k << " in " << q.dump();
   }
   EXPECT_TRUE(is_apify_id(q.value("id", ""))) << q.dump();
   EXPECT_TRUE(is_apify_id(q.value("userId", ""))) << q.dump();
   for (const char* k : {"createdAt", "modifiedAt", "accessedAt"}) ExpectIsoDate(q[k], k);
   EXPECT_TRUE(q["hadMultipleClients"].is_boolean());
-  EXPECT_EQ(q["totalRequestCount"].get<std::int64_t>(),
-            q["handledRequestCount"].get<std::int64_t>() + q["pendingRequestCount"].get<std::int64_t>());
+  EXPECT_EQ(
+      q["totalRequestCount"].get<std::int64_t>(),
+      q["handledRequestCount"].get<std::int64_t>() + q["pendingRequestCount"].get<std::int64_t>());
   EXPECT_NE(q["consoleUrl"].get<std::string>().find(q["id"].get<std::string>()), std::string::npos);
 }
 
-// ---- the 17 endpoints: status and shape -------------------------------------------------------------
+// ---- the 17 endpoints: status and shape
+// -------------------------------------------------------------
 
 TEST_F(FakeServerHttpTest, QueueEndpointsAnswerTheirSuccessStatusAndShape) {
   // (2) create: 201 + Location; the same name again: 200, the same queue.
@@ -258,7 +263,8 @@ TEST_F(FakeServerHttpTest, QueueEndpointsAnswerTheirSuccessStatusAndShape) {
   auto list = Send("GET", "/v2/request-queues");
   ASSERT_STATUS(list, 200);
   Json page = Body(list)["data"];
-  for (const char* k : {"total", "offset", "limit", "desc", "count", "items"}) EXPECT_TRUE(page.contains(k)) << k;
+  for (const char* k : {"total", "offset", "limit", "desc", "count", "items"})
+    EXPECT_TRUE(page.contains(k)) << k;
   EXPECT_EQ(page["total"], 1);
   ASSERT_EQ(page["items"].size(), 1u);
   EXPECT_EQ(page["items"][0]["id"], id);
@@ -291,20 +297,25 @@ TEST_F(FakeServerHttpTest, RequestEndpointsAnswerTheirSuccessStatusAndShape) {
   auto add = Send("POST", Q(q, "/requests"), AddBody("a"));
   ASSERT_STATUS(add, 201);
   Json a = Body(add)["data"];
-  EXPECT_EQ(a, (Json{{"requestId", request_id_for("a")}, {"wasAlreadyPresent", false}, {"wasAlreadyHandled", false}}));
+  EXPECT_EQ(a, (Json{{"requestId", request_id_for("a")},
+                     {"wasAlreadyPresent", false},
+                     {"wasAlreadyHandled", false}}));
   auto dup = Send("POST", Q(q, "/requests"), AddBody("a"));
   ASSERT_STATUS(dup, 201);
   EXPECT_EQ(Body(dup)["data"]["wasAlreadyPresent"], true);
   // (8) batch add: 201 {processedRequests, unprocessedRequests}.
-  Json batch = Json::array({Json::parse(AddBody("b")), Json::parse(AddBody("c")), Json::parse(AddBody("a"))});
+  Json batch = Json::array(
+      {Json::parse(AddBody("b")), Json::parse(AddBody("c")), Json::parse(AddBody("a"))});
   auto badd = Send("POST", Q(q, "/requests/batch"), batch.dump());
   ASSERT_STATUS(badd, 201);
   Json bd = Body(badd)["data"];
   ASSERT_EQ(bd["processedRequests"].size(), 3u);
   EXPECT_TRUE(bd["unprocessedRequests"].is_array());
   EXPECT_TRUE(bd["unprocessedRequests"].empty());
-  EXPECT_EQ(bd["processedRequests"][0],
-            (Json{{"requestId", request_id_for("b")}, {"uniqueKey", "b"}, {"wasAlreadyPresent", false}, {"wasAlreadyHandled", false}}));
+  EXPECT_EQ(bd["processedRequests"][0], (Json{{"requestId", request_id_for("b")},
+                                              {"uniqueKey", "b"},
+                                              {"wasAlreadyPresent", false},
+                                              {"wasAlreadyHandled", false}}));
   EXPECT_EQ(bd["processedRequests"][2]["wasAlreadyPresent"], true);
   // (7) list: 200 {items, limit}, no count.
   auto list = Send("GET", Q(q, "/requests?limit=2"));
@@ -314,7 +325,8 @@ TEST_F(FakeServerHttpTest, RequestEndpointsAnswerTheirSuccessStatusAndShape) {
   EXPECT_EQ(page["items"].size(), 2u);
   EXPECT_TRUE(page.contains("nextCursor"));
   EXPECT_FALSE(page.contains("count"));
-  auto next = Send("GET", Q(q, "/requests?limit=2&cursor=" + page["nextCursor"].get<std::string>()));
+  auto next =
+      Send("GET", Q(q, "/requests?limit=2&cursor=" + page["nextCursor"].get<std::string>()));
   ASSERT_STATUS(next, 200);
   EXPECT_EQ(Body(next)["data"]["items"].size(), 1u);
   EXPECT_FALSE(Body(next)["data"].contains("nextCursor"));
@@ -331,7 +343,9 @@ TEST_F(FakeServerHttpTest, RequestEndpointsAnswerTheirSuccessStatusAndShape) {
   upd["handledAt"] = "2024-01-01T00:00:00.000Z";
   auto put = Send("PUT", Q(q, "/requests/" + request_id_for("b")), upd.dump());
   ASSERT_STATUS(put, 200);
-  EXPECT_EQ(Body(put)["data"], (Json{{"requestId", request_id_for("b")}, {"wasAlreadyPresent", true}, {"wasAlreadyHandled", false}}));
+  EXPECT_EQ(Body(put)["data"], (Json{{"requestId", request_id_for("b")},
+                                     {"wasAlreadyPresent", true},
+                                     {"wasAlreadyHandled", false}}));
   Json qi = GetQueue(q);
   EXPECT_EQ(qi["handledRequestCount"], 1);
   EXPECT_EQ(qi["totalRequestCount"], 3);
@@ -344,7 +358,8 @@ TEST_F(FakeServerHttpTest, RequestEndpointsAnswerTheirSuccessStatusAndShape) {
   EXPECT_TRUE(del->body.empty());
   ExpectError(Send("GET", Q(q, "/requests/" + request_id_for("c"))), 404, "record-not-found");
   // (9) batch delete: 200.
-  auto bdel = Send("DELETE", Q(q, "/requests/batch"), R"([{"uniqueKey":"a"},{"id":")" + request_id_for("b") + R"("}])");
+  auto bdel = Send("DELETE", Q(q, "/requests/batch"),
+                   R"([{"uniqueKey":"a"},{"id":")" + request_id_for("b") + R"("}])");
   ASSERT_STATUS(bdel, 200);
   Json bdd = Body(bdel)["data"];
   ASSERT_EQ(bdd["processedRequests"].size(), 2u);
@@ -356,7 +371,8 @@ TEST_F(FakeServerHttpTest, RequestEndpointsAnswerTheirSuccessStatusAndShape) {
 
 TEST_F(FakeServerHttpTest, HeadAndLockEndpointsAnswerTheirSuccessStatusAndShape) {
   std::string q = CreateQueue();
-  for (const char* k : {"a", "b", "c"}) ASSERT_STATUS(Send("POST", Q(q, "/requests"), AddBody(k)), 201);
+  for (const char* k : {"a", "b", "c"})
+    ASSERT_STATUS(Send("POST", Q(q, "/requests"), AddBody(k)), 201);
   // (13) head: 200.
   auto head = Send("GET", Q(q, "/head?limit=2"));
   ASSERT_STATUS(head, 200);
@@ -422,7 +438,8 @@ TEST_F(FakeServerHttpTest, SuccessAndErrorResponsesCarryXRateLimitLimit) {
   EXPECT_EQ(missing->get_header_value("X-RateLimit-Limit"), "400");
 }
 
-// ---- auth (decisions 12, 13) ------------------------------------------------------------------------
+// ---- auth (decisions 12, 13)
+// ------------------------------------------------------------------------
 
 TEST_F(FakeServerHttpTest, BearerHeaderAndTokenQueryParamIdentifyTheSameUser) {
   auto created = Send("POST", std::string("/v2/request-queues?token=") + kAlice, "", {}, "");
@@ -430,7 +447,9 @@ TEST_F(FakeServerHttpTest, BearerHeaderAndTokenQueryParamIdentifyTheSameUser) {
   std::string q = Body(created)["data"]["id"];
   // The header and the query param are the same user: both may write.
   ASSERT_STATUS(Send("POST", Q(q, "/requests"), AddBody("via-header")), 201);
-  ASSERT_STATUS(Send("POST", Q(q, std::string("/requests?token=") + kAlice), AddBody("via-query"), {}, ""), 201);
+  ASSERT_STATUS(
+      Send("POST", Q(q, std::string("/requests?token=") + kAlice), AddBody("via-query"), {}, ""),
+      201);
   EXPECT_EQ(GetQueue(q)["totalRequestCount"], 2);
   EXPECT_EQ(GetQueue(q)["userId"], Body(created)["data"]["userId"]);
 }
@@ -467,8 +486,10 @@ TEST_F(FakeServerHttpTest, FixedUsersRefuseUnknownTokensWithUserOrTokenNotFound)
   FakeServerOptions o = Options();
   o.users = {User{"", "alice", "tok-a"}, User{"", "bob", "tok-b"}};
   Start(o);
-  ExpectError(Send("POST", "/v2/request-queues", "", {}, "tok-unknown"), 401, "user-or-token-not-found");
-  ExpectError(Send("GET", "/v2/request-queues?token=tok-unknown", "", {}, ""), 401, "user-or-token-not-found");
+  ExpectError(Send("POST", "/v2/request-queues", "", {}, "tok-unknown"), 401,
+              "user-or-token-not-found");
+  ExpectError(Send("GET", "/v2/request-queues?token=tok-unknown", "", {}, ""), 401,
+              "user-or-token-not-found");
   auto created = Send("POST", "/v2/request-queues?name=shop", "", {}, "tok-a");
   ASSERT_STATUS(created, 201);
   // username~name addressing with the fixed username.
@@ -477,21 +498,24 @@ TEST_F(FakeServerHttpTest, FixedUsersRefuseUnknownTokensWithUserOrTokenNotFound)
   EXPECT_EQ(Body(by_name)["data"]["id"], Body(created)["data"]["id"]);
   auto by_own = Send("POST", "/v2/request-queues/~shop/requests", AddBody("x"), {}, "tok-a");
   ASSERT_STATUS(by_own, 201);
-  ExpectError(Send("POST", "/v2/request-queues/alice~shop/requests", AddBody("y"), {}, "tok-b"), 403,
-              "insufficient-permissions");
+  ExpectError(Send("POST", "/v2/request-queues/alice~shop/requests", AddBody("y"), {}, "tok-b"),
+              403, "insufficient-permissions");
 }
 
 TEST_F(FakeServerHttpTest, TwoTokensAreTwoUsersAndAnotherUsersQueueIsReadOnly) {
   std::string q = CreateQueue(kAlice);
   ASSERT_STATUS(Send("POST", Q(q, "/requests"), AddBody("a")), 201);
-  ExpectError(Send("POST", Q(q, "/requests"), AddBody("bob"), {}, kBob), 403, "insufficient-permissions");
+  ExpectError(Send("POST", Q(q, "/requests"), AddBody("bob"), {}, kBob), 403,
+              "insufficient-permissions");
   ExpectError(Send("PUT", Q(q), R"({"name":"stolen"})", {}, kBob), 403, "insufficient-permissions");
   ExpectError(Send("DELETE", Q(q), "", {}, kBob), 403, "insufficient-permissions");
-  ExpectError(Send("POST", Q(q, "/head/lock?lockSecs=60"), "", {}, kBob), 403, "insufficient-permissions");
+  ExpectError(Send("POST", Q(q, "/head/lock?lockSecs=60"), "", {}, kBob), 403,
+              "insufficient-permissions");
   auto read = Send("GET", Q(q), "", {}, kBob);
   ASSERT_STATUS(read, 200);
   EXPECT_EQ(Body(read)["data"]["totalRequestCount"], 1);
-  EXPECT_NE(Body(read)["data"]["userId"], Body(Send("POST", "/v2/request-queues", "", {}, kBob))["data"]["userId"]);
+  EXPECT_NE(Body(read)["data"]["userId"],
+            Body(Send("POST", "/v2/request-queues", "", {}, kBob))["data"]["userId"]);
   // Bob's list of queues does not show Alice's queue.
   auto bobs = Send("GET", "/v2/request-queues?unnamed=1", "", {}, kBob);
   ASSERT_STATUS(bobs, 200);
@@ -503,7 +527,8 @@ TEST_F(FakeServerHttpTest, TwoTokensAreTwoUsersAndAnotherUsersQueueIsReadOnly) {
   ExpectError(Send("GET", Q(q, "/requests"), "", {}, kBob), 403, "insufficient-permissions");
 }
 
-// ---- the error envelope ---------------------------------------------------------------------------
+// ---- the error envelope
+// ---------------------------------------------------------------------------
 
 TEST_F(FakeServerHttpTest, UnknownRoutesArePageNotFound) {
   std::string q = CreateQueue();
@@ -537,11 +562,11 @@ TEST_F(FakeServerHttpTest, WrongMethodIs405WithAllowListingTheMethods) {
 }
 
 TEST_F(FakeServerHttpTest, ActorRunAliasesAre501NotImplemented) {
-  for (const char* path : {"/v2/actor-runs/abcdefghijklmnopq/request-queue",
-                           "/v2/actor-runs/abcdefghijklmnopq/request-queue/requests",
-                           "/v2/actors/abc/runs/last/request-queue/head",
-                           "/v2/acts/abc/runs/last/request-queue",
-                           "/v2/actor-tasks/abc/runs/last/request-queue/requests/unlock"}) {
+  for (const char* path :
+       {"/v2/actor-runs/abcdefghijklmnopq/request-queue",
+        "/v2/actor-runs/abcdefghijklmnopq/request-queue/requests",
+        "/v2/actors/abc/runs/last/request-queue/head", "/v2/acts/abc/runs/last/request-queue",
+        "/v2/actor-tasks/abc/runs/last/request-queue/requests/unlock"}) {
     SCOPED_TRACE(path);
     ExpectError(Send("GET", path), 501, "not-implemented");
   }
@@ -562,15 +587,21 @@ TEST_F(FakeServerHttpTest, MalformedBodiesAre400InvalidInput) {
   ExpectError(Send("POST", add, R"({"uniqueKey":"a","url":["u"]})"), 400, "invalid-input");
   ExpectError(Send("POST", add, R"({"url":"u"})"), 400, "invalid-input");  // decision 1
   ExpectError(Send("POST", add, R"(["not","an","object"])"), 400, "invalid-input");
-  ExpectError(Send("POST", add, "{\"uniqueKey\":\"\xff\xfe\",\"url\":\"u\"}"), 400, "invalid-input");
-  ExpectError(Send("POST", add, std::string(100000, '[')), 400, "invalid-input");
-  ExpectError(Send("POST", add, R"({"uniqueKey":"a","url":"u","retryCount":1e400})"), 400, "invalid-input");
-  ExpectError(Send("POST", add, R"({"uniqueKey":"a","url":"u","retryCount":99999999999999999999999})"), 400,
+  ExpectError(Send("POST", add, "{\"uniqueKey\":\"\xff\xfe\",\"url\":\"u\"}"), 400,
               "invalid-input");
-  ExpectError(Send("POST", Q(q, "/requests/batch"), R"({"uniqueKey":"a","url":"u"})"), 400, "invalid-input");
+  ExpectError(Send("POST", add, std::string(100000, '[')), 400, "invalid-input");
+  ExpectError(Send("POST", add, R"({"uniqueKey":"a","url":"u","retryCount":1e400})"), 400,
+              "invalid-input");
+  ExpectError(
+      Send("POST", add, R"({"uniqueKey":"a","url":"u","retryCount":99999999999999999999999})"), 400,
+      "invalid-input");
+  ExpectError(Send("POST", Q(q, "/requests/batch"), R"({"uniqueKey":"a","url":"u"})"), 400,
+              "invalid-input");
   ExpectError(Send("PUT", Q(q), "[]"), 400, "invalid-input");
   // A huge number where any JSON is allowed: either refused or stored and served as valid JSON.
-  auto huge = Send("POST", add, R"({"uniqueKey":"h","url":"u","userData":{"n":123456789012345678901234567890}})");
+  auto huge =
+      Send("POST", add,
+           R"({"uniqueKey":"h","url":"u","userData":{"n":123456789012345678901234567890}})");
   ASSERT_TRUE(huge);
   if (huge->status == 201) {
     auto got = Send("GET", Q(q, "/requests/" + request_id_for("h")));
@@ -586,10 +617,12 @@ TEST_F(FakeServerHttpTest, MalformedBodiesAre400InvalidInput) {
 
 TEST_F(FakeServerHttpTest, EmptyBodyIs400) {
   std::string q = CreateQueue();
-  ExpectError(Send("POST", Q(q, "/requests"), "", {{"Content-Type", "application/json"}}), 400, "invalid-input");
-  ExpectError(Send("POST", Q(q, "/requests/batch"), "", {{"Content-Type", "application/json"}}), 400,
+  ExpectError(Send("POST", Q(q, "/requests"), "", {{"Content-Type", "application/json"}}), 400,
               "invalid-input");
-  ExpectError(Send("PUT", Q(q, "/requests/" + request_id_for("a")), "", {{"Content-Type", "application/json"}}),
+  ExpectError(Send("POST", Q(q, "/requests/batch"), "", {{"Content-Type", "application/json"}}),
+              400, "invalid-input");
+  ExpectError(Send("PUT", Q(q, "/requests/" + request_id_for("a")), "",
+                   {{"Content-Type", "application/json"}}),
               400, "invalid-input");
 }
 
@@ -601,7 +634,8 @@ TEST_F(FakeServerHttpTest, WrongContentTypeIs400) {
                    {{"Content-Type", "application/x-www-form-urlencoded"}}),
               400, "invalid-content-type-header");
   // Parameters and +json types are fine.
-  ASSERT_STATUS(Send("POST", Q(q, "/requests"), AddBody("b"), {{"Content-Type", "application/json; charset=utf-8"}}),
+  ASSERT_STATUS(Send("POST", Q(q, "/requests"), AddBody("b"),
+                     {{"Content-Type", "application/json; charset=utf-8"}}),
                 201);
   EXPECT_EQ(GetQueue(q)["totalRequestCount"], 1);
 }
@@ -612,9 +646,11 @@ TEST_F(FakeServerHttpTest, BatchDeleteWithoutContentTypeIs400) {
   std::string body = R"([{"uniqueKey":"a"}])";
   // httplib's client adds a Content-Type to every body, so this one goes out by hand.
   RawResponse raw = RawExchange(server_->port(),
-                                "DELETE " + Q(q, "/requests/batch") + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                "Authorization: Bearer " + kAlice + "\r\nContent-Length: " +
-                                std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
+                                "DELETE " + Q(q, "/requests/batch") +
+                                    " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                    "Authorization: Bearer " +
+                                    kAlice + "\r\nContent-Length: " + std::to_string(body.size()) +
+                                    "\r\nConnection: close\r\n\r\n" + body);
   EXPECT_EQ(raw.status, 400) << raw.head << "\n" << raw.body;
   Json j = Json::parse(raw.body, nullptr, false);
   ASSERT_TRUE(j.is_object()) << raw.body;
@@ -629,11 +665,13 @@ TEST_F(FakeServerHttpTest, BatchSizeDuplicatesAndAbsentDeletesOverHttp) {
   std::string q = CreateQueue();
   Json big = Json::array();
   for (int i = 0; i < 26; ++i) big.push_back(Json::parse(AddBody("k" + std::to_string(i))));
-  ExpectError(Send("POST", Q(q, "/requests/batch"), big.dump()), 400, "invalid-input");  // decision 6
+  ExpectError(Send("POST", Q(q, "/requests/batch"), big.dump()), 400,
+              "invalid-input");  // decision 6
   ExpectError(Send("POST", Q(q, "/requests/batch"), "[]"), 400, "invalid-input");
   ExpectError(Send("DELETE", Q(q, "/requests/batch"), "[]"), 400, "invalid-input");
   Json dup = Json::array({Json::parse(AddBody("d")), Json::parse(AddBody("d"))});
-  ExpectError(Send("POST", Q(q, "/requests/batch"), dup.dump()), 400, "request-queue-duplicate-requests");  // 7
+  ExpectError(Send("POST", Q(q, "/requests/batch"), dup.dump()), 400,
+              "request-queue-duplicate-requests");  // 7
   EXPECT_EQ(GetQueue(q)["totalRequestCount"], 0);
   big.erase(big.size() - 1);
   auto ok = Send("POST", Q(q, "/requests/batch"), big.dump());
@@ -643,14 +681,16 @@ TEST_F(FakeServerHttpTest, BatchSizeDuplicatesAndAbsentDeletesOverHttp) {
   auto del = Send("DELETE", Q(q, "/requests/" + request_id_for("absent")));
   ASSERT_STATUS(del, 204);
   EXPECT_TRUE(del->body.empty());
-  auto bdel = Send("DELETE", Q(q, "/requests/batch"), R"([{"uniqueKey":"absent"},{"uniqueKey":"k0"}])");
+  auto bdel =
+      Send("DELETE", Q(q, "/requests/batch"), R"([{"uniqueKey":"absent"},{"uniqueKey":"k0"}])");
   ASSERT_STATUS(bdel, 200);
   EXPECT_EQ(Body(bdel)["data"]["processedRequests"].size(), 2u);
   EXPECT_TRUE(Body(bdel)["data"]["unprocessedRequests"].empty());
   EXPECT_EQ(GetQueue(q)["totalRequestCount"], 24);
 }
 
-// ---- query parameters (decisions 9, 18) --------------------------------------------------------------
+// ---- query parameters (decisions 9, 18)
+// --------------------------------------------------------------
 
 TEST_F(FakeServerHttpTest, BooleansAcceptTrueFalseOneZeroAndRefuseOthers) {
   std::string q = CreateQueue();
@@ -661,7 +701,8 @@ TEST_F(FakeServerHttpTest, BooleansAcceptTrueFalseOneZeroAndRefuseOthers) {
   ASSERT_STATUS(Send("POST", Q(q, "/requests?forefront=false"), AddBody("e")), 201);
   EXPECT_EQ(HeadKeys(q), (std::vector<std::string>{"c", "b", "a", "d", "e"}));
   for (const char* bad : {"yes", "TRUE", "2", ""}) {
-    ExpectError(Send("POST", Q(q, std::string("/requests?forefront=") + bad), AddBody("z")), 400, "invalid-parameter");
+    ExpectError(Send("POST", Q(q, std::string("/requests?forefront=") + bad), AddBody("z")), 400,
+                "invalid-parameter");
   }
   ExpectError(Send("GET", "/v2/request-queues?unnamed=maybe"), 400, "invalid-parameter");
   ExpectError(Send("GET", "/v2/request-queues?desc=no"), 400, "invalid-parameter");
@@ -677,13 +718,15 @@ TEST_F(FakeServerHttpTest, BooleansAcceptTrueFalseOneZeroAndRefuseOthers) {
 TEST_F(FakeServerHttpTest, LockSecsMissingNegativeOrNotANumberIs400) {
   std::string q = CreateQueue();
   ASSERT_STATUS(Send("POST", Q(q, "/requests"), AddBody("a")), 201);
-  for (const char* params : {"", "?lockSecs=-1", "?lockSecs=abc", "?lockSecs=", "?lockSecs=1e999x"}) {
+  for (const char* params :
+       {"", "?lockSecs=-1", "?lockSecs=abc", "?lockSecs=", "?lockSecs=1e999x"}) {
     ExpectError(Send("POST", Q(q, std::string("/head/lock") + params)), 400, "invalid-parameter");
   }
   EXPECT_EQ(HeadKeys(q), std::vector<std::string>{"a"});  // nothing got locked
   ASSERT_STATUS(Send("POST", Q(q, "/head/lock?lockSecs=60&clientKey=c")), 201);
   std::string a = request_id_for("a");
-  for (const char* params : {"?clientKey=c", "?clientKey=c&lockSecs=-5", "?clientKey=c&lockSecs=ten"}) {
+  for (const char* params :
+       {"?clientKey=c", "?clientKey=c&lockSecs=-5", "?clientKey=c&lockSecs=ten"}) {
     ExpectError(Send("PUT", Q(q, "/requests/" + a + "/lock" + params)), 400, "invalid-parameter");
   }
   // Fractions are fine.
@@ -705,7 +748,8 @@ TEST_F(FakeServerHttpTest, LimitsAndClientKeyAreValidated) {
   EXPECT_EQ(Body(lock)["data"]["limit"], 25);
 }
 
-// ---- bodies: encodings and size (decisions 16, 17) --------------------------------------------------
+// ---- bodies: encodings and size (decisions 16, 17)
+// --------------------------------------------------
 
 TEST_F(FakeServerHttpTest, GzipDeflateAndBrotliBodiesAreDecoded) {
   std::string q = CreateQueue();
@@ -722,7 +766,9 @@ TEST_F(FakeServerHttpTest, GzipDeflateAndBrotliBodiesAreDecoded) {
   int n = 0;
   for (const Case& c : cases) {
     std::string uk = std::string("enc-") + c.encoding;
-    Json body = {{"uniqueKey", uk}, {"url", "http://example.com/" + uk}, {"userData", {{"pad", std::string(4000, 'x')}}}};
+    Json body = {{"uniqueKey", uk},
+                 {"url", "http://example.com/" + uk},
+                 {"userData", {{"pad", std::string(4000, 'x')}}}};
     std::string encoded = c.encode(body.dump());
     ASSERT_LT(encoded.size(), body.dump().size()) << c.encoding;
     auto r = Send("POST", Q(q, "/requests"), encoded, {{"Content-Encoding", c.encoding}});
@@ -737,7 +783,8 @@ TEST_F(FakeServerHttpTest, GzipDeflateAndBrotliBodiesAreDecoded) {
   // A compressed batch too.
   Json batch = Json::array();
   for (int i = 0; i < 25; ++i) batch.push_back(Json::parse(AddBody("batch-" + std::to_string(i))));
-  auto b = Send("POST", Q(q, "/requests/batch"), Brotli(batch.dump()), {{"Content-Encoding", "br"}});
+  auto b =
+      Send("POST", Q(q, "/requests/batch"), Brotli(batch.dump()), {{"Content-Encoding", "br"}});
   ASSERT_STATUS(b, 201);
   EXPECT_EQ(Body(b)["data"]["processedRequests"].size(), 25u);
   EXPECT_EQ(GetQueue(q)["totalRequestCount"], n + 25);
@@ -748,7 +795,8 @@ TEST_F(FakeServerHttpTest, UnsupportedContentEncodingIs415) {
   for (const char* enc : {"bla", "compress", "zstd"}) {
     auto r = Send("POST", Q(q, "/requests"), AddBody("a"), {{"Content-Encoding", enc}});
     ExpectError(r, 415, "unsupported-content-encoding");
-    EXPECT_EQ(Body(r)["error"]["message"], std::string("Content-Encoding \"") + enc + "\" is not supported.");
+    EXPECT_EQ(Body(r)["error"]["message"],
+              std::string("Content-Encoding \"") + enc + "\" is not supported.");
     client_ = NewClient();  // the server closes a connection whose body it did not read
   }
   EXPECT_EQ(GetQueue(q)["totalRequestCount"], 0);
@@ -782,27 +830,31 @@ TEST_F(FakeServerHttpTest, GzipBombIs413AndMemoryStaysBounded) {
   ExpectError(r, 413, "request-too-large");
   std::smatch m;
   std::string message = Body(r)["error"]["message"];
-  ASSERT_TRUE(std::regex_match(message, m,
-                               std::regex(R"(^The POST payload is too large \(limit: 9437184 bytes, actual length: (\d+) bytes\)\.$)")))
+  ASSERT_TRUE(std::regex_match(
+      message, m,
+      std::regex(
+          R"(^The POST payload is too large \(limit: 9437184 bytes, actual length: (\d+) bytes\)\.$)")))
       << message;
   EXPECT_GT(std::stoull(m[1].str()), kLimit);
   std::size_t after = ResidentBytes();
-  std::printf("gzip bomb: %zu compressed bytes of %zu; resident %zu -> %zu MB\n", bomb.size(), kBomb,
-              before >> 20, after >> 20);
-  RecordProperty("bomb_rss_growth_mb", static_cast<int>((after > before ? after - before : 0) >> 20));
+  std::printf("gzip bomb: %zu compressed bytes of %zu; resident %zu -> %zu MB\n", bomb.size(),
+              kBomb, before >> 20, after >> 20);
+  RecordProperty("bomb_rss_growth_mb",
+                 static_cast<int>((after > before ? after - before : 0) >> 20));
   EXPECT_LT(after, before + (48u << 20)) << "the bomb was inflated into memory";
   // A decoded size over the limit from a modest body: 413 as well (the decoded size counts).
   std::string big = AddBody("big");
   big += std::string(kLimit, ' ');
-  ExpectError(Send("POST", Q(q, "/requests"), Deflate(big, 31), {{"Content-Encoding", "gzip"}}), 413,
-              "request-too-large");
+  ExpectError(Send("POST", Q(q, "/requests"), Deflate(big, 31), {{"Content-Encoding", "gzip"}}),
+              413, "request-too-large");
   client_ = NewClient();
   // Still responsive, nothing stored.
   ASSERT_STATUS(Send("GET", "/__admin/health"), 200);
   EXPECT_EQ(GetQueue(q)["totalRequestCount"], 0);
 }
 
-// ---- rate-limit emulation (decisions 37, 38) ----------------------------------------------------------
+// ---- rate-limit emulation (decisions 37, 38)
+// ----------------------------------------------------------
 
 TEST_F(FakeServerHttpTest, SixthCallInOneSecondIs429WithXRateLimitLimit) {
   FakeServerOptions o = Options();
@@ -869,7 +921,8 @@ TEST_F(FakeServerHttpTest, BatchItemsOverTheBudgetComeBackUnprocessed) {
   EXPECT_EQ(GetQueue(q)["totalRequestCount"], 5);
 }
 
-// ---- the admin API --------------------------------------------------------------------------------
+// ---- the admin API
+// --------------------------------------------------------------------------------
 
 TEST_F(FakeServerHttpTest, AdminHealthAndReset) {
   std::string q = CreateQueue();
@@ -976,7 +1029,8 @@ TEST_F(FakeServerHttpTest, AdminRateLimitsReadAndChangeTheLimits) {
   ExpectError(limited, 429, "rate-limit-exceeded");
   EXPECT_EQ(limited->get_header_value("X-RateLimit-Limit"), "2");
   ExpectError(Send("PUT", "/__admin/rate-limits", R"({"bogus":1})"), 400, "invalid-input");
-  ExpectError(Send("PUT", "/__admin/rate-limits", R"({"otherPerSec":"many"})"), 400, "invalid-input");
+  ExpectError(Send("PUT", "/__admin/rate-limits", R"({"otherPerSec":"many"})"), 400,
+              "invalid-input");
   ASSERT_STATUS(Send("PUT", "/__admin/rate-limits", R"({"enabled":false})"), 200);
   ASSERT_STATUS(Send("GET", Q(q)), 200);
 }
@@ -991,7 +1045,8 @@ TEST_F(FakeServerHttpTest, AdminTokenProtectsTheAdminApi) {
   ASSERT_STATUS(Send("GET", "/__admin/health", "", {}, "admin-secret"), 200);
 }
 
-// ---- concurrency ----------------------------------------------------------------------------------
+// ---- concurrency
+// ----------------------------------------------------------------------------------
 
 TEST_F(FakeServerHttpTest, ConcurrentAddsHeadsAndLocksLoseNothingAndLockNothingTwice) {
   std::string q = CreateQueue();
@@ -1005,23 +1060,29 @@ TEST_F(FakeServerHttpTest, ConcurrentAddsHeadsAndLocksLoseNothingAndLockNothingT
       std::string ck = "client-" + std::to_string(t);
       auto fail = [&](const httplib::Result& r, int want) {
         if (!r || r->status != want) {
-          if (failures++ < 5) std::fprintf(stderr, "thread %d: %d %s\n", t, r ? r->status : -1, r ? r->body.c_str() : "transport");
+          if (failures++ < 5)
+            std::fprintf(stderr, "thread %d: %d %s\n", t, r ? r->status : -1,
+                         r ? r->body.c_str() : "transport");
           return true;
         }
         return false;
       };
       for (int i = 0; i < kPerThread; ++i) {
-        auto add = Send("POST", Q(q, "/requests?clientKey=" + ck), AddBody("t" + std::to_string(t) + "-" + std::to_string(i)),
-                        {}, kAlice, c.get());
+        auto add =
+            Send("POST", Q(q, "/requests?clientKey=" + ck),
+                 AddBody("t" + std::to_string(t) + "-" + std::to_string(i)), {}, kAlice, c.get());
         fail(add, 201);
         if (i % 10 == 0) {
-          auto shared = Send("POST", Q(q, "/requests?clientKey=" + ck), AddBody("shared-" + std::to_string(i / 10)), {},
-                             kAlice, c.get());
-          if (!fail(shared, 201) && Body(shared)["data"]["wasAlreadyPresent"] == false) ++shared_new;
+          auto shared = Send("POST", Q(q, "/requests?clientKey=" + ck),
+                             AddBody("shared-" + std::to_string(i / 10)), {}, kAlice, c.get());
+          if (!fail(shared, 201) && Body(shared)["data"]["wasAlreadyPresent"] == false)
+            ++shared_new;
         }
-        if (i % 4 == 0) fail(Send("GET", Q(q, "/head?limit=5&clientKey=" + ck), "", {}, kAlice, c.get()), 200);
+        if (i % 4 == 0)
+          fail(Send("GET", Q(q, "/head?limit=5&clientKey=" + ck), "", {}, kAlice, c.get()), 200);
         if (i % 2 == 1) {
-          auto lock = Send("POST", Q(q, "/head/lock?lockSecs=600&limit=2&clientKey=" + ck), "", {}, kAlice, c.get());
+          auto lock = Send("POST", Q(q, "/head/lock?lockSecs=600&limit=2&clientKey=" + ck), "", {},
+                           kAlice, c.get());
           if (!fail(lock, 201)) {
             Json items = Body(lock)["data"]["items"];
             for (const auto& item : items) locked[t].push_back(item["id"]);
@@ -1053,10 +1114,12 @@ TEST_F(FakeServerHttpTest, ConcurrentAddsHeadsAndLocksLoseNothingAndLockNothingT
   std::set<std::string> listed;
   std::string cursor;
   for (int pages = 0; pages < 100; ++pages) {
-    auto page = Send("GET", Q(q, "/requests?limit=500" + (cursor.empty() ? "" : "&cursor=" + cursor)));
+    auto page =
+        Send("GET", Q(q, "/requests?limit=500" + (cursor.empty() ? "" : "&cursor=" + cursor)));
     ASSERT_STATUS(page, 200);
     Json d = Body(page)["data"];
-    for (const auto& item : d["items"]) EXPECT_TRUE(listed.insert(item["id"]).second) << item["id"] << " twice";
+    for (const auto& item : d["items"])
+      EXPECT_TRUE(listed.insert(item["id"]).second) << item["id"] << " twice";
     if (!d.contains("nextCursor")) break;
     cursor = d["nextCursor"];
   }

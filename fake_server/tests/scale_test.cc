@@ -130,13 +130,13 @@ TEST(FakeServerScaleTest, MillionRequestQueue) {
   if (HasFatalFailure()) return;
   double fill_ms = MsSince(t0), fill_cpu_ms = ThreadCpuMs() - cpu0;
   std::size_t rss_after = ResidentBytes();
-  double bytes_per_request = static_cast<double>(rss_after - std::min(rss_after, rss_before)) / kLarge;
+  double bytes_per_request =
+      static_cast<double>(rss_after - std::min(rss_after, rss_before)) / kLarge;
 
   auto info = store.get_queue(&u, large);
   ASSERT_TRUE(info);
   EXPECT_EQ(info->total_request_count, static_cast<std::int64_t>(kLarge));
   EXPECT_EQ(info->pending_request_count, static_cast<std::int64_t>(kLarge));
-
 
   // The far end of the queue works: the last page of the list, the last request by id, and a
   // head/lock that reaches a request added last (forefront) and the FIFO front.
@@ -166,7 +166,8 @@ TEST(FakeServerScaleTest, MillionRequestQueue) {
   auto got = store.get_request(&u, large, request_id_for(Url(kLarge - 1)));
   ASSERT_TRUE(got);
   EXPECT_EQ(Json::parse(*got)["url"], Url(kLarge - 1));
-  ASSERT_TRUE(store.add_request(u, large, Json{{"uniqueKey", "last-forefront"}, {"url", "https://x"}},
+  ASSERT_TRUE(store.add_request(u, large,
+                                Json{{"uniqueKey", "last-forefront"}, {"url", "https://x"}},
                                 RequestOptions{std::nullopt, true}));
   t1 = ThreadCpuMs();
   auto lock = store.head_and_lock(u, large, 60, 25, std::string("end"));
@@ -187,10 +188,10 @@ TEST(FakeServerScaleTest, MillionRequestQueue) {
       "scale: list page(100):       %.2f us at 1k, %.2f us at 1M (x%.2f)\n"
       "scale: at 1M: first list page(1000) %.0f us, last list page %.0f us, head/lock after a "
       "forefront add %.0f us\n",
-      kLarge, fill_ms, fill_cpu_ms, fill_cpu_ms * 1000 / kLarge, rss_before / 1048576.0, rss_after / 1048576.0,
-      bytes_per_request, at_small.lock_us, at_large.lock_us, at_large.lock_us / at_small.lock_us,
-      at_small.list_us, at_large.list_us, at_large.list_us / at_small.list_us, first_page_us,
-      last_page_us, lock_us);
+      kLarge, fill_ms, fill_cpu_ms, fill_cpu_ms * 1000 / kLarge, rss_before / 1048576.0,
+      rss_after / 1048576.0, bytes_per_request, at_small.lock_us, at_large.lock_us,
+      at_large.lock_us / at_small.lock_us, at_small.list_us, at_large.list_us,
+      at_large.list_us / at_small.list_us, first_page_us, last_page_us, lock_us);
   RecordProperty("fill_ms", static_cast<int>(fill_ms));
   RecordProperty("fill_cpu_ms", static_cast<int>(fill_cpu_ms));
   RecordProperty("bytes_per_request", static_cast<int>(bytes_per_request));
@@ -199,7 +200,8 @@ TEST(FakeServerScaleTest, MillionRequestQueue) {
   RecordProperty("list_page_us_1k", std::to_string(at_small.list_us));
   RecordProperty("list_page_us_1m", std::to_string(at_large.list_us));
 
-  EXPECT_LT(bytes_per_request, 1024.0) << "the issue requires < 1 KiB of resident memory per request";
+  EXPECT_LT(bytes_per_request, 1024.0)
+      << "the issue requires < 1 KiB of resident memory per request";
   EXPECT_LT(at_large.lock_us, 20 * at_small.lock_us) << "head/lock cost grows with the queue size";
   EXPECT_LT(at_large.list_us, 20 * at_small.list_us) << "list page cost grows with the queue size";
 }

@@ -172,18 +172,19 @@ class StoreTest : public ::testing::Test {
 // escaping (quotes, backslashes, control and non-ASCII characters) must still come back intact,
 // on the same page as plain ones.
 TEST_F(StoreTest, ListAndGetEscapeKeysThatNeedItAndCopyPlainOnes) {
-  const std::vector<std::string> keys = {"https://example.com/plain",
-                                         "https://example.com/\"quoted\"",
-                                         "https://example.com/back\\slash",
-                                         "https://example.com/tab\there",
-                                         "https://example.com/caf\u00e9"};
+  const std::vector<std::string> keys = {
+      "https://example.com/plain", "https://example.com/\"quoted\"",
+      "https://example.com/back\\slash", "https://example.com/tab\there",
+      "https://example.com/caf\u00e9"};
   for (const auto& k : keys) Add(k);
-  auto other = store_->add_request(alice_, q_, Req("https://example.com/k", "https://example.com/u\"rl"), Opts());
+  auto other = store_->add_request(
+      alice_, q_, Req("https://example.com/k", "https://example.com/u\"rl"), Opts());
   ASSERT_TRUE(other) << other.error().message;
   ListOptions o;
   Json page = ListPage(o);
   std::map<std::string, std::string> url_of;
-  for (const auto& item : page["items"]) url_of[item["uniqueKey"].get<std::string>()] = item["url"].get<std::string>();
+  for (const auto& item : page["items"])
+    url_of[item["uniqueKey"].get<std::string>()] = item["url"].get<std::string>();
   for (const auto& k : keys) {
     EXPECT_EQ(url_of[k], k);
     EXPECT_EQ(Get(k)["uniqueKey"], k);
@@ -271,7 +272,8 @@ TEST_F(StoreTest, UpdateBodyIdIsOptionalButMustMatchPathAndDerivedId) {
   ASSERT_FALSE(r1);
   EXPECT_EQ(r1.error().status, 400);
   // Path id that is not derived from the body's uniqueKey.
-  auto r2 = store_->update_request(alice_, q_, request_id_for("k2"), Req("k1", "http://bad.example"), Opts());
+  auto r2 = store_->update_request(alice_, q_, request_id_for("k2"),
+                                   Req("k1", "http://bad.example"), Opts());
   ASSERT_FALSE(r2);
   EXPECT_EQ(r2.error().status, 400);
   EXPECT_EQ(r2.error().type, "request-id-invalid");
@@ -502,7 +504,8 @@ TEST_F(StoreTest, OtherUsersQueueRefusesWritesButAllowsReadsByRawId) {
   };
   expect_403(store_->add_request(bob_, q_, Req("bob"), Opts()), "add");
   expect_403(store_->batch_add(bob_, q_, Json::array({Req("bob")}), Opts()), "batch add");
-  expect_403(store_->batch_delete(bob_, q_, Json::array({Json{{"uniqueKey", "k"}}}), Opts()), "batch delete");
+  expect_403(store_->batch_delete(bob_, q_, Json::array({Json{{"uniqueKey", "k"}}}), Opts()),
+             "batch delete");
   expect_403(store_->update_request(bob_, q_, request_id_for("k"), Req("k"), Opts()), "put");
   expect_403(store_->delete_request(bob_, q_, request_id_for("k"), Opts()), "delete");
   expect_403(store_->head_and_lock(bob_, q_, 60, 1, std::nullopt), "lock");
@@ -598,7 +601,8 @@ TEST_F(StoreTest, OtherUsersQueueByNameIsReadableOnlyWithAnyoneWithNameCanRead) 
   ASSERT_FALSE(g);
   EXPECT_EQ(g.error().status, 403);
   EXPECT_EQ(g.error().type, "insufficient-permissions");
-  ASSERT_TRUE(store_->update_queue(alice_, named, Json{{"generalAccess", "ANYONE_WITH_NAME_CAN_READ"}}));
+  ASSERT_TRUE(
+      store_->update_queue(alice_, named, Json{{"generalAccess", "ANYONE_WITH_NAME_CAN_READ"}}));
   auto ok = store_->get_queue(&bob_, by_name);
   ASSERT_TRUE(ok) << ok.error().message;
   EXPECT_EQ(ok->id, named.text);
@@ -710,9 +714,9 @@ TEST_F(StoreTest, RequestIdIsDerivedFromUniqueKeyAndStableAcrossQueues) {
 // ---- decision 20: dedup by exact uniqueKey ----------------------------------------------------
 
 TEST_F(StoreTest, DedupIsExactStringEqualityWithoutNormalisation) {
-  for (const char* uk : {"http://example.com", "http://example.com/", "HTTP://example.com",
-                                "http://example.com?utm_source=x", "http://example.com#frag",
-                                " http://example.com"}) {
+  for (const char* uk :
+       {"http://example.com", "http://example.com/", "HTTP://example.com",
+        "http://example.com?utm_source=x", "http://example.com#frag", " http://example.com"}) {
     AddResult r = Add(uk);
     EXPECT_FALSE(r.was_already_present) << uk;
   }
@@ -796,7 +800,8 @@ TEST_F(StoreTest, UpdateWithoutHandledAtMakesPendingAndMovesToEndOrFront) {
   Add("c");
   ASSERT_TRUE(store_->update_request(alice_, q_, request_id_for("a"), Req("a"), Opts()));
   EXPECT_EQ(HeadKeys(), (std::vector<std::string>{"b", "c", "a"}));
-  ASSERT_TRUE(store_->update_request(alice_, q_, request_id_for("c"), Req("c"), Opts(std::nullopt, true)));
+  ASSERT_TRUE(
+      store_->update_request(alice_, q_, request_id_for("c"), Req("c"), Opts(std::nullopt, true)));
   EXPECT_EQ(HeadKeys(), (std::vector<std::string>{"c", "b", "a"}));
   MarkHandled("b");
   EXPECT_EQ(HeadKeys(), (std::vector<std::string>{"c", "a"}));
@@ -859,7 +864,8 @@ TEST_F(StoreTest, ForefrontRequestsComeFirstNewestFirstOthersFifo) {
   EXPECT_EQ(lock, (std::vector<std::string>{"f4", "f3", "f2", "f1", "n1", "n2", "n3"}));
   // Batch add keeps the same rules.
   ASSERT_TRUE(store_->batch_add(alice_, q_, Json::array({Req("b1"), Req("b2")}), Opts()));
-  ASSERT_TRUE(store_->batch_add(alice_, q_, Json::array({Req("bf1"), Req("bf2")}), Opts(std::nullopt, true)));
+  ASSERT_TRUE(store_->batch_add(alice_, q_, Json::array({Req("bf1"), Req("bf2")}),
+                                Opts(std::nullopt, true)));
   auto keys = HeadKeys();
   ASSERT_EQ(keys.size(), 4u);
   EXPECT_EQ(keys[2], "b1");
@@ -949,7 +955,8 @@ TEST_F(StoreTest, ProlongLockSetsNowPlusLockSecsForTheOwner) {
 TEST_F(StoreTest, ProlongByAnotherClientIsInsufficientPermissions) {
   Add("a");
   ASSERT_EQ(Lock("c1", 1), std::vector<std::string>{"a"});
-  for (std::optional<std::string> other : {std::optional<std::string>("c2"), std::optional<std::string>()}) {
+  for (std::optional<std::string> other :
+       {std::optional<std::string>("c2"), std::optional<std::string>()}) {
     auto p = store_->prolong_lock(alice_, q_, request_id_for("a"), 100, Opts(other));
     ASSERT_FALSE(p);
     EXPECT_EQ(p.error().status, 403);
@@ -1043,10 +1050,10 @@ TEST_F(StoreTest, DeleteLockOfUnlockedOrOthersRequestIsRequestHandledOrLocked) {
     EXPECT_EQ(st.error().status, 400) << k;
     EXPECT_EQ(st.error().type, "request-handled-or-locked") << k;
   };
-  expect_400("b", std::string("c1"));   // not locked
-  expect_400("h", std::string("c1"));   // handled
-  expect_400("a", std::string("c2"));   // locked by another client
-  expect_400("a", std::nullopt);        // keyless caller is not the owner
+  expect_400("b", std::string("c1"));                    // not locked
+  expect_400("h", std::string("c1"));                    // handled
+  expect_400("a", std::string("c2"));                    // locked by another client
+  expect_400("a", std::nullopt);                         // keyless caller is not the owner
   EXPECT_EQ(HeadKeys(), std::vector<std::string>{"b"});  // still locked
 }
 
@@ -1128,7 +1135,8 @@ TEST_F(StoreTest, HadMultipleClientsTurnsTrueOnASecondClientOrKeylessCall) {
 
 TEST_F(StoreTest, ListWalkReachesEveryRequestExactlyOnceAndEnds) {
   std::set<std::string> all;
-  for (int i = 0; i < 2550; ++i) all.insert(Add("http://example.com/" + std::to_string(i)).request_id);
+  for (int i = 0; i < 2550; ++i)
+    all.insert(Add("http://example.com/" + std::to_string(i)).request_id);
   int pages = 0;
   auto walked = WalkAll(100, false, false, &pages);
   EXPECT_EQ(walked.size(), all.size());
@@ -1213,7 +1221,9 @@ TEST_F(StoreTest, FilterLockedPendingSelectsTheUnionOfStates) {
   }
   for (int i = 7; i < 12; ++i) pending.insert(request_id_for("k" + std::to_string(i)));
   int pages = 0;
-  auto as_set = [](const std::vector<std::string>& v) { return std::set<std::string>(v.begin(), v.end()); };
+  auto as_set = [](const std::vector<std::string>& v) {
+    return std::set<std::string>(v.begin(), v.end());
+  };
   EXPECT_EQ(as_set(WalkAll(3, true, false, &pages)), locked);
   EXPECT_EQ(as_set(WalkAll(3, false, true, &pages)), pending);
   std::set<std::string> both = locked;
@@ -1235,7 +1245,8 @@ TEST_F(StoreTest, FilteredPageMayBeEmptyWhileNextCursorPointsAtMore) {
   for (int i = 0; i < 10; ++i) {
     if (request_id_for("k" + std::to_string(i)) == ids.back()) last_key = "k" + std::to_string(i);
   }
-  ASSERT_TRUE(store_->update_request(alice_, q_, ids.back(), Req(last_key), Opts(std::nullopt, true)));
+  ASSERT_TRUE(
+      store_->update_request(alice_, q_, ids.back(), Req(last_key), Opts(std::nullopt, true)));
   ASSERT_EQ(Lock("c1", 1), std::vector<std::string>{last_key});
   ListOptions o;
   o.limit = 3;
@@ -1259,9 +1270,27 @@ TEST_F(StoreTest, IdIndexAgreesWithASortedSetThroughGrowthAndShrinking) {
   std::vector<std::string> keys;
   auto check = [&](const char* when) {
     SCOPED_TRACE(when);
-    std::vector<std::string> probes = {"", "0", "00", "/", "9z", ":", "A", "Z[", "`", "a{",
-                                       "z", "zzzz", "zzzzzzzzzzzzzzzz", "~", "\x7f", "\xff",
-                                       "/zzz", ":zzz", "Z[zz", "`zzz", "a{aa"};
+    std::vector<std::string> probes = {"",
+                                       "0",
+                                       "00",
+                                       "/",
+                                       "9z",
+                                       ":",
+                                       "A",
+                                       "Z[",
+                                       "`",
+                                       "a{",
+                                       "z",
+                                       "zzzz",
+                                       "zzzzzzzzzzzzzzzz",
+                                       "~",
+                                       "\x7f",
+                                       "\xff",
+                                       "/zzz",
+                                       ":zzz",
+                                       "Z[zz",
+                                       "`zzz",
+                                       "a{aa"};
     std::size_t k = 0;
     for (const auto& id : want) {
       if (k++ % 97 != 0) continue;
@@ -1276,12 +1305,15 @@ TEST_F(StoreTest, IdIndexAgreesWithASortedSetThroughGrowthAndShrinking) {
       Json page = ListPage(o);
       std::vector<std::string> got, expected;
       for (const auto& item : page["items"]) got.push_back(item["id"]);
-      for (auto it = want.upper_bound(p); it != want.end() && expected.size() < 3; ++it) expected.push_back(*it);
+      for (auto it = want.upper_bound(p); it != want.end() && expected.size() < 3; ++it)
+        expected.push_back(*it);
       EXPECT_EQ(got, expected) << "after \"" << p << "\"";
     }
     for (std::size_t i = 0; i < keys.size(); i += 53) {
       bool present = want.count(request_id_for(keys[i])) > 0;
-      EXPECT_EQ(static_cast<bool>(store_->get_request(&alice_, q_, request_id_for(keys[i]))), present) << keys[i];
+      EXPECT_EQ(static_cast<bool>(store_->get_request(&alice_, q_, request_id_for(keys[i]))),
+                present)
+          << keys[i];
     }
   };
   for (int i = 0; i < 10000; ++i) {
@@ -1383,10 +1415,11 @@ TEST_F(StoreTest, CountersFollowEveryKindOfChange) {
   ASSERT_TRUE(batch);
   ExpectCounters(4, 0, 4);
   MarkHandled("d");
-  auto del = store_->batch_delete(alice_, q_,
-                                  Json::array({Json{{"uniqueKey", "d"}}, Json{{"id", request_id_for("e")}},
-                                               Json{{"uniqueKey", "zzz"}}}),
-                                  Opts());
+  auto del =
+      store_->batch_delete(alice_, q_,
+                           Json::array({Json{{"uniqueKey", "d"}}, Json{{"id", request_id_for("e")}},
+                                        Json{{"uniqueKey", "zzz"}}}),
+                           Opts());
   ASSERT_TRUE(del);
   ExpectCounters(2, 0, 2);
   // The deleted ones are gone.
@@ -1425,7 +1458,8 @@ TEST_F(StoreTest, BatchItemsOverThePerSecondBudgetAreUnprocessedAndNotStored) {
   rl.batch_items_per_sec = 3;
   Reset(Behaviour{}, rl);
   Json batch = Json::array();
-  for (int i = 0; i < 5; ++i) batch.push_back(Req("k" + std::to_string(i), "http://u/" + std::to_string(i)));
+  for (int i = 0; i < 5; ++i)
+    batch.push_back(Req("k" + std::to_string(i), "http://u/" + std::to_string(i)));
   auto r = store_->batch_add(alice_, q_, batch, Opts());
   ASSERT_TRUE(r) << r.error().message;
   ASSERT_EQ(r->processed.size(), 3u);
@@ -1462,7 +1496,8 @@ TEST_F(StoreTest, BatchItemsOverThePerSecondBudgetAreUnprocessedAndNotStored) {
 TEST_F(StoreTest, UnprocessedMaskLeavesChosenItemsUntouched) {
   Add("existing");
   UnprocessedMask mask{false, true, false};
-  auto r = store_->batch_add(alice_, q_, Json::array({Req("a"), Req("b"), Req("c")}), Opts(), &mask);
+  auto r =
+      store_->batch_add(alice_, q_, Json::array({Req("a"), Req("b"), Req("c")}), Opts(), &mask);
   ASSERT_TRUE(r);
   ASSERT_EQ(r->processed.size(), 2u);
   ASSERT_EQ(r->unprocessed.size(), 1u);
@@ -1470,9 +1505,9 @@ TEST_F(StoreTest, UnprocessedMaskLeavesChosenItemsUntouched) {
   EXPECT_FALSE(store_->get_request(&alice_, q_, request_id_for("b")));
   ExpectCounters(3, 0, 3);
   UnprocessedMask dmask{true, false};
-  auto d = store_->batch_delete(alice_, q_,
-                                Json::array({Json{{"uniqueKey", "existing"}}, Json{{"uniqueKey", "a"}}}),
-                                Opts(), &dmask);
+  auto d = store_->batch_delete(
+      alice_, q_, Json::array({Json{{"uniqueKey", "existing"}}, Json{{"uniqueKey", "a"}}}), Opts(),
+      &dmask);
   ASSERT_TRUE(d);
   ASSERT_EQ(d->unprocessed.size(), 1u);
   EXPECT_EQ(d->unprocessed[0]["uniqueKey"], "existing");
@@ -1498,7 +1533,7 @@ TEST_F(StoreTest, ChargeRefusesCallsOverThePerQueueLimitOfTheirClass) {
   ASSERT_FALSE(over);
   EXPECT_EQ(over.error().status, 429);
   EXPECT_EQ(over.error().type, "rate-limit-exceeded");
-  EXPECT_TRUE(store_->charge(&alice_, &q_, Operation::kHeadLockPost));   // other class
+  EXPECT_TRUE(store_->charge(&alice_, &q_, Operation::kHeadLockPost));  // other class
   EXPECT_FALSE(store_->charge(&alice_, &q_, Operation::kRequestsBatchPost));
   EXPECT_TRUE(store_->charge(&alice_, &q_, Operation::kRequestPut));
   // Per queue: another queue has its own bucket.
@@ -1645,11 +1680,14 @@ TEST_F(StoreTest, SnapshotRestoreRoundTripKeepsOrderAndState) {
 
 TEST_F(StoreTest, RestoreOfAnInvalidSnapshotChangesNothing) {
   Add("a");
-  for (Json bad : {Json::object(), Json{{"format", "other/1"}, {"queues", Json::array()}},
-                   Json{{"format", "rqcheck-store-snapshot/1"}, {"queues", Json::array({Json{{"name", "x"}}})}},
-                   Json{{"format", "rqcheck-store-snapshot/1"},
-                        {"queues", Json::array({Json{{"id", "AAAAAAAAAAAAAAAAA"}, {"userId", alice_.id},
-                                                     {"requests", Json::array({Json{{"url", "x"}}})}}})}}}) {
+  for (Json bad :
+       {Json::object(), Json{{"format", "other/1"}, {"queues", Json::array()}},
+        Json{{"format", "rqcheck-store-snapshot/1"},
+             {"queues", Json::array({Json{{"name", "x"}}})}},
+        Json{{"format", "rqcheck-store-snapshot/1"},
+             {"queues", Json::array({Json{{"id", "AAAAAAAAAAAAAAAAA"},
+                                          {"userId", alice_.id},
+                                          {"requests", Json::array({Json{{"url", "x"}}})}}})}}}) {
     auto st = store_->restore(bad);
     ASSERT_FALSE(st) << bad.dump();
     EXPECT_EQ(st.error().status, 400);

@@ -68,7 +68,8 @@ class FakeServerFixture : public ::testing::Test {
 
   static std::string BatchBody(const std::vector<std::string>& keys) {
     Json a = Json::array();
-    for (const auto& k : keys) a.push_back(Json{{"uniqueKey", k}, {"url", "http://example.com/" + k}});
+    for (const auto& k : keys)
+      a.push_back(Json{{"uniqueKey", k}, {"url", "http://example.com/" + k}});
     return a.dump();
   }
 
@@ -76,11 +77,11 @@ class FakeServerFixture : public ::testing::Test {
 };
 
 // Evaluates `res` once (it is often a call).
-#define ASSERT_STATUS(res, code)                                                              \
-  do {                                                                                        \
-    const httplib::Result& res_once_ = (res);                                                 \
-    ASSERT_TRUE(res_once_) << "transport error: " << httplib::to_string(res_once_.error());   \
-    ASSERT_EQ(res_once_->status, (code)) << res_once_->body.substr(0, 500);                   \
+#define ASSERT_STATUS(res, code)                                                            \
+  do {                                                                                      \
+    const httplib::Result& res_once_ = (res);                                               \
+    ASSERT_TRUE(res_once_) << "transport error: " << httplib::to_string(res_once_.error()); \
+    ASSERT_EQ(res_once_->status, (code)) << res_once_->body.substr(0, 500);                 \
   } while (0)
 
 // The error envelope: status, {"error":{"type","message"}}, JSON content type.

@@ -2,10 +2,10 @@
 #include <signal.h>
 
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <cstring>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -13,7 +13,8 @@
 
 namespace {
 
-const char* kHelp = R"(rq-fake: a local stand-in for the Apify request-queue API (/v2/request-queues)
+const char* kHelp =
+    R"(rq-fake: a local stand-in for the Apify request-queue API (/v2/request-queues)
 
 Usage: rq-fake [options]
 
@@ -85,10 +86,12 @@ int main(int argc, char** argv) {
     } else if (a == "--host") {
       if (!value(opts.host)) return usage_error("--host needs a value");
     } else if (a == "--port") {
-      if (!value(v) || !parse_int(v, 0, 65535, n)) return usage_error("--port needs a number 0-65535");
+      if (!value(v) || !parse_int(v, 0, 65535, n))
+        return usage_error("--port needs a number 0-65535");
       opts.port = static_cast<int>(n);
     } else if (a == "--threads") {
-      if (!value(v) || !parse_int(v, 1, 4096, n)) return usage_error("--threads needs a number 1-4096");
+      if (!value(v) || !parse_int(v, 1, 4096, n))
+        return usage_error("--threads needs a number 1-4096");
       opts.threads = static_cast<int>(n);
     } else if (a == "--user") {
       if (!value(v) || v.find(':') == std::string::npos || v.front() == ':' || v.back() == ':') {
@@ -111,38 +114,54 @@ int main(int argc, char** argv) {
         }
         std::string k = kv.substr(0, eq);
         auto& rl = opts.store.rate_limits;
-        if (k == "single") rl.single_request_per_sec = int(n);
-        else if (k == "batch") rl.batch_per_sec = int(n);
-        else if (k == "other") rl.other_per_sec = int(n);
-        else if (k == "items") rl.batch_items_per_sec = int(n);
-        else if (k == "global") rl.global_per_minute = int(n);
-        else return usage_error("unknown --rate-limit key '" + k + "'");
+        if (k == "single")
+          rl.single_request_per_sec = int(n);
+        else if (k == "batch")
+          rl.batch_per_sec = int(n);
+        else if (k == "other")
+          rl.other_per_sec = int(n);
+        else if (k == "items")
+          rl.batch_items_per_sec = int(n);
+        else if (k == "global")
+          rl.global_per_minute = int(n);
+        else
+          return usage_error("unknown --rate-limit key '" + k + "'");
         pos = comma + 1;
       }
     } else if (a == "--retry-after") {
-      if (!value(v) || !parse_int(v, 0, 86400, n)) return usage_error("--retry-after needs seconds");
+      if (!value(v) || !parse_int(v, 0, 86400, n))
+        return usage_error("--retry-after needs seconds");
       opts.retry_after_secs = static_cast<int>(n);
     } else if (a == "--clock") {
-      if (!value(v) || (v != "virtual" && v != "system")) return usage_error("--clock takes virtual or system");
+      if (!value(v) || (v != "virtual" && v != "system"))
+        return usage_error("--clock takes virtual or system");
       opts.virtual_clock = v == "virtual";
     } else if (a == "--admin-token") {
-      if (!value(opts.admin_token) || opts.admin_token.empty()) return usage_error("--admin-token needs a value");
+      if (!value(opts.admin_token) || opts.admin_token.empty())
+        return usage_error("--admin-token needs a value");
     } else if (a == "--seed") {
-      if (!value(v) || !parse_int(v, 0, (1LL << 62), n)) return usage_error("--seed needs a number");
+      if (!value(v) || !parse_int(v, 0, (1LL << 62), n))
+        return usage_error("--seed needs a number");
       opts.store.seed = static_cast<std::uint64_t>(n);
     } else if (a == "--behave") {
       if (!value(v)) return usage_error("--behave needs a name");
       auto& b = opts.store.behaviour;
-      if (v == "delete-absent-404") b.delete_absent_is_404 = true;
-      else if (v == "reject-over-max-limit") b.reject_over_max_limit = true;
-      else if (v == "prolong-from-expiry") b.prolong_from_current_expiry = true;
-      else if (v == "prolong-by-other-400") b.prolong_by_other_is_400 = true;
-      else return usage_error("unknown --behave '" + v + "'");
+      if (v == "delete-absent-404")
+        b.delete_absent_is_404 = true;
+      else if (v == "reject-over-max-limit")
+        b.reject_over_max_limit = true;
+      else if (v == "prolong-from-expiry")
+        b.prolong_from_current_expiry = true;
+      else if (v == "prolong-by-other-400")
+        b.prolong_by_other_is_400 = true;
+      else
+        return usage_error("unknown --behave '" + v + "'");
     } else if (a == "--bug") {
       if (!value(v)) return usage_error("--bug needs a name");
       opts.bugs.push_back(v);
     } else if (a == "--list-bugs") {
-      for (const auto& b : rqcheck::fake::bug_catalogue()) std::cout << b.name << "\t" << b.description << "\n";
+      for (const auto& b : rqcheck::fake::bug_catalogue())
+        std::cout << b.name << "\t" << b.description << "\n";
       return 0;
     } else if (a == "--faults") {
       if (!value(v)) return usage_error("--faults needs a file");
@@ -164,7 +183,8 @@ int main(int argc, char** argv) {
       if (!rules) return usage_error("--fault '" + v + "': " + rules.error().message);
       for (auto& r : *rules) opts.fault_rules.push_back(r);
     } else if (a == "--fault-seed") {
-      if (!value(v) || !parse_int(v, 0, (1LL << 62), n)) return usage_error("--fault-seed needs a number");
+      if (!value(v) || !parse_int(v, 0, (1LL << 62), n))
+        return usage_error("--fault-seed needs a number");
       opts.fault_seed = static_cast<std::uint64_t>(n);
     } else if (a == "--report") {
       if (!value(report_file)) return usage_error("--report needs a file");
@@ -203,7 +223,8 @@ int main(int argc, char** argv) {
       std::cerr << "rq-fake: could not write the report to " << report_file << "\n";
       return 1;
     }
-    std::cerr << "rq-fake: compliance report written to " << report_file << " and " << report_file << ".txt\n";
+    std::cerr << "rq-fake: compliance report written to " << report_file << " and " << report_file
+              << ".txt\n";
   }
   return 0;
 }

@@ -74,7 +74,8 @@ inline void check_counters(const State& s1, Sut& sut) {
   RC_ASSERT(q->pending_request_count == s1.q.pending());
 }
 
-// Add (6) and update (11) answer {requestId, wasAlreadyPresent, wasAlreadyHandled}: as the model says.
+// Add (6) and update (11) answer {requestId, wasAlreadyPresent, wasAlreadyHandled}: as the model
+// says.
 template <typename R, typename W>
 void expect_write(const R& r, const W& want) {
   RC_ASSERT(r.ok());
@@ -83,8 +84,9 @@ void expect_write(const R& r, const W& want) {
   RC_ASSERT(r->was_already_handled == want.was_already_handled);
 }
 
-inline void show_write(std::ostream& os, const char* name, const std::string& key, const std::string& url,
-                       bool handled, bool forefront, const std::string& client) {
+inline void show_write(std::ostream& os, const char* name, const std::string& key,
+                       const std::string& url, bool handled, bool forefront,
+                       const std::string& client) {
   os << name << "(" << key << ", " << url << (handled ? ", handled" : "")
      << (forefront ? ", forefront" : "") << ", " << client << ")";
 }

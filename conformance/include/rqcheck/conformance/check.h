@@ -6,7 +6,8 @@
 //       .id = "rq.batch_add.max_25", .title = "A batch of 26 requests is refused with 400",
 //       .operation = Operation::kRequestsBatchPost, .level = Level::kMust,
 //       .source = "batch-add-requests.txt: \"The maximum requests in batch is limit to 25.\"",
-//       .catches = "servers that store oversized batches", .breaking_bug = "BatchLimitNotEnforced"}) {
+//       .catches = "servers that store oversized batches", .breaking_bug =
+//       "BatchLimitNotEnforced"}) {
 //     ...; return Outcome::pass();
 //   }
 #pragma once
@@ -34,10 +35,10 @@ bool parse_level(std::string_view text, Level* out);
 // What a check needs from the run; the runner skips the check (with the reason) when absent.
 enum Need : std::uint32_t {
   kNeedNothing = 0,
-  kNeedRawHttp = 1u << 0,        // sends hand-made requests (malformed bodies, odd headers)
-  kNeedRateLimits = 1u << 1,     // the target is expected to enforce rate limits (decision 37)
-  kNeedSecondToken = 1u << 2,    // a token of a different user
-  kNeedLargeBodies = 1u << 3,    // sends a body of about 9.4 MB
+  kNeedRawHttp = 1u << 0,      // sends hand-made requests (malformed bodies, odd headers)
+  kNeedRateLimits = 1u << 1,   // the target is expected to enforce rate limits (decision 37)
+  kNeedSecondToken = 1u << 2,  // a token of a different user
+  kNeedLargeBodies = 1u << 3,  // sends a body of about 9.4 MB
 };
 
 enum class Verdict { kPass, kFail, kSkip, kError };
@@ -65,8 +66,8 @@ struct Check {
   std::string title;    // one line
   Operation operation;  // the operation the rule is about
   Level level = Level::kMust;
-  std::string source;   // "<seed file>: \"<quoted sentence>\"" or "decision N: <row>"
-  std::string catches;  // what kind of broken server fails it
+  std::string source;        // "<seed file>: \"<quoted sentence>\"" or "decision N: <row>"
+  std::string catches;       // what kind of broken server fails it
   std::string breaking_bug;  // the fake's named bug that makes this check fail
   std::uint32_t needs = kNeedNothing;
   CheckFn fn;
@@ -87,7 +88,7 @@ struct Registrar {
 
 // Defines `Outcome name(Context& ctx)` and registers it with the metadata `...` (a Check
 // designated initialiser without .fn).
-#define RQ_CHECK(name, ...)                                                                  \
+#define RQ_CHECK(name, ...)                                                                 \
   static ::rqcheck::conformance::Outcome rq_check_##name(::rqcheck::conformance::Context&); \
   static const ::rqcheck::conformance::detail::Registrar rq_registrar_##name(               \
       ::rqcheck::conformance::Check __VA_ARGS__, &rq_check_##name);                         \

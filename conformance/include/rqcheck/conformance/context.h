@@ -40,16 +40,16 @@ struct CheckSkip {
 struct TargetInfo {
   std::string base_url;
   bool is_embedded_fake = false;
-  bool rate_limits = true;            // expected to enforce rate limits (decision 37)
+  bool rate_limits = true;  // expected to enforce rate limits (decision 37)
   bool has_second_token = false;
-  bool large_bodies = true;           // allow ~9.4 MB requests
+  bool large_bodies = true;  // allow ~9.4 MB requests
 };
 
 // A parsed answer of a raw call.
 struct Response {
   int status = 0;
-  Json json;            // null when the body is empty or not JSON
-  bool json_ok = false; // the body parsed as JSON
+  Json json;             // null when the body is empty or not JSON
+  bool json_ok = false;  // the body parsed as JSON
   client::Exchange exchange;
   std::optional<std::string> header(std::string_view name) const;
   // {"error":{"type":string,"message":string}}
@@ -60,7 +60,7 @@ struct Response {
 
 // Run-level state shared by every check of a run.
 struct RunState {
-  std::string prefix;                       // e.g. "rqc-1a2b3c4d"
+  std::string prefix;  // e.g. "rqc-1a2b3c4d"
   std::optional<std::uint64_t> max_requests;
   std::atomic<std::uint64_t> requests{0};
   std::atomic<std::uint64_t> queue_counter{0};
@@ -99,8 +99,7 @@ class Context {
   // Raw call; the path is relative to /v2/request-queues (e.g. "/" + q + "/requests").
   Response call(Operation op, std::string method, std::string path,
                 std::vector<std::pair<std::string, std::string>> query = {},
-                std::optional<std::string> body = std::nullopt,
-                client::HeaderList headers = {});
+                std::optional<std::string> body = std::nullopt, client::HeaderList headers = {});
   Response send(client::RawRequest request, client::HttpClient* via = nullptr);
 
   // Helpers that end the check: `ok` returns the value or fails with the error.

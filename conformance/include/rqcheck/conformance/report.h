@@ -16,8 +16,7 @@
 namespace rqcheck::conformance {
 
 // "[ 3/52] PASS  rq.add.dedup ... (must, 12 ms)" plus the failure detail on the next lines.
-std::string progress_line(const CheckResult& r, std::size_t index, std::size_t total,
-                          bool color);
+std::string progress_line(const CheckResult& r, std::size_t index, std::size_t total, bool color);
 // The per-operation table and the totals.
 void write_console_summary(std::ostream& out, const RunReport& report, bool color);
 

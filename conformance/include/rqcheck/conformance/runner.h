@@ -40,13 +40,13 @@ bool apply_sharding_env(Selection& selection, std::string* error);
 
 struct RunOptions {
   std::string base_url;
-  std::string token;                   // never printed
+  std::string token;  // never printed
   std::optional<std::string> second_token;
   Selection selection;
-  bool strict = false;                 // should-level failures count as violations
+  bool strict = false;  // should-level failures count as violations
   std::optional<std::uint64_t> max_requests;
-  std::string prefix;                  // empty: "rqc-<random hex>"
-  TargetInfo target;                   // base_url is filled from `base_url`
+  std::string prefix;  // empty: "rqc-<random hex>"
+  TargetInfo target;   // base_url is filled from `base_url`
   // A client under test; null: an HttpClient on base_url/token (the default implementation).
   client::RequestQueueApi* api = nullptr;
   // Set from a signal handler: stop after the current check (queues are still deleted).

@@ -34,14 +34,14 @@ ApiError token_not_provided();                             // 401
 ApiError user_or_token_not_found();                        // 401
 ApiError insufficient_permissions(std::string message);    // 403
 ApiError record_not_found(std::string message = "The requested resource was not found.");  // 404
-ApiError page_not_found(std::string_view path);            // 404 (unknown route)
-ApiError method_not_allowed(std::string_view allowed);     // 405, message lists `allowed`
-ApiError request_too_large(std::size_t actual_bytes);      // 413, documented message pattern
-ApiError unsupported_content_encoding(std::string_view e); // 415
-ApiError rate_limit_exceeded(int limit_per_sec);           // 429
-ApiError internal_server_error(std::string message);       // 500
-ApiError service_unavailable(std::string message);         // 503
-ApiError not_implemented(std::string message);             // 501 (an endpoint rqcheck does not emulate)
+ApiError page_not_found(std::string_view path);             // 404 (unknown route)
+ApiError method_not_allowed(std::string_view allowed);      // 405, message lists `allowed`
+ApiError request_too_large(std::size_t actual_bytes);       // 413, documented message pattern
+ApiError unsupported_content_encoding(std::string_view e);  // 415
+ApiError rate_limit_exceeded(int limit_per_sec);            // 429
+ApiError internal_server_error(std::string message);        // 500
+ApiError service_unavailable(std::string message);          // 503
+ApiError not_implemented(std::string message);  // 501 (an endpoint rqcheck does not emulate)
 }  // namespace errors
 
 // The payload limit of the API (MAX_PAYLOAD_SIZE_BYTES), applied after decompression.

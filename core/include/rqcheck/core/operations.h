@@ -13,23 +13,23 @@
 namespace rqcheck {
 
 enum class Operation {
-  kQueuesGet,           // 1  GET    /v2/request-queues
-  kQueuesPost,          // 2  POST   /v2/request-queues
-  kQueueGet,            // 3  GET    /v2/request-queues/{queueId}
-  kQueuePut,            // 4  PUT    /v2/request-queues/{queueId}
-  kQueueDelete,         // 5  DELETE /v2/request-queues/{queueId}
-  kRequestsPost,        // 6  POST   /v2/request-queues/{queueId}/requests
-  kRequestsGet,         // 7  GET    /v2/request-queues/{queueId}/requests
-  kRequestsBatchPost,   // 8  POST   /v2/request-queues/{queueId}/requests/batch
-  kRequestsBatchDelete, // 9  DELETE /v2/request-queues/{queueId}/requests/batch
-  kRequestGet,          // 10 GET    /v2/request-queues/{queueId}/requests/{requestId}
-  kRequestPut,          // 11 PUT    /v2/request-queues/{queueId}/requests/{requestId}
-  kRequestDelete,       // 12 DELETE /v2/request-queues/{queueId}/requests/{requestId}
-  kHeadGet,             // 13 GET    /v2/request-queues/{queueId}/head
-  kHeadLockPost,        // 14 POST   /v2/request-queues/{queueId}/head/lock
-  kRequestLockPut,      // 15 PUT    /v2/request-queues/{queueId}/requests/{requestId}/lock
-  kRequestLockDelete,   // 16 DELETE /v2/request-queues/{queueId}/requests/{requestId}/lock
-  kRequestsUnlockPost,  // 17 POST   /v2/request-queues/{queueId}/requests/unlock
+  kQueuesGet,            // 1  GET    /v2/request-queues
+  kQueuesPost,           // 2  POST   /v2/request-queues
+  kQueueGet,             // 3  GET    /v2/request-queues/{queueId}
+  kQueuePut,             // 4  PUT    /v2/request-queues/{queueId}
+  kQueueDelete,          // 5  DELETE /v2/request-queues/{queueId}
+  kRequestsPost,         // 6  POST   /v2/request-queues/{queueId}/requests
+  kRequestsGet,          // 7  GET    /v2/request-queues/{queueId}/requests
+  kRequestsBatchPost,    // 8  POST   /v2/request-queues/{queueId}/requests/batch
+  kRequestsBatchDelete,  // 9  DELETE /v2/request-queues/{queueId}/requests/batch
+  kRequestGet,           // 10 GET    /v2/request-queues/{queueId}/requests/{requestId}
+  kRequestPut,           // 11 PUT    /v2/request-queues/{queueId}/requests/{requestId}
+  kRequestDelete,        // 12 DELETE /v2/request-queues/{queueId}/requests/{requestId}
+  kHeadGet,              // 13 GET    /v2/request-queues/{queueId}/head
+  kHeadLockPost,         // 14 POST   /v2/request-queues/{queueId}/head/lock
+  kRequestLockPut,       // 15 PUT    /v2/request-queues/{queueId}/requests/{requestId}/lock
+  kRequestLockDelete,    // 16 DELETE /v2/request-queues/{queueId}/requests/{requestId}/lock
+  kRequestsUnlockPost,   // 17 POST   /v2/request-queues/{queueId}/requests/unlock
 };
 
 inline constexpr std::size_t kOperationCount = 17;
@@ -39,11 +39,11 @@ enum class RateClass { kSingleRequest, kBatch, kOther };
 
 struct OperationInfo {
   Operation op;
-  std::string_view id;             // OpenAPI operationId, e.g. "requestQueue_requests_batch_post"
-  std::string_view method;         // "GET", "POST", ...
-  std::string_view path;           // template, e.g. "/v2/request-queues/{queueId}/requests/batch"
-  int success_status;              // 200, 201 or 204
-  bool has_request_body;           // a JSON body is sent (PUT queue, add, batch add/delete, PUT request)
+  std::string_view id;      // OpenAPI operationId, e.g. "requestQueue_requests_batch_post"
+  std::string_view method;  // "GET", "POST", ...
+  std::string_view path;    // template, e.g. "/v2/request-queues/{queueId}/requests/batch"
+  int success_status;       // 200, 201 or 204
+  bool has_request_body;    // a JSON body is sent (PUT queue, add, batch add/delete, PUT request)
   RateClass rate_class;
 };
 

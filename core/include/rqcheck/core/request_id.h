@@ -17,7 +17,7 @@ inline constexpr std::size_t kQueueIdLength = 17;
 std::array<std::uint8_t, 32> sha256(std::string_view data);
 // The same digest without OpenSSL (its fallback; tests compare the two).
 std::array<std::uint8_t, 32> sha256_portable(std::string_view data);
-std::string base64(std::string_view bytes);                 // standard alphabet, padded
+std::string base64(std::string_view bytes);  // standard alphabet, padded
 std::string base64url_unpadded(std::string_view bytes);
 // Decodes base64 or base64url, padded or not; false on any invalid character.
 bool base64_decode(std::string_view text, std::string& out);

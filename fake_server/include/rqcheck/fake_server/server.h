@@ -18,9 +18,9 @@
 #include <string>
 #include <vector>
 
+#include "rqcheck/core/json.h"
 #include "rqcheck/core/result.h"
 #include "rqcheck/core/time.h"
-#include "rqcheck/core/json.h"
 #include "rqcheck/fake_server/compliance.h"
 #include "rqcheck/fake_server/faults.h"
 #include "rqcheck/fake_server/journal.h"
@@ -30,17 +30,17 @@ namespace rqcheck::fake {
 
 struct FakeServerOptions {
   std::string host = "127.0.0.1";
-  int port = 0;                 // 0: any free port
+  int port = 0;  // 0: any free port
   // Worker threads = connections served at once: httplib gives each connection a thread for
   // its whole life, idle keep-alive time included, so this bounds concurrent clients.
   int threads = 256;
   int keep_alive_timeout_secs = 5;  // an idle connection frees its thread after this
   int listen_backlog = 1024;
   StoreOptions store;
-  std::vector<User> users;      // non-empty: only these tokens are accepted
-  bool virtual_clock = false;   // time moves only through advance_clock()/set_clock()
+  std::vector<User> users;     // non-empty: only these tokens are accepted
+  bool virtual_clock = false;  // time moves only through advance_clock()/set_clock()
   TimeMs virtual_clock_start = 1700000000000;  // 2023-11-14T22:13:20.000Z
-  std::string admin_token;      // non-empty: /__admin/ needs "Authorization: Bearer <it>"
+  std::string admin_token;              // non-empty: /__admin/ needs "Authorization: Bearer <it>"
   std::ostream* request_log = nullptr;  // one line per request when set
   // "Retry-After" on 429 answers (decision 38: off by default); seconds.
   std::optional<int> retry_after_secs;
@@ -81,8 +81,8 @@ class FakeServer {
   std::string base_url() const;  // "http://HOST:PORT", no trailing slash
 
   Store& store();
-  FaultEngine& faults();         // add or remove rules at run time
-  Journal& journal();            // every API call, with the fault applied and the findings
+  FaultEngine& faults();            // add or remove rules at run time
+  Journal& journal();               // every API call, with the fault applied and the findings
   ComplianceMonitor& compliance();  // what clients did after faults: report() and summary()
   const Clock& clock() const;
   // Virtual clock only (options.virtual_clock); ignored otherwise.

@@ -34,7 +34,7 @@
 namespace rqcheck::fake {
 
 struct User {
-  std::string id;        // 17 alphanumeric characters
+  std::string id;  // 17 alphanumeric characters
   std::string username;
   std::string token;
 };
@@ -45,16 +45,18 @@ struct RateLimits {
   int single_request_per_sec = 400;  // add, get, update, delete one request; lock ops
   int batch_per_sec = 40;            // batch add, batch delete, head/lock
   int other_per_sec = 60;            // queue CRUD, head, list, unlock
-  int batch_items_per_sec = 1000;    // items of batch add/delete; the rest go to unprocessedRequests
-  int global_per_minute = 250000;    // per user
+  int batch_items_per_sec = 1000;  // items of batch add/delete; the rest go to unprocessedRequests
+  int global_per_minute = 250000;  // per user
 };
 
 // Switches for the rows of section 9 where a real deployment is known to answer otherwise.
 struct Behaviour {
-  bool delete_absent_is_404 = false;     // decision 5: 204 (default) or 404
-  bool reject_over_max_limit = false;    // decision 10: clamp (default) or 400
-  bool prolong_from_current_expiry = false;  // section 4 (15): now+lockSecs (default) or expiry+lockSecs
-  bool prolong_by_other_is_400 = false;  // decision 27: 403 (default) or 400 request-handled-or-locked
+  bool delete_absent_is_404 = false;   // decision 5: 204 (default) or 404
+  bool reject_over_max_limit = false;  // decision 10: clamp (default) or 400
+  bool prolong_from_current_expiry =
+      false;  // section 4 (15): now+lockSecs (default) or expiry+lockSecs
+  bool prolong_by_other_is_400 =
+      false;  // decision 27: 403 (default) or 400 request-handled-or-locked
 };
 
 struct StoreOptions {
@@ -187,8 +189,8 @@ class Store {
   StoreOptions options_;
   const Clock& clock_;
   mutable std::shared_mutex mu_;  // guards everything below; each Queue has its own mutex
-  std::unordered_map<std::string, std::shared_ptr<Queue>> queues_;      // by id
-  std::map<std::pair<std::string, std::string>, std::string> names_;   // (user id, name) -> id
+  std::unordered_map<std::string, std::shared_ptr<Queue>> queues_;    // by id
+  std::map<std::pair<std::string, std::string>, std::string> names_;  // (user id, name) -> id
   std::unordered_map<std::string, User> users_by_token_;
   std::unordered_map<std::string, User> users_by_name_;
   bool fixed_users_ = false;

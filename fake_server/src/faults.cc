@@ -585,38 +585,6 @@ std::optional<FaultKind> fault_kind_from_name(std::string_view name) {
   return std::nullopt;
 }
 
-std::optional<Operation> operation_from_alias(std::string_view name) {
-  if (auto op = operation_from_id(name)) return op;
-  using O = Operation;
-  struct Alias {
-    std::string_view name;
-    O op;
-  };
-  static constexpr Alias kAliases[] = {
-      {"list_queues", O::kQueuesGet},
-      {"create_queue", O::kQueuesPost},
-      {"get_queue", O::kQueueGet},
-      {"update_queue", O::kQueuePut},
-      {"delete_queue", O::kQueueDelete},
-      {"add", O::kRequestsPost},
-      {"list", O::kRequestsGet},
-      {"batch_add", O::kRequestsBatchPost},
-      {"batch_delete", O::kRequestsBatchDelete},
-      {"get", O::kRequestGet},
-      {"update", O::kRequestPut},
-      {"delete", O::kRequestDelete},
-      {"head", O::kHeadGet},
-      {"lock", O::kHeadLockPost},
-      {"prolong", O::kRequestLockPut},
-      {"delete_lock", O::kRequestLockDelete},
-      {"unlock", O::kRequestsUnlockPost},
-  };
-  for (const Alias& a : kAliases) {
-    if (a.name == name) return a.op;
-  }
-  return std::nullopt;
-}
-
 Result<FaultRule> parse_fault_rule(const Json& j) {
   if (!j.is_object()) return bad("a rule must be a JSON object (got " + shown(j) + ")");
   if (auto e = only_keys(j, "the rule", {"id", "match", "action", "schedule"})) return *e;

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "rqcheck/core/limits.h"
 #include "rqcheck/core/result.h"
 
 namespace rqcheck {
@@ -43,10 +44,5 @@ ApiError internal_server_error(std::string message);        // 500
 ApiError service_unavailable(std::string message);          // 503
 ApiError not_implemented(std::string message);  // 501 (an endpoint rqcheck does not emulate)
 }  // namespace errors
-
-// The payload limit of the API (MAX_PAYLOAD_SIZE_BYTES), applied after decompression.
-inline constexpr std::size_t kMaxPayloadBytes = 9437184;
-// Items per batch add or batch delete.
-inline constexpr std::size_t kMaxBatch = 25;
 
 }  // namespace rqcheck

@@ -290,7 +290,8 @@ Delivery FakeServer::Impl::finish(Call* call, const HttpRequest& http, const Out
 std::vector<BugDescription> bug_catalogue() {
   std::vector<BugDescription> out;
   for (const auto& b : bugs::catalogue()) {
-    out.push_back({std::string(b.name), std::string(b.description)});
+    const char* seam = b.call ? "call" : b.store ? "store" : b.outcome ? "outcome" : "reply";
+    out.push_back({std::string(b.name), std::string(b.description), std::string(b.breaks), seam});
   }
   return out;
 }

@@ -26,7 +26,7 @@ std::vector<Bug> http_bugs() {
       {"NotFoundIs500",
        "a missing queue or request (and deletes of absent requests) answer 500 instead of "
        "404/204",
-       "decision 14", nullptr, [](StoreQuirks& q) { q.not_found_is_500 = true; }},
+       "decisions 14, 5", nullptr, [](StoreQuirks& q) { q.not_found_is_500 = true; }},
       {"ErrorEnvelopeMissing", "error answers have a plain-text body instead of the envelope",
        "spec 1: the error envelope", nullptr, nullptr, nullptr,
        [](const Call*, const HttpRequest&, Reply& r) {

@@ -43,7 +43,8 @@ std::vector<Bug> lock_bugs() {
            o.head.queue_has_locked_requests = false;
          }
        }},
-      {"LockNeverExpires", "locks are taken for an hour whatever lockSecs says", "spec 4 (14)",
+      {"LockNeverExpires", "locks are taken for an hour whatever lockSecs says",
+       "spec 4 (14), decision 29",
        [](Call& c, const Context&) {
          if (c.op == O::kHeadLockPost || c.op == O::kRequestLockPut) c.args.lock_secs = 3600;
        }},
@@ -52,8 +53,8 @@ std::vector<Bug> lock_bugs() {
        [](Call& c, const Context&) {
          if (c.op == O::kRequestLockPut) c.args.lock_secs = 1;
        }},
-      {"ProlongByAnyone", "any client may prolong or delete another client's lock", "decision 27",
-       nullptr, [](StoreQuirks& q) { q.lock_owner_ignored = true; }},
+      {"ProlongByAnyone", "any client may prolong or delete another client's lock",
+       "decisions 27, 28", nullptr, [](StoreQuirks& q) { q.lock_owner_ignored = true; }},
       {"DeleteLockIgnored", "deleting a lock answers 204 but keeps the lock", "spec 4 (16)",
        nullptr, [](StoreQuirks& q) { q.delete_lock_ignored = true; }},
       {"UnlockCountWrong", "unlock answers unlockedCount 0 whatever it released", "spec 4 (17)",

@@ -19,6 +19,12 @@ std::string error_body(const ApiError& e);
 
 // The status the catalogue documents for an error type; 0 when the type is not catalogued.
 int documented_status(std::string_view type);
+// The documented type a bare status stands for (400 invalid-input, 429 rate-limit-exceeded, ...);
+// "" when the catalogue has none.
+std::string_view default_error_type(int status);
+// An error of `type` sent with `status`, with the catalogue's standard message for that type
+// (fault injection sends these).
+ApiError error_of_type(int status, std::string_view type);
 
 namespace errors {
 ApiError invalid_input(std::string message);               // 400

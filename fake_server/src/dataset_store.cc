@@ -1,0 +1,206 @@
+#include "dataset_store.h"
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+namespace rqcheck::fake {
+
+namespace {
+// The store's own guard that an item is an object text: '{' first and '}' last, past blanks.
+bool looks_like_object(std::string_view json) {
+  auto first = json.find_first_not_of(" \t\r\n");
+  auto last = json.find_last_not_of(" \t\r\n");
+  return first != std::string_view::npos && json[first] == '{' && json[last] == '}';
+}
+}  // namespace
+
+Datasets::Datasets(const Users& users, const Clock& clock, DatasetOptions options)
+    : options_(std::move(options)),
+      users_(users),
+      clock_(clock),
+      dir_(dataset_kind(), users_, clock_, options_.seed) {}
+
+DatasetInfo Datasets::info_locked(const Dataset& d) {
+  return DatasetInfo{d.meta, static_cast<std::int64_t>(d.items.size()), d.clean_item_count,
+                     d.stats};
+}
+
+void Datasets::append_locked(Dataset& d, DatasetItem item) {
+  d.stats.storage_bytes += static_cast<std::int64_t>(item.json.size());
+  if (item.clean) ++d.clean_item_count;
+  d.items.push_back(std::move(item));
+}
+
+Status Datasets::check_items(const std::vector<DatasetItem>& items) const {
+  const DatasetLimits& lim = options_.limits;
+  if (items.size() > lim.max_items_per_push) {
+    return errors::invalid_input(
+        "Invalid input: at most " + std::to_string(lim.max_items_per_push) +
+        " items can be pushed at once (got " + std::to_string(items.size()) + ").");
+  }
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const std::string& json = items[i].json;
+    if (json.size() > lim.max_item_bytes) return errors::request_too_large(json.size());
+    if (!looks_like_object(json)) {
+      return errors::invalid_input("Invalid input: the item at index " + std::to_string(i) +
+                                   " is not a JSON object.");
+    }
+    total += json.size();
+  }
+  if (total > lim.max_push_bytes) return errors::request_too_large(total);
+  return Ok{};
+}
+
+// --- datasets --------------------------------------------------------------------------------
+
+Result<DatasetsPage> Datasets::list(const User& u, const StorageListQuery& q) const {
+  auto page = dir_.list(u, q);
+  if (!page) return page.error();
+  DatasetsPage out;
+  out.total = page->total;
+  out.offset = page->offset;
+  out.limit = page->limit;
+  out.desc = page->desc;
+  out.unnamed = page->unnamed;
+  out.items.reserve(page->items.size());
+  for (const auto& d : page->items) {
+    std::lock_guard dl(d->mu);
+    out.items.push_back(info_locked(*d));
+  }
+  out.count = static_cast<std::int64_t>(out.items.size());
+  return out;
+}
+
+Result<DatasetCreated> Datasets::get_or_create(const User& u, std::optional<std::string> name) {
+  auto c = dir_.get_or_create(u, std::move(name));
+  if (!c) return c.error();
+  std::lock_guard dl(c->storage->mu);
+  return DatasetCreated{info_locked(*c->storage), c->created};
+}
+
+Result<DatasetInfo> Datasets::get(const User* u, std::string_view ref) {
+  auto d = dir_.resolve(u, ref, Access::kRead);
+  if (!d) return d.error();
+  std::lock_guard dl((*d)->mu);
+  (*d)->meta.touch(clock_.now_ms(), false);
+  return info_locked(**d);
+}
+
+Result<DatasetInfo> Datasets::update(const User& u, std::string_view ref,
+                                     const StorageUpdate& update) {
+  auto d = dir_.update(u, ref, update);
+  if (!d) return d.error();
+  std::lock_guard dl((*d)->mu);
+  return info_locked(**d);
+}
+
+Status Datasets::remove(const User& u, std::string_view ref) {
+  auto d = dir_.erase(u, ref);
+  if (!d) return d.error();
+  return Ok{};
+}
+
+// --- items -----------------------------------------------------------------------------------
+
+Status Datasets::push_items(const User& u, std::string_view ref, std::vector<DatasetItem> items) {
+  if (auto ok = check_items(items); !ok) return ok.error();
+  auto d = dir_.resolve(&u, ref, Access::kWrite);
+  if (!d) return d.error();
+  std::lock_guard dl((*d)->mu);
+  Dataset& ds = **d;
+  bool any = !items.empty();
+  for (DatasetItem& item : items) append_locked(ds, std::move(item));
+  if (any) ++ds.stats.write_count;
+  ds.meta.touch(clock_.now_ms(), any);
+  return Ok{};
+}
+
+Result<ItemsPage> Datasets::list_items(const User* u, std::string_view ref, const ItemsQuery& q) {
+  if (q.offset < 0) {
+    return errors::invalid_parameter("Parameter \"offset\" must be a non-negative integer.");
+  }
+  if (q.limit && *q.limit < 0) {
+    return errors::invalid_parameter("Parameter \"limit\" must be a non-negative integer.");
+  }
+  auto d = dir_.resolve(u, ref, Access::kRead);
+  if (!d) return d.error();
+  ItemsPage page;
+  page.offset = q.offset;
+  page.desc = q.desc;
+  bool limited = q.limit && *q.limit > 0;
+  if (limited) page.limit = *q.limit;
+  std::lock_guard dl((*d)->mu);
+  Dataset& ds = **d;
+  const std::int64_t total = static_cast<std::int64_t>(ds.items.size());
+  page.total = total;
+  std::int64_t available = std::max<std::int64_t>(0, total - q.offset);
+  std::int64_t n = limited ? std::min(available, page.limit) : available;
+  page.items.reserve(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) {
+    // Ascending: offset, offset+1, ...; descending: the newest minus offset, then older ones.
+    std::int64_t at = q.desc ? total - 1 - q.offset - i : q.offset + i;
+    page.items.push_back(ds.items[static_cast<std::size_t>(at)]);
+  }
+  ++ds.stats.read_count;
+  ds.meta.touch(clock_.now_ms(), false);
+  return page;
+}
+
+// --- admin -----------------------------------------------------------------------------------
+
+std::vector<DatasetData> Datasets::snapshot() const {
+  std::vector<DatasetData> out;
+  for (const auto& d : dir_.all()) {
+    std::lock_guard dl(d->mu);
+    out.push_back(DatasetData{d->meta, d->stats, {d->items.begin(), d->items.end()}});
+  }
+  return out;
+}
+
+Status Datasets::restore(std::vector<DatasetData> datasets) {
+  std::set<std::string> ids;
+  std::set<std::pair<std::string, std::string>> names;
+  for (const DatasetData& d : datasets) {
+    if (!is_apify_id(d.meta.id) || !ids.insert(d.meta.id).second || d.meta.user_id.empty()) {
+      return errors::invalid_input(
+          "Invalid input: every dataset needs a unique 17-character id and a userId (got \"" +
+          d.meta.id + "\").");
+    }
+    if (d.meta.name) {
+      if (auto ok = check_storage_name(dir_.kind(), *d.meta.name); !ok) return ok.error();
+      if (!names.insert({d.meta.user_id, *d.meta.name}).second) {
+        ApiError e = errors::name_not_unique(*d.meta.name);
+        e.message = "A dataset named \"" + *d.meta.name + "\" already exists.";
+        return e;
+      }
+    }
+    for (std::size_t i = 0; i < d.items.size(); ++i) {
+      const std::string& json = d.items[i].json;
+      if (json.size() > options_.limits.max_item_bytes)
+        return errors::request_too_large(json.size());
+      if (!looks_like_object(json)) {
+        return errors::invalid_input("Invalid input: item " + std::to_string(i) + " of dataset \"" +
+                                     d.meta.id + "\" is not a JSON object.");
+      }
+    }
+  }
+  dir_.clear();
+  for (DatasetData& d : datasets) {
+    auto s = std::make_shared<Dataset>();
+    s->meta = std::move(d.meta);
+    for (DatasetItem& item : d.items) append_locked(*s, std::move(item));
+    std::int64_t bytes = s->stats.storage_bytes;
+    s->stats = d.stats;
+    s->stats.storage_bytes = bytes;
+    if (auto ok = dir_.restore(std::move(s)); !ok) return ok.error();  // checked above
+  }
+  return Ok{};
+}
+
+void Datasets::clear() { dir_.clear(); }
+
+std::size_t Datasets::count() const { return dir_.count(); }
+
+}  // namespace rqcheck::fake

@@ -1,0 +1,296 @@
+#include "kv_store.h"
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+namespace rqcheck::fake {
+
+namespace {
+constexpr std::size_t kMaxKeyLength = 256;
+constexpr const char* kDefaultContentType = "application/octet-stream";
+
+bool key_char_ok(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '!' ||
+         c == '-' || c == '_' || c == '.' || c == '\'' || c == '(' || c == ')';
+}
+
+ApiError record_not_found(std::string_view key) {
+  return errors::record_not_found("Record \"" + std::string(key) + "\" was not found.");
+}
+}  // namespace
+
+Status check_record_key(std::string_view key) {
+  if (key.empty() || key.size() > kMaxKeyLength) {
+    return ApiError{
+        400, "invalid-record-key",
+        "Record key must be 1 to 256 characters long (got " + std::to_string(key.size()) + ")."};
+  }
+  if (!std::all_of(key.begin(), key.end(), key_char_ok)) {
+    return ApiError{400, "invalid-record-key",
+                    "Record key contains invalid character: only a-z, A-Z, 0-9 and !-_.'() are "
+                    "allowed (got \"" +
+                        std::string(key) + "\")."};
+  }
+  return Ok{};
+}
+
+KeyValueStores::KeyValueStores(const Users& users, const Clock& clock, KvStoreOptions options)
+    : options_(std::move(options)),
+      users_(users),
+      clock_(clock),
+      dir_(key_value_store_kind(), users_, clock_, options_.seed) {}
+
+KvStoreInfo KeyValueStores::info_locked(const KeyValueStore& s) {
+  return KvStoreInfo{s.meta, s.stats, static_cast<std::int64_t>(s.records.size())};
+}
+
+void KeyValueStores::put_locked(KeyValueStore& s, std::string_view key,
+                                KeyValueStore::Record record) {
+  auto it = s.records.find(key);
+  if (it == s.records.end()) {
+    s.stats.storage_bytes += static_cast<std::int64_t>(record.value.size());
+    s.records.emplace(std::string(key), std::move(record));
+  } else {
+    s.stats.storage_bytes += static_cast<std::int64_t>(record.value.size()) -
+                             static_cast<std::int64_t>(it->second.value.size());
+    it->second = std::move(record);
+  }
+}
+
+bool KeyValueStores::erase_locked(KeyValueStore& s, std::string_view key) {
+  auto it = s.records.find(key);
+  if (it == s.records.end()) return false;
+  s.stats.storage_bytes -= static_cast<std::int64_t>(it->second.value.size());
+  s.records.erase(it);
+  return true;
+}
+
+Status KeyValueStores::check_content_type(std::string_view ct) const {
+  if (ct.size() > options_.limits.max_content_type_bytes) {
+    return ApiError{400, "invalid-content-type-header",
+                    "Content-Type is too long (" + std::to_string(ct.size()) + " bytes; at most " +
+                        std::to_string(options_.limits.max_content_type_bytes) + ")."};
+  }
+  for (char c : ct) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      return ApiError{400, "invalid-content-type-header",
+                      "Content-Type must not contain control characters."};
+    }
+  }
+  return Ok{};
+}
+
+// --- stores ----------------------------------------------------------------------------------
+
+Result<KvStoresPage> KeyValueStores::list(const User& u, const StorageListQuery& q) const {
+  auto page = dir_.list(u, q);
+  if (!page) return page.error();
+  KvStoresPage out;
+  out.total = page->total;
+  out.offset = page->offset;
+  out.limit = page->limit;
+  out.desc = page->desc;
+  out.unnamed = page->unnamed;
+  out.items.reserve(page->items.size());
+  for (const auto& s : page->items) {
+    std::lock_guard sl(s->mu);
+    out.items.push_back(info_locked(*s));
+  }
+  out.count = static_cast<std::int64_t>(out.items.size());
+  return out;
+}
+
+Result<KvCreated> KeyValueStores::get_or_create(const User& u, std::optional<std::string> name) {
+  auto c = dir_.get_or_create(u, std::move(name));
+  if (!c) return c.error();
+  std::lock_guard sl(c->storage->mu);
+  return KvCreated{info_locked(*c->storage), c->created};
+}
+
+Result<KvStoreInfo> KeyValueStores::get(const User* u, std::string_view ref) {
+  auto s = dir_.resolve(u, ref, Access::kRead);
+  if (!s) return s.error();
+  std::lock_guard sl((*s)->mu);
+  (*s)->meta.touch(clock_.now_ms(), false);
+  return info_locked(**s);
+}
+
+Result<KvStoreInfo> KeyValueStores::update(const User& u, std::string_view ref,
+                                           const StorageUpdate& update) {
+  auto s = dir_.update(u, ref, update);
+  if (!s) return s.error();
+  std::lock_guard sl((*s)->mu);
+  return info_locked(**s);
+}
+
+Status KeyValueStores::remove(const User& u, std::string_view ref) {
+  auto s = dir_.erase(u, ref);
+  if (!s) return s.error();
+  return Ok{};
+}
+
+// --- records ---------------------------------------------------------------------------------
+
+Result<KvKeysPage> KeyValueStores::list_keys(const User* u, std::string_view ref,
+                                             const KvKeysQuery& q) {
+  if (q.limit && *q.limit < 0) {
+    return errors::invalid_parameter("Parameter \"limit\" must be a non-negative integer.");
+  }
+  if (q.collection) {
+    return errors::invalid_parameter(
+        "Parameter \"collection\" needs a key-value store schema; rq-fake keeps no schemas.");
+  }
+  auto s = dir_.resolve(u, ref, Access::kRead);
+  if (!s) return s.error();
+  KvKeysPage page;
+  page.limit = q.limit && *q.limit > 0 ? std::min(*q.limit, kKeysMaxLimit) : kKeysMaxLimit;
+  page.exclusive_start_key = q.exclusive_start_key;
+  const std::string prefix = q.prefix.value_or("");
+  std::lock_guard sl((*s)->mu);
+  KeyValueStore& store = **s;
+  auto it = store.records.lower_bound(prefix);
+  if (q.exclusive_start_key) {
+    auto after = store.records.upper_bound(*q.exclusive_start_key);
+    // Both bounds apply; the later one (end counting as the last) is where the page starts.
+    if (after == store.records.end() || (it != store.records.end() && it->first < after->first)) {
+      it = after;
+    }
+  }
+  auto matches = [&](const std::string& key) { return key.compare(0, prefix.size(), prefix) == 0; };
+  for (; it != store.records.end() && matches(it->first); ++it) {
+    if (static_cast<std::int64_t>(page.items.size()) == page.limit) {
+      page.is_truncated = true;
+      break;
+    }
+    page.items.push_back(KvKey{it->first, static_cast<std::int64_t>(it->second.value.size())});
+  }
+  if (page.is_truncated) page.next_exclusive_start_key = page.items.back().key;
+  page.count = static_cast<std::int64_t>(page.items.size());
+  ++store.stats.list_count;
+  store.meta.touch(clock_.now_ms(), false);
+  return page;
+}
+
+Result<KvRecord> KeyValueStores::get_record(const User* u, std::string_view ref,
+                                            std::string_view key) {
+  if (auto ok = check_record_key(key); !ok) return ok.error();
+  auto s = dir_.resolve(u, ref, Access::kRead);
+  if (!s) return s.error();
+  std::lock_guard sl((*s)->mu);
+  KeyValueStore& store = **s;
+  store.meta.touch(clock_.now_ms(), false);
+  auto it = store.records.find(key);
+  if (it == store.records.end()) return record_not_found(key);
+  ++store.stats.read_count;
+  return KvRecord{it->first, it->second.value, it->second.content_type};
+}
+
+Result<KvRecordHead> KeyValueStores::head_record(const User* u, std::string_view ref,
+                                                 std::string_view key) {
+  if (auto ok = check_record_key(key); !ok) return ok.error();
+  auto s = dir_.resolve(u, ref, Access::kRead);
+  if (!s) return s.error();
+  std::lock_guard sl((*s)->mu);
+  KeyValueStore& store = **s;
+  store.meta.touch(clock_.now_ms(), false);
+  auto it = store.records.find(key);
+  if (it == store.records.end()) return record_not_found(key);
+  return KvRecordHead{it->first, it->second.content_type,
+                      static_cast<std::int64_t>(it->second.value.size())};
+}
+
+Status KeyValueStores::put_record(const User& u, std::string_view ref, std::string_view key,
+                                  std::string value, std::string content_type) {
+  if (auto ok = check_record_key(key); !ok) return ok.error();
+  if (value.size() > options_.limits.max_record_bytes) {
+    return errors::request_too_large(value.size());
+  }
+  if (auto ok = check_content_type(content_type); !ok) return ok.error();
+  if (content_type.empty()) content_type = kDefaultContentType;
+  auto s = dir_.resolve(&u, ref, Access::kWrite);
+  if (!s) return s.error();
+  std::lock_guard sl((*s)->mu);
+  KeyValueStore& store = **s;
+  put_locked(store, key, KeyValueStore::Record{std::move(value), std::move(content_type)});
+  ++store.stats.write_count;
+  store.meta.touch(clock_.now_ms(), true);
+  return Ok{};
+}
+
+Status KeyValueStores::delete_record(const User& u, std::string_view ref, std::string_view key) {
+  if (auto ok = check_record_key(key); !ok) return ok.error();
+  auto s = dir_.resolve(&u, ref, Access::kWrite);
+  if (!s) return s.error();
+  std::lock_guard sl((*s)->mu);
+  KeyValueStore& store = **s;
+  bool erased = erase_locked(store, key);
+  if (erased) ++store.stats.delete_count;
+  store.meta.touch(clock_.now_ms(), erased);
+  return Ok{};
+}
+
+// --- admin -----------------------------------------------------------------------------------
+
+std::vector<KvStoreData> KeyValueStores::snapshot() const {
+  std::vector<KvStoreData> out;
+  for (const auto& s : dir_.all()) {
+    std::lock_guard sl(s->mu);
+    KvStoreData d{s->meta, s->stats, {}};
+    d.records.reserve(s->records.size());
+    for (const auto& [key, r] : s->records) d.records.push_back({key, r.value, r.content_type});
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+Status KeyValueStores::restore(std::vector<KvStoreData> stores) {
+  // Check everything first, so a bad snapshot changes nothing.
+  std::set<std::string> ids;
+  std::set<std::pair<std::string, std::string>> names;
+  for (const KvStoreData& d : stores) {
+    if (!is_apify_id(d.meta.id) || !ids.insert(d.meta.id).second || d.meta.user_id.empty()) {
+      return errors::invalid_input(
+          "Invalid input: every key-value store needs a unique "
+          "17-character id and a userId (got \"" +
+          d.meta.id + "\").");
+    }
+    if (d.meta.name) {
+      if (auto ok = check_storage_name(dir_.kind(), *d.meta.name); !ok) return ok.error();
+      if (!names.insert({d.meta.user_id, *d.meta.name}).second) {
+        ApiError e = errors::name_not_unique(*d.meta.name);
+        e.message = "A key-value store named \"" + *d.meta.name + "\" already exists.";
+        return e;
+      }
+    }
+    for (const KvRecord& r : d.records) {
+      if (auto ok = check_record_key(r.key); !ok) return ok.error();
+      if (r.value.size() > options_.limits.max_record_bytes) {
+        return errors::request_too_large(r.value.size());
+      }
+      if (auto ok = check_content_type(r.content_type); !ok) return ok.error();
+    }
+  }
+  dir_.clear();
+  for (KvStoreData& d : stores) {
+    auto s = std::make_shared<KeyValueStore>();
+    s->meta = std::move(d.meta);
+    for (KvRecord& r : d.records) {
+      std::string ct = r.content_type.empty() ? kDefaultContentType : std::move(r.content_type);
+      put_locked(*s, r.key, KeyValueStore::Record{std::move(r.value), std::move(ct)});
+    }
+    // Counters as recorded; storage_bytes follows from the records themselves.
+    std::int64_t bytes = s->stats.storage_bytes;
+    s->stats = d.stats;
+    s->stats.storage_bytes = bytes;
+    if (auto ok = dir_.restore(std::move(s)); !ok) return ok.error();  // checked above
+  }
+  return Ok{};
+}
+
+void KeyValueStores::clear() { dir_.clear(); }
+
+std::size_t KeyValueStores::count() const { return dir_.count(); }
+
+}  // namespace rqcheck::fake

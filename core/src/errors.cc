@@ -21,7 +21,8 @@ struct Entry {
   std::string_view type;
   int status;
 };
-// The types of spec section 1.1 that concern request queues.
+// The types of spec section 1.1 that concern request queues, and invalid-record-key of the
+// key-value stores (the intro's error table: "Record key contains invalid character").
 constexpr Entry kCatalogue[] = {
     {"invalid-input", 400},
     {"invalid-parameter", 400},
@@ -37,6 +38,7 @@ constexpr Entry kCatalogue[] = {
     {"invalid-content-type-header", 400},
     {"invalid-token", 400},
     {"name-not-unique", 400},
+    {"invalid-record-key", 400},
     {"token-not-provided", 401},
     {"user-or-token-not-found", 401},
     {"x402-payment-required", 402},
@@ -159,10 +161,11 @@ ApiError invalid_content_type(std::string_view got) {
   return make(400, "invalid-content-type-header",
               "Content-Type must be application/json (got \"" + std::string(got) + "\").");
 }
-ApiError name_not_unique(std::string_view name) {
+ApiError name_not_unique(std::string_view name, std::string_view kind) {
   return make(400, "name-not-unique",
-              "A request queue named \"" + std::string(name) + "\" already exists.");
+              "A " + std::string(kind) + " named \"" + std::string(name) + "\" already exists.");
 }
+ApiError invalid_record_key(std::string m) { return make(400, "invalid-record-key", std::move(m)); }
 ApiError token_not_provided() {
   return make(401, "token-not-provided", "Authentication token was not provided");
 }

@@ -40,7 +40,9 @@ Json rate_limits_json(const RateLimits& rl) {
           {"batchPerSec", rl.batch_per_sec},
           {"otherPerSec", rl.other_per_sec},
           {"batchItemsPerSec", rl.batch_items_per_sec},
-          {"globalPerMinute", rl.global_per_minute}};
+          {"globalPerMinute", rl.global_per_minute},
+          {"kvRecordPerSec", rl.kv_record_per_sec},
+          {"datasetPushPerSec", rl.dataset_push_per_sec}};
 }
 
 }  // namespace
@@ -60,11 +62,16 @@ Reply Admin::handle(const HttpRequest& http) {
   if (what == "health" && method == "GET") {
     return data(200, {{"status", "ok"},
                       {"queues", store.queue_count()},
+                      {"keyValueStores", ctx_.key_value_stores.count()},
+                      {"datasets", ctx_.datasets.count()},
+                      {"users", store.users().count()},
                       {"now", format_iso8601(ctx_.clock.now_ms())},
                       {"clock", ctx_.manual_clock ? "virtual" : "system"}});
   }
   if (what == "reset" && method == "POST") {
     store.reset();
+    ctx_.key_value_stores.clear();
+    ctx_.datasets.clear();
     ctx_.faults.clear();
     ctx_.journal.clear();
     ctx_.monitor.clear();
@@ -108,14 +115,37 @@ Reply Admin::handle(const HttpRequest& http) {
   }
   if (what == "report" && method == "GET") return data(200, ctx_.monitor.report());
   if (what == "store") {
-    if (method == "GET") return data(200, snapshot_json(store.export_queues()));
+    if (method == "GET") {
+      SnapshotData snap;
+      snap.queues = store.export_queues();
+      snap.key_value_stores = ctx_.key_value_stores.snapshot();
+      snap.datasets = ctx_.datasets.snapshot();
+      snap.users = store.users().all();
+      for (User& u : snap.users) u.token.clear();  // never a token in an export
+      return data(200, snapshot_json(snap));
+    }
     if (method == "PUT" || method == "POST") {
       auto doc = body_json(http);
       if (!doc) return Reply::of_error(doc.error());
-      auto images = parse_snapshot(*doc);
-      if (!images) return Reply::of_error(images.error());
-      auto st = store.import_queues(std::move(*images));
-      return st ? Reply::no_content() : Reply::of_error(st.error());
+      auto snap = parse_snapshot(*doc);
+      if (!snap) return Reply::of_error(snap.error());
+      // All or nothing: the other storages are checked before the queues are replaced (which
+      // checks everything first itself), and cannot fail after that.
+      if (auto st = ctx_.key_value_stores.check_restore(snap->key_value_stores); !st) {
+        return Reply::of_error(st.error());
+      }
+      if (auto st = ctx_.datasets.check_restore(snap->datasets); !st) {
+        return Reply::of_error(st.error());
+      }
+      if (auto st = store.import_queues(std::move(snap->queues)); !st) {
+        return Reply::of_error(st.error());
+      }
+      store.users().restore(snap->users);
+      auto kv = ctx_.key_value_stores.restore(std::move(snap->key_value_stores));
+      auto ds = ctx_.datasets.restore(std::move(snap->datasets));
+      if (!kv) return Reply::of_error(kv.error());
+      if (!ds) return Reply::of_error(ds.error());
+      return Reply::no_content();
     }
     return Reply::of_error(errors::method_not_allowed("GET,PUT,POST"));
   }
@@ -175,6 +205,10 @@ Reply Admin::handle(const HttpRequest& http) {
             rl.batch_items_per_sec = v;
           } else if (k == "globalPerMinute") {
             rl.global_per_minute = v;
+          } else if (k == "kvRecordPerSec") {
+            rl.kv_record_per_sec = v;
+          } else if (k == "datasetPushPerSec") {
+            rl.dataset_push_per_sec = v;
           } else {
             return Reply::of_error(
                 errors::invalid_input("Invalid input: unknown rate-limit field \"" + k + "\"."));

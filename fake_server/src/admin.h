@@ -1,5 +1,6 @@
 // The admin API under /__admin/ (README "The admin API"): health, reset, fault rules and their
-// log, the journal, the compliance report, store snapshots, the virtual clock and rate limits.
+// log, the journal, the compliance report, store snapshots (queues, key-value stores, datasets
+// and users), the virtual clock and rate limits.
 // Protected by --admin-token when set. Not part of the Apify API: its JSON is written here.
 //
 //   Admin admin(ctx);
@@ -10,6 +11,8 @@
 #include <string>
 
 #include "call.h"
+#include "dataset_store.h"
+#include "kv_store.h"
 #include "rqcheck/core/time.h"
 #include "rqcheck/fake_server/compliance.h"
 #include "rqcheck/fake_server/faults.h"
@@ -19,7 +22,9 @@
 namespace rqcheck::fake {
 
 struct AdminContext {
-  Store& store;
+  Store& store;  // the request queues; its users and rate limiter are every storage's
+  KeyValueStores& key_value_stores;
+  Datasets& datasets;
   FaultEngine& faults;
   Journal& journal;
   ComplianceMonitor& monitor;

@@ -19,6 +19,8 @@
 #include <utility>
 #include <vector>
 
+#include "dataset_store.h"
+#include "kv_store.h"
 #include "rqcheck/core/operations.h"
 #include "rqcheck/core/requests.h"
 #include "rqcheck/core/result.h"
@@ -27,6 +29,7 @@
 #include "rqcheck/fake_server/faults.h"
 #include "rqcheck/fake_server/journal.h"
 #include "rqcheck/fake_server/store.h"
+#include "rqcheck/fake_server/users.h"
 
 namespace rqcheck::fake {
 
@@ -68,9 +71,35 @@ struct Reply {
   void remove_header(std::string_view name);
 };
 
-// The typed arguments of every request-queue operation in one record. An operation reads the
-// fields it takes (see wire.cc); the others keep their defaults. Named bugs of the "call" seam
-// change these values.
+// GET/HEAD dataset items: how the page is shaped and written (wire_items.h applies it).
+enum class ItemsFormat { kJson, kJsonl };
+struct ItemsView {
+  ItemsFormat format = ItemsFormat::kJson;
+  std::optional<std::vector<std::string>> fields;  // only these top-level fields, in this order
+  std::vector<std::string> output_fields;          // renames `fields` positionally
+  std::vector<std::string> omit;                   // these top-level fields removed
+  bool skip_hidden = false;                        // fields starting with '#' removed
+  bool skip_empty = false;                         // items empty (after skip_hidden) left out
+  bool bom = false;                                // the UTF-8 byte order mark first
+  bool attachment = false;                         // Content-Disposition: attachment
+};
+
+// The typed arguments of the key-value store, dataset and user operations (wire_storages.cc).
+struct StorageArgs {
+  StorageListQuery list;                          // GET /v2/key-value-stores, GET /v2/datasets
+  StorageUpdate update;                           // PUT a store or a dataset
+  KvKeysQuery keys;                               // GET .../keys
+  std::optional<std::string> prefix, collection;  // GET .../records (the ZIP)
+  std::string content_type;                       // PUT/POST a record: as sent ("" when none)
+  bool attachment = false;                        // GET a record
+  ItemsQuery items;                               // GET/HEAD items: the page
+  ItemsView view;                                 // GET/HEAD items: shape and format
+  std::vector<DatasetItem> push;                  // POST items: each object's text, in order
+};
+
+// The typed arguments of every operation in one record. An operation reads the fields it takes
+// (see wire.cc and wire_storages.cc); the others keep their defaults. Named bugs of the "call"
+// seam change these values.
 struct CallArgs {
   // Queues (1-5).
   QueueListOptions queues;
@@ -84,6 +113,8 @@ struct CallArgs {
   std::optional<std::string> cursor, exclusive_start_id;  // as sent, echoed in the page
   std::int64_t limit = 0;  // head, head/lock (after default and clamp)
   double lock_secs = 0;    // head/lock, prolong
+  // Key-value stores, datasets, users.
+  StorageArgs storage;
 };
 
 // One API call, parsed once.
@@ -105,7 +136,8 @@ struct Call {
   Violations violations;
   std::optional<ApiError> refusal;
   // The keys the call carries, for the journal and the compliance monitor (add, batch add, PUT:
-  // the uniqueKeys; batch delete: each item's id, else its uniqueKey), bounded by bound_key.
+  // the uniqueKeys; batch delete: each item's id, else its uniqueKey; a record operation: the
+  // record key), bounded by bound_key.
   std::vector<std::string> item_keys;
   // The fault decided for this call (docs/faults.md).
   FaultDecision fault;
@@ -128,6 +160,27 @@ struct Outcome {
   TimeMs lock_expires_at = 0;       // 15
   std::int64_t unlocked_count = 0;  // 17
   ListPage page;                    // 7
+  // Key-value stores, datasets and users (allocated by the operations that use it, so the
+  // request-queue calls do not carry it).
+  struct Storage {
+    bool created = false;  // POST a collection: 201 (else 200, an existing name)
+    std::string id;        // the store or dataset a record put or a push went to (Location)
+    KvStoreInfo kv_store;
+    KvStoresPage kv_stores;
+    KvKeysPage keys;
+    KvRecord record;
+    KvRecordHead record_head;
+    std::vector<KvRecord> records;  // the ZIP download
+    DatasetInfo dataset;
+    DatasetsPage datasets;
+    ItemsPage items;
+    User user;
+  };
+  std::unique_ptr<Storage> storage;
+  Storage& storage_result() {
+    if (!storage) storage = std::make_unique<Storage>();
+    return *storage;
+  }
   // 7 and 10: the `data` JSON text, written by the wire layer's sink while the store held the
   // queue (so a page of a thousand requests is written once, without copies).
   std::string data_text;

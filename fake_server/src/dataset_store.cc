@@ -15,10 +15,12 @@ bool looks_like_object(std::string_view json) {
 }
 }  // namespace
 
-Datasets::Datasets(const Users& users, const Clock& clock, DatasetOptions options)
+Datasets::Datasets(const Users& users, const Clock& clock, DatasetOptions options,
+                   RateLimiter* limiter)
     : options_(std::move(options)),
       users_(users),
       clock_(clock),
+      limiter_(limiter),
       dir_(dataset_kind(), users_, clock_, options_.seed) {}
 
 DatasetInfo Datasets::info_locked(const Dataset& d) {
@@ -53,9 +55,33 @@ Status Datasets::check_items(const std::vector<DatasetItem>& items) const {
   return Ok{};
 }
 
+Status Datasets::charge_user(const User* u, TimeMs now) const {
+  return limiter_ ? limiter_->charge_user(u, now) : Status(Ok{});
+}
+
+Directory<Dataset>::Check Datasets::charge(Operation op, TimeMs now) {
+  if (!limiter_) return {};
+  return [this, op, now](Dataset& d) { return limiter_->charge(d.rate, op, now); };
+}
+
+Result<Datasets::Entered> Datasets::enter(const User* u, std::string_view ref, Access access,
+                                          Operation op) {
+  const TimeMs now = clock_.now_ms();
+  if (auto st = charge_user(u, now); !st) return st.error();
+  auto d = dir_.resolve(u, ref, access);
+  if (!d) return d.error();
+  Entered e{std::move(*d), {}, now};
+  e.lock = std::unique_lock(e.dataset->mu);
+  if (limiter_) {
+    if (auto st = limiter_->charge(e.dataset->rate, op, now); !st) return st.error();
+  }
+  return Result<Entered>(std::move(e));
+}
+
 // --- datasets --------------------------------------------------------------------------------
 
 Result<DatasetsPage> Datasets::list(const User& u, const StorageListQuery& q) const {
+  if (auto st = charge_user(&u, clock_.now_ms()); !st) return st.error();
   auto page = dir_.list(u, q);
   if (!page) return page.error();
   DatasetsPage out;
@@ -74,6 +100,10 @@ Result<DatasetsPage> Datasets::list(const User& u, const StorageListQuery& q) co
 }
 
 Result<DatasetCreated> Datasets::get_or_create(const User& u, std::optional<std::string> name) {
+  if (name) {
+    if (auto ok = check_storage_name(dir_.kind(), *name); !ok) return ok.error();
+  }
+  if (auto st = charge_user(&u, clock_.now_ms()); !st) return st.error();
   auto c = dir_.get_or_create(u, std::move(name));
   if (!c) return c.error();
   std::lock_guard dl(c->storage->mu);
@@ -81,70 +111,82 @@ Result<DatasetCreated> Datasets::get_or_create(const User& u, std::optional<std:
 }
 
 Result<DatasetInfo> Datasets::get(const User* u, std::string_view ref) {
-  auto d = dir_.resolve(u, ref, Access::kRead);
-  if (!d) return d.error();
-  std::lock_guard dl((*d)->mu);
-  (*d)->meta.touch(clock_.now_ms(), false);
-  return info_locked(**d);
+  auto e = enter(u, ref, Access::kRead, Operation::kDatasetGet);
+  if (!e) return e.error();
+  e->dataset->meta.touch(e->now, false);
+  return info_locked(*e->dataset);
+}
+
+Result<DatasetInfo> Datasets::statistics(const User* u, std::string_view ref) {
+  auto e = enter(u, ref, Access::kRead, Operation::kDatasetStatisticsGet);
+  if (!e) return e.error();
+  e->dataset->meta.touch(e->now, false);
+  return info_locked(*e->dataset);
 }
 
 Result<DatasetInfo> Datasets::update(const User& u, std::string_view ref,
                                      const StorageUpdate& update) {
-  auto d = dir_.update(u, ref, update);
+  const TimeMs now = clock_.now_ms();
+  if (auto st = charge_user(&u, now); !st) return st.error();
+  auto d = dir_.update(u, ref, update, charge(Operation::kDatasetPut, now));
   if (!d) return d.error();
   std::lock_guard dl((*d)->mu);
   return info_locked(**d);
 }
 
 Status Datasets::remove(const User& u, std::string_view ref) {
-  auto d = dir_.erase(u, ref);
+  const TimeMs now = clock_.now_ms();
+  if (auto st = charge_user(&u, now); !st) return st.error();
+  auto d = dir_.erase(u, ref, charge(Operation::kDatasetDelete, now));
   if (!d) return d.error();
   return Ok{};
 }
 
 // --- items -----------------------------------------------------------------------------------
 
-Status Datasets::push_items(const User& u, std::string_view ref, std::vector<DatasetItem> items) {
+Result<std::string> Datasets::push_items(const User& u, std::string_view ref,
+                                         std::vector<DatasetItem> items) {
   if (auto ok = check_items(items); !ok) return ok.error();
-  auto d = dir_.resolve(&u, ref, Access::kWrite);
-  if (!d) return d.error();
-  std::lock_guard dl((*d)->mu);
-  Dataset& ds = **d;
+  auto e = enter(&u, ref, Access::kWrite, Operation::kDatasetItemsPost);
+  if (!e) return e.error();
+  Dataset& ds = *e->dataset;
   bool any = !items.empty();
   for (DatasetItem& item : items) append_locked(ds, std::move(item));
   if (any) ++ds.stats.write_count;
-  ds.meta.touch(clock_.now_ms(), any);
-  return Ok{};
+  ds.meta.touch(e->now, any);
+  return ds.meta.id;
 }
 
-Result<ItemsPage> Datasets::list_items(const User* u, std::string_view ref, const ItemsQuery& q) {
+Result<ItemsPage> Datasets::list_items(const User* u, std::string_view ref, const ItemsQuery& q,
+                                       Operation op) {
   if (q.offset < 0) {
     return errors::invalid_parameter("Parameter \"offset\" must be a non-negative integer.");
   }
   if (q.limit && *q.limit < 0) {
     return errors::invalid_parameter("Parameter \"limit\" must be a non-negative integer.");
   }
-  auto d = dir_.resolve(u, ref, Access::kRead);
-  if (!d) return d.error();
+  auto e = enter(u, ref, Access::kRead, op);
+  if (!e) return e.error();
   ItemsPage page;
+  page.dataset_id = e->dataset->meta.id;
   page.offset = q.offset;
   page.desc = q.desc;
   bool limited = q.limit && *q.limit > 0;
   if (limited) page.limit = *q.limit;
-  std::lock_guard dl((*d)->mu);
-  Dataset& ds = **d;
+  Dataset& ds = *e->dataset;
   const std::int64_t total = static_cast<std::int64_t>(ds.items.size());
   page.total = total;
   std::int64_t available = std::max<std::int64_t>(0, total - q.offset);
   std::int64_t n = limited ? std::min(available, page.limit) : available;
+  if (op == Operation::kDatasetItemsHead) n = 0;  // the headers only
   page.items.reserve(static_cast<std::size_t>(n));
   for (std::int64_t i = 0; i < n; ++i) {
     // Ascending: offset, offset+1, ...; descending: the newest minus offset, then older ones.
     std::int64_t at = q.desc ? total - 1 - q.offset - i : q.offset + i;
     page.items.push_back(ds.items[static_cast<std::size_t>(at)]);
   }
-  ++ds.stats.read_count;
-  ds.meta.touch(clock_.now_ms(), false);
+  if (op != Operation::kDatasetItemsHead) ++ds.stats.read_count;
+  ds.meta.touch(e->now, false);
   return page;
 }
 
@@ -160,6 +202,21 @@ std::vector<DatasetData> Datasets::snapshot() const {
 }
 
 Status Datasets::restore(std::vector<DatasetData> datasets) {
+  if (auto st = check_restore(datasets); !st) return st.error();
+  dir_.clear();
+  for (DatasetData& d : datasets) {
+    auto s = std::make_shared<Dataset>();
+    s->meta = std::move(d.meta);
+    for (DatasetItem& item : d.items) append_locked(*s, std::move(item));
+    std::int64_t bytes = s->stats.storage_bytes;
+    s->stats = d.stats;
+    s->stats.storage_bytes = bytes;
+    if (auto ok = dir_.restore(std::move(s)); !ok) return ok.error();  // checked above
+  }
+  return Ok{};
+}
+
+Status Datasets::check_restore(const std::vector<DatasetData>& datasets) const {
   std::set<std::string> ids;
   std::set<std::pair<std::string, std::string>> names;
   for (const DatasetData& d : datasets) {
@@ -171,9 +228,7 @@ Status Datasets::restore(std::vector<DatasetData> datasets) {
     if (d.meta.name) {
       if (auto ok = check_storage_name(dir_.kind(), *d.meta.name); !ok) return ok.error();
       if (!names.insert({d.meta.user_id, *d.meta.name}).second) {
-        ApiError e = errors::name_not_unique(*d.meta.name);
-        e.message = "A dataset named \"" + *d.meta.name + "\" already exists.";
-        return e;
+        return errors::name_not_unique(*d.meta.name, "dataset");
       }
     }
     for (std::size_t i = 0; i < d.items.size(); ++i) {
@@ -185,16 +240,6 @@ Status Datasets::restore(std::vector<DatasetData> datasets) {
                                      d.meta.id + "\" is not a JSON object.");
       }
     }
-  }
-  dir_.clear();
-  for (DatasetData& d : datasets) {
-    auto s = std::make_shared<Dataset>();
-    s->meta = std::move(d.meta);
-    for (DatasetItem& item : d.items) append_locked(*s, std::move(item));
-    std::int64_t bytes = s->stats.storage_bytes;
-    s->stats = d.stats;
-    s->stats.storage_bytes = bytes;
-    if (auto ok = dir_.restore(std::move(s)); !ok) return ok.error();  // checked above
   }
   return Ok{};
 }

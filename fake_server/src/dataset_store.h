@@ -13,7 +13,9 @@
 //
 // Items are kept in a std::deque in push order: a push is O(items), a page O(page) wherever it
 // starts (random access), never a scan. Every change of the items goes through append_locked;
-// the state is enumerable (snapshot) and restorable as plain data.
+// the state is enumerable (snapshot) and restorable as plain data. With a RateLimiter every
+// call charges the user's minute budget and the dataset's per-second bucket (400/s for push
+// items, 60/s for the rest), inside the call, once.
 #pragma once
 
 #include <cstdint>
@@ -26,9 +28,11 @@
 
 #include "directory.h"
 #include "rqcheck/core/errors.h"
+#include "rqcheck/core/operations.h"
 #include "rqcheck/core/result.h"
 #include "rqcheck/core/time.h"
-#include "users.h"
+#include "rqcheck/fake_server/rate_limits.h"
+#include "rqcheck/fake_server/users.h"
 
 namespace rqcheck::fake {
 
@@ -53,6 +57,7 @@ struct Dataset {
   std::deque<DatasetItem> items;
   std::int64_t clean_item_count = 0;
   DatasetStats stats;
+  RateBuckets rate;
 };
 
 // Dataset.yaml / DatasetListItem.yaml, copied out under the dataset's lock.
@@ -85,6 +90,7 @@ struct ItemsQuery {
 inline constexpr std::int64_t kItemsNoLimit = 999999999999;
 
 struct ItemsPage {
+  std::string dataset_id;          // the dataset listed (a call may name it by username~name)
   std::vector<DatasetItem> items;  // in the order asked (newest first with desc)
   std::int64_t total = 0;          // itemCount: X-Apify-Pagination-Total
   std::int64_t offset = 0;
@@ -115,7 +121,9 @@ struct DatasetData {
 
 class Datasets {
  public:
-  Datasets(const Users& users, const Clock& clock, DatasetOptions options = {});
+  // Without a limiter nothing is rate-limited.
+  Datasets(const Users& users, const Clock& clock, DatasetOptions options = {},
+           RateLimiter* limiter = nullptr);
   Datasets(const Datasets&) = delete;
   Datasets& operator=(const Datasets&) = delete;
 
@@ -131,9 +139,14 @@ class Datasets {
   // Appends the items in order, all or none: an item that is empty or not an object text
   // (the wire layer checked; this is the store's own guard), over the item limit, or a push over
   // the push limits stores nothing (400 invalid-input / 413 request-too-large). An empty push
-  // succeeds and changes nothing.
-  Status push_items(const User& u, std::string_view ref, std::vector<DatasetItem> items);
-  Result<ItemsPage> list_items(const User* u, std::string_view ref, const ItemsQuery& q);
+  // succeeds and changes nothing. Returns the dataset's id (for the Location header).
+  Result<std::string> push_items(const User& u, std::string_view ref,
+                                 std::vector<DatasetItem> items);
+  // `op` is kDatasetItemsGet or kDatasetItemsHead (the same page; HEAD sends no body).
+  Result<ItemsPage> list_items(const User* u, std::string_view ref, const ItemsQuery& q,
+                               Operation op = Operation::kDatasetItemsGet);
+  // GET .../statistics: the dataset as the call found it (the fake keeps no field statistics).
+  Result<DatasetInfo> statistics(const User* u, std::string_view ref);
 
   // --- admin and persistence ---
   std::vector<DatasetData> snapshot() const;  // every dataset, by creation
@@ -142,8 +155,19 @@ class Datasets {
   void clear();
   std::size_t count() const;
   const DatasetLimits& limits() const { return options_.limits; }
+  // Checks a snapshot as restore() would, without changing anything.
+  Status check_restore(const std::vector<DatasetData>& datasets) const;
 
  private:
+  struct Entered {
+    std::shared_ptr<Dataset> dataset;
+    std::unique_lock<std::mutex> lock;
+    TimeMs now = 0;
+  };
+  // Resolves, locks and charges the dataset of one call.
+  Result<Entered> enter(const User* u, std::string_view ref, Access access, Operation op);
+  Status charge_user(const User* u, TimeMs now) const;
+  Directory<Dataset>::Check charge(Operation op, TimeMs now);
   static DatasetInfo info_locked(const Dataset& d);
   // The only place a dataset's items change.
   static void append_locked(Dataset& d, DatasetItem item);
@@ -152,6 +176,7 @@ class Datasets {
   DatasetOptions options_;
   const Users& users_;
   const Clock& clock_;
+  RateLimiter* limiter_;
   Directory<Dataset> dir_;
 };
 

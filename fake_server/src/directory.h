@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <ext/pb_ds/assoc_container.hpp>
 #include <ext/pb_ds/tree_policy.hpp>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -43,7 +44,7 @@
 #include "rqcheck/core/request_id.h"
 #include "rqcheck/core/result.h"
 #include "rqcheck/core/time.h"
-#include "users.h"
+#include "rqcheck/fake_server/users.h"
 
 namespace rqcheck::fake {
 
@@ -210,10 +211,14 @@ class Directory {
     return Created<T>{s, true};
   }
 
+  // Under both locks, before a change: a storage's own check (rate-limit charging); an error
+  // refuses the call and changes nothing.
+  using Check = std::function<Status(T&)>;
+
   // Renames (400 name-not-unique when the owner has another storage of that name) and sets the
   // general access; only the owner may. Sets modifiedAt.
   Result<std::shared_ptr<T>> update(const User& caller, std::string_view ref,
-                                    const StorageUpdate& u) {
+                                    const StorageUpdate& u, const Check& check = {}) {
     if (u.name && *u.name) {
       if (auto ok = check_storage_name(kind_, **u.name); !ok) return ok.error();
     }
@@ -223,12 +228,13 @@ class Directory {
     std::unique_lock lock(mu_);
     if (!present_locked(*s)) return errors::record_not_found(kind_.not_found);
     std::lock_guard sl((*s)->mu);
+    if (check) {
+      if (auto ok = check(**s); !ok) return ok.error();
+    }
     StorageMeta& m = (*s)->meta;
     if (u.name && *u.name != m.name) {
       if (*u.name && names_.count({m.user_id, **u.name})) {
-        ApiError e = errors::name_not_unique(**u.name);
-        e.message = "A " + kind_.noun + " named \"" + **u.name + "\" already exists.";
-        return e;
+        return errors::name_not_unique(**u.name, kind_.noun);
       }
       UserIndex& ix = index_[m.user_id];
       Key key{m.created_at, m.created_seq};
@@ -249,11 +255,16 @@ class Directory {
 
   // DELETE /v2/{kind}/{id}: only the owner may. Returns the storage taken out (callers that
   // hold it may still read it; it is no longer reachable).
-  Result<std::shared_ptr<T>> erase(const User& caller, std::string_view ref) {
+  Result<std::shared_ptr<T>> erase(const User& caller, std::string_view ref,
+                                   const Check& check = {}) {
     auto s = resolve(&caller, ref, Access::kWrite);
     if (!s) return s.error();
     std::unique_lock lock(mu_);
     if (!present_locked(*s)) return errors::record_not_found(kind_.not_found);
+    std::lock_guard sl((*s)->mu);  // the name may change under both locks only
+    if (check) {
+      if (auto ok = check(**s); !ok) return ok.error();
+    }
     erase_locked(*s);
     return *s;
   }
@@ -352,9 +363,7 @@ class Directory {
                                    "\".");
     }
     if (m.name && names_.count({m.user_id, *m.name})) {
-      ApiError e = errors::name_not_unique(*m.name);
-      e.message = "A " + kind_.noun + " named \"" + *m.name + "\" already exists.";
-      return e;
+      return errors::name_not_unique(*m.name, kind_.noun);
     }
     if (m.created_seq >= next_seq_) next_seq_ = m.created_seq + 1;
     insert_locked(std::move(s));
@@ -385,8 +394,8 @@ class Directory {
     }
     by_id_.emplace(m.id, std::move(s));
   }
+  // The caller holds mu_ and the storage's mutex.
   void erase_locked(const std::shared_ptr<T>& s) {
-    std::lock_guard sl(s->mu);  // the name may change under both locks only
     const StorageMeta& m = s->meta;
     Key key{m.created_at, m.created_seq};
     auto ix = index_.find(m.user_id);

@@ -22,23 +22,24 @@ ApiError record_not_found(std::string_view key) {
 
 Status check_record_key(std::string_view key) {
   if (key.empty() || key.size() > kMaxKeyLength) {
-    return ApiError{
-        400, "invalid-record-key",
-        "Record key must be 1 to 256 characters long (got " + std::to_string(key.size()) + ")."};
+    return errors::invalid_record_key("Record key must be 1 to 256 characters long (got " +
+                                      std::to_string(key.size()) + ").");
   }
   if (!std::all_of(key.begin(), key.end(), key_char_ok)) {
-    return ApiError{400, "invalid-record-key",
-                    "Record key contains invalid character: only a-z, A-Z, 0-9 and !-_.'() are "
-                    "allowed (got \"" +
-                        std::string(key) + "\")."};
+    return errors::invalid_record_key(
+        "Record key contains invalid character: only a-z, A-Z, 0-9 and !-_.'() are allowed "
+        "(got \"" +
+        std::string(key) + "\").");
   }
   return Ok{};
 }
 
-KeyValueStores::KeyValueStores(const Users& users, const Clock& clock, KvStoreOptions options)
+KeyValueStores::KeyValueStores(const Users& users, const Clock& clock, KvStoreOptions options,
+                               RateLimiter* limiter)
     : options_(std::move(options)),
       users_(users),
       clock_(clock),
+      limiter_(limiter),
       dir_(key_value_store_kind(), users_, clock_, options_.seed) {}
 
 KvStoreInfo KeyValueStores::info_locked(const KeyValueStore& s) {
@@ -82,9 +83,35 @@ Status KeyValueStores::check_content_type(std::string_view ct) const {
   return Ok{};
 }
 
+Status KeyValueStores::charge_user(const User* u, TimeMs now) {
+  return limiter_ ? limiter_->charge_user(u, now) : Status(Ok{});
+}
+
+Directory<KeyValueStore>::Check KeyValueStores::charge(Operation op, TimeMs now) {
+  if (!limiter_) return {};
+  return [this, op, now](KeyValueStore& s) { return limiter_->charge(s.rate, op, now); };
+}
+
+Result<KeyValueStores::Entered> KeyValueStores::enter(const User* u, std::string_view ref,
+                                                      Access access, Operation op) {
+  const TimeMs now = clock_.now_ms();
+  if (auto st = charge_user(u, now); !st) return st.error();
+  auto s = dir_.resolve(u, ref, access);
+  if (!s) return s.error();
+  Entered e{std::move(*s), {}, now};
+  e.lock = std::unique_lock(e.store->mu);
+  if (limiter_) {
+    if (auto st = limiter_->charge(e.store->rate, op, now); !st) return st.error();
+  }
+  return Result<Entered>(std::move(e));
+}
+
 // --- stores ----------------------------------------------------------------------------------
 
 Result<KvStoresPage> KeyValueStores::list(const User& u, const StorageListQuery& q) const {
+  if (limiter_) {
+    if (auto st = limiter_->charge_user(&u, clock_.now_ms()); !st) return st.error();
+  }
   auto page = dir_.list(u, q);
   if (!page) return page.error();
   KvStoresPage out;
@@ -103,6 +130,10 @@ Result<KvStoresPage> KeyValueStores::list(const User& u, const StorageListQuery&
 }
 
 Result<KvCreated> KeyValueStores::get_or_create(const User& u, std::optional<std::string> name) {
+  if (name) {
+    if (auto ok = check_storage_name(dir_.kind(), *name); !ok) return ok.error();
+  }
+  if (auto st = charge_user(&u, clock_.now_ms()); !st) return st.error();
   auto c = dir_.get_or_create(u, std::move(name));
   if (!c) return c.error();
   std::lock_guard sl(c->storage->mu);
@@ -110,23 +141,26 @@ Result<KvCreated> KeyValueStores::get_or_create(const User& u, std::optional<std
 }
 
 Result<KvStoreInfo> KeyValueStores::get(const User* u, std::string_view ref) {
-  auto s = dir_.resolve(u, ref, Access::kRead);
-  if (!s) return s.error();
-  std::lock_guard sl((*s)->mu);
-  (*s)->meta.touch(clock_.now_ms(), false);
-  return info_locked(**s);
+  auto e = enter(u, ref, Access::kRead, Operation::kKvStoreGet);
+  if (!e) return e.error();
+  e->store->meta.touch(e->now, false);
+  return info_locked(*e->store);
 }
 
 Result<KvStoreInfo> KeyValueStores::update(const User& u, std::string_view ref,
                                            const StorageUpdate& update) {
-  auto s = dir_.update(u, ref, update);
+  const TimeMs now = clock_.now_ms();
+  if (auto st = charge_user(&u, now); !st) return st.error();
+  auto s = dir_.update(u, ref, update, charge(Operation::kKvStorePut, now));
   if (!s) return s.error();
   std::lock_guard sl((*s)->mu);
   return info_locked(**s);
 }
 
 Status KeyValueStores::remove(const User& u, std::string_view ref) {
-  auto s = dir_.erase(u, ref);
+  const TimeMs now = clock_.now_ms();
+  if (auto st = charge_user(&u, now); !st) return st.error();
+  auto s = dir_.erase(u, ref, charge(Operation::kKvStoreDelete, now));
   if (!s) return s.error();
   return Ok{};
 }
@@ -142,14 +176,14 @@ Result<KvKeysPage> KeyValueStores::list_keys(const User* u, std::string_view ref
     return errors::invalid_parameter(
         "Parameter \"collection\" needs a key-value store schema; rq-fake keeps no schemas.");
   }
-  auto s = dir_.resolve(u, ref, Access::kRead);
-  if (!s) return s.error();
+  auto e = enter(u, ref, Access::kRead, Operation::kKvKeysGet);
+  if (!e) return e.error();
   KvKeysPage page;
+  page.store_id = e->store->meta.id;
   page.limit = q.limit && *q.limit > 0 ? std::min(*q.limit, kKeysMaxLimit) : kKeysMaxLimit;
   page.exclusive_start_key = q.exclusive_start_key;
   const std::string prefix = q.prefix.value_or("");
-  std::lock_guard sl((*s)->mu);
-  KeyValueStore& store = **s;
+  KeyValueStore& store = *e->store;
   auto it = store.records.lower_bound(prefix);
   if (q.exclusive_start_key) {
     auto after = store.records.upper_bound(*q.exclusive_start_key);
@@ -169,18 +203,17 @@ Result<KvKeysPage> KeyValueStores::list_keys(const User* u, std::string_view ref
   if (page.is_truncated) page.next_exclusive_start_key = page.items.back().key;
   page.count = static_cast<std::int64_t>(page.items.size());
   ++store.stats.list_count;
-  store.meta.touch(clock_.now_ms(), false);
+  store.meta.touch(e->now, false);
   return page;
 }
 
 Result<KvRecord> KeyValueStores::get_record(const User* u, std::string_view ref,
                                             std::string_view key) {
   if (auto ok = check_record_key(key); !ok) return ok.error();
-  auto s = dir_.resolve(u, ref, Access::kRead);
-  if (!s) return s.error();
-  std::lock_guard sl((*s)->mu);
-  KeyValueStore& store = **s;
-  store.meta.touch(clock_.now_ms(), false);
+  auto e = enter(u, ref, Access::kRead, Operation::kKvRecordGet);
+  if (!e) return e.error();
+  KeyValueStore& store = *e->store;
+  store.meta.touch(e->now, false);
   auto it = store.records.find(key);
   if (it == store.records.end()) return record_not_found(key);
   ++store.stats.read_count;
@@ -190,45 +223,64 @@ Result<KvRecord> KeyValueStores::get_record(const User* u, std::string_view ref,
 Result<KvRecordHead> KeyValueStores::head_record(const User* u, std::string_view ref,
                                                  std::string_view key) {
   if (auto ok = check_record_key(key); !ok) return ok.error();
-  auto s = dir_.resolve(u, ref, Access::kRead);
-  if (!s) return s.error();
-  std::lock_guard sl((*s)->mu);
-  KeyValueStore& store = **s;
-  store.meta.touch(clock_.now_ms(), false);
+  auto e = enter(u, ref, Access::kRead, Operation::kKvRecordHead);
+  if (!e) return e.error();
+  KeyValueStore& store = *e->store;
+  store.meta.touch(e->now, false);
   auto it = store.records.find(key);
   if (it == store.records.end()) return record_not_found(key);
   return KvRecordHead{it->first, it->second.content_type,
                       static_cast<std::int64_t>(it->second.value.size())};
 }
 
-Status KeyValueStores::put_record(const User& u, std::string_view ref, std::string_view key,
-                                  std::string value, std::string content_type) {
+Result<std::string> KeyValueStores::put_record(const User& u, std::string_view ref,
+                                               std::string_view key, std::string value,
+                                               std::string content_type) {
   if (auto ok = check_record_key(key); !ok) return ok.error();
   if (value.size() > options_.limits.max_record_bytes) {
     return errors::request_too_large(value.size());
   }
   if (auto ok = check_content_type(content_type); !ok) return ok.error();
   if (content_type.empty()) content_type = kDefaultContentType;
-  auto s = dir_.resolve(&u, ref, Access::kWrite);
-  if (!s) return s.error();
-  std::lock_guard sl((*s)->mu);
-  KeyValueStore& store = **s;
+  auto e = enter(&u, ref, Access::kWrite, Operation::kKvRecordPut);
+  if (!e) return e.error();
+  KeyValueStore& store = *e->store;
   put_locked(store, key, KeyValueStore::Record{std::move(value), std::move(content_type)});
   ++store.stats.write_count;
-  store.meta.touch(clock_.now_ms(), true);
-  return Ok{};
+  store.meta.touch(e->now, true);
+  return store.meta.id;
 }
 
 Status KeyValueStores::delete_record(const User& u, std::string_view ref, std::string_view key) {
   if (auto ok = check_record_key(key); !ok) return ok.error();
-  auto s = dir_.resolve(&u, ref, Access::kWrite);
-  if (!s) return s.error();
-  std::lock_guard sl((*s)->mu);
-  KeyValueStore& store = **s;
+  auto e = enter(&u, ref, Access::kWrite, Operation::kKvRecordDelete);
+  if (!e) return e.error();
+  KeyValueStore& store = *e->store;
   bool erased = erase_locked(store, key);
   if (erased) ++store.stats.delete_count;
-  store.meta.touch(clock_.now_ms(), erased);
+  store.meta.touch(e->now, erased);
   return Ok{};
+}
+
+Result<std::vector<KvRecord>> KeyValueStores::records(
+    const User* u, std::string_view ref, const std::optional<std::string>& prefix,
+    const std::optional<std::string>& collection) {
+  if (collection) {
+    return errors::invalid_parameter(
+        "Parameter \"collection\" needs a key-value store schema; rq-fake keeps no schemas.");
+  }
+  auto e = enter(u, ref, Access::kRead, Operation::kKvRecordsGet);
+  if (!e) return e.error();
+  KeyValueStore& store = *e->store;
+  const std::string p = prefix.value_or("");
+  std::vector<KvRecord> out;
+  for (auto it = store.records.lower_bound(p);
+       it != store.records.end() && it->first.compare(0, p.size(), p) == 0; ++it) {
+    out.push_back(KvRecord{it->first, it->second.value, it->second.content_type});
+  }
+  store.stats.read_count += static_cast<std::int64_t>(out.size());
+  store.meta.touch(e->now, false);
+  return out;
 }
 
 // --- admin -----------------------------------------------------------------------------------
@@ -247,31 +299,7 @@ std::vector<KvStoreData> KeyValueStores::snapshot() const {
 
 Status KeyValueStores::restore(std::vector<KvStoreData> stores) {
   // Check everything first, so a bad snapshot changes nothing.
-  std::set<std::string> ids;
-  std::set<std::pair<std::string, std::string>> names;
-  for (const KvStoreData& d : stores) {
-    if (!is_apify_id(d.meta.id) || !ids.insert(d.meta.id).second || d.meta.user_id.empty()) {
-      return errors::invalid_input(
-          "Invalid input: every key-value store needs a unique "
-          "17-character id and a userId (got \"" +
-          d.meta.id + "\").");
-    }
-    if (d.meta.name) {
-      if (auto ok = check_storage_name(dir_.kind(), *d.meta.name); !ok) return ok.error();
-      if (!names.insert({d.meta.user_id, *d.meta.name}).second) {
-        ApiError e = errors::name_not_unique(*d.meta.name);
-        e.message = "A key-value store named \"" + *d.meta.name + "\" already exists.";
-        return e;
-      }
-    }
-    for (const KvRecord& r : d.records) {
-      if (auto ok = check_record_key(r.key); !ok) return ok.error();
-      if (r.value.size() > options_.limits.max_record_bytes) {
-        return errors::request_too_large(r.value.size());
-      }
-      if (auto ok = check_content_type(r.content_type); !ok) return ok.error();
-    }
-  }
+  if (auto st = check_restore(stores); !st) return st.error();
   dir_.clear();
   for (KvStoreData& d : stores) {
     auto s = std::make_shared<KeyValueStore>();
@@ -285,6 +313,33 @@ Status KeyValueStores::restore(std::vector<KvStoreData> stores) {
     s->stats = d.stats;
     s->stats.storage_bytes = bytes;
     if (auto ok = dir_.restore(std::move(s)); !ok) return ok.error();  // checked above
+  }
+  return Ok{};
+}
+
+Status KeyValueStores::check_restore(const std::vector<KvStoreData>& stores) const {
+  std::set<std::string> ids;
+  std::set<std::pair<std::string, std::string>> names;
+  for (const KvStoreData& d : stores) {
+    if (!is_apify_id(d.meta.id) || !ids.insert(d.meta.id).second || d.meta.user_id.empty()) {
+      return errors::invalid_input(
+          "Invalid input: every key-value store needs a unique "
+          "17-character id and a userId (got \"" +
+          d.meta.id + "\").");
+    }
+    if (d.meta.name) {
+      if (auto ok = check_storage_name(dir_.kind(), *d.meta.name); !ok) return ok.error();
+      if (!names.insert({d.meta.user_id, *d.meta.name}).second) {
+        return errors::name_not_unique(*d.meta.name, "key-value store");
+      }
+    }
+    for (const KvRecord& r : d.records) {
+      if (auto ok = check_record_key(r.key); !ok) return ok.error();
+      if (r.value.size() > options_.limits.max_record_bytes) {
+        return errors::request_too_large(r.value.size());
+      }
+      if (auto ok = check_content_type(r.content_type); !ok) return ok.error();
+    }
   }
   return Ok{};
 }

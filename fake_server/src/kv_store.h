@@ -13,6 +13,8 @@
 // get, put, delete and head are O(log n); a page of keys is O(log n + page). Every change of a
 // store's contents goes through put_locked / erase_locked, so a persistence layer has two
 // places to hook; the whole state is enumerable (snapshot) and restorable as plain data.
+// With a RateLimiter every call charges the user's minute budget and the store's per-second
+// bucket (200/s for record get/head/put/delete, 60/s for the rest), inside the call, once.
 #pragma once
 
 #include <cstdint>
@@ -25,9 +27,11 @@
 
 #include "directory.h"
 #include "rqcheck/core/errors.h"
+#include "rqcheck/core/operations.h"
 #include "rqcheck/core/result.h"
 #include "rqcheck/core/time.h"
-#include "users.h"
+#include "rqcheck/fake_server/rate_limits.h"
+#include "rqcheck/fake_server/users.h"
 
 namespace rqcheck::fake {
 
@@ -50,6 +54,7 @@ struct KeyValueStore {
   StorageMeta meta;
   std::map<std::string, Record, std::less<>> records;
   KvStoreStats stats;
+  RateBuckets rate;
 };
 
 // A store as the API describes it (KeyValueStore.yaml), copied out under the store's lock.
@@ -96,6 +101,7 @@ struct KvKey {
 
 // ListOfKeys.yaml.
 struct KvKeysPage {
+  std::string store_id;  // the store listed (a call may name it by username~name)
   std::vector<KvKey> items;
   std::int64_t count = 0, limit = 0;
   std::optional<std::string> exclusive_start_key;       // as asked, null on the first page
@@ -128,7 +134,9 @@ Status check_record_key(std::string_view key);
 
 class KeyValueStores {
  public:
-  KeyValueStores(const Users& users, const Clock& clock, KvStoreOptions options = {});
+  // Without a limiter nothing is rate-limited.
+  KeyValueStores(const Users& users, const Clock& clock, KvStoreOptions options = {},
+                 RateLimiter* limiter = nullptr);
   KeyValueStores(const KeyValueStores&) = delete;
   KeyValueStores& operator=(const KeyValueStores&) = delete;
 
@@ -148,11 +156,16 @@ class KeyValueStores {
   // Stores `value` as given under `key` (creating or replacing the record). An empty
   // content_type is stored as application/octet-stream. 413 request-too-large over the record
   // limit; 400 invalid-content-type-header for a content type that cannot be sent back as a
-  // header (too long, control characters).
-  Status put_record(const User& u, std::string_view ref, std::string_view key, std::string value,
-                    std::string content_type);
+  // header (too long, control characters). Returns the store's id (for the Location header).
+  Result<std::string> put_record(const User& u, std::string_view ref, std::string_view key,
+                                 std::string value, std::string content_type);
   // 204 whether or not the record existed (as decision 5 for requests).
   Status delete_record(const User& u, std::string_view ref, std::string_view key);
+  // GET .../records (the ZIP download): every record, by key, whose key starts with `prefix`.
+  // `collection` needs a store schema: refused (400) as for the keys.
+  Result<std::vector<KvRecord>> records(const User* u, std::string_view ref,
+                                        const std::optional<std::string>& prefix,
+                                        const std::optional<std::string>& collection);
 
   // --- admin and persistence ---
   std::vector<KvStoreData> snapshot() const;  // every store, by creation
@@ -161,8 +174,19 @@ class KeyValueStores {
   void clear();
   std::size_t count() const;
   const KvLimits& limits() const { return options_.limits; }
+  // Checks a snapshot as restore() would, without changing anything.
+  Status check_restore(const std::vector<KvStoreData>& stores) const;
 
  private:
+  // A store entered by one call: resolved, locked and charged.
+  struct Entered {
+    std::shared_ptr<KeyValueStore> store;
+    std::unique_lock<std::mutex> lock;
+    TimeMs now = 0;
+  };
+  Result<Entered> enter(const User* u, std::string_view ref, Access access, Operation op);
+  Status charge_user(const User* u, TimeMs now);
+  Directory<KeyValueStore>::Check charge(Operation op, TimeMs now);
   static KvStoreInfo info_locked(const KeyValueStore& s);
   // The only two places a store's records change.
   static void put_locked(KeyValueStore& s, std::string_view key, KeyValueStore::Record record);
@@ -172,6 +196,7 @@ class KeyValueStores {
   KvStoreOptions options_;
   const Users& users_;
   const Clock& clock_;
+  RateLimiter* limiter_;
   Directory<KeyValueStore> dir_;
 };
 

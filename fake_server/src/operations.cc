@@ -153,11 +153,10 @@ constexpr std::array<OperationFn, kOperationCount> kRequestQueueOps = {
 
 }  // namespace
 
-Outcome run_operation(Store& store, Call& call) {
+Outcome run_operation(Storages& storages, Call& call) {
   auto i = static_cast<std::size_t>(call.op);
-  if (i < kRequestQueueOps.size()) return kRequestQueueOps[i](store, call);
-  return Outcome::failure(errors::not_implemented(
-      "rq-fake does not serve " + std::string(operation_info(call.op).id) + " yet."));
+  if (i < kRequestQueueOps.size()) return kRequestQueueOps[i](storages.queues, call);
+  return run_storage_operation(storages, call);
 }
 
 }  // namespace rqcheck::fake

@@ -1,6 +1,7 @@
-// One queue of the fake's store (private to the store). Requests live in `entries` keyed by id
-// (the list order, decision 31); pending and unlocked ones are also in `available` by queue order
-// (decision 24); locked ones in `locks` by expiry, so expiring them is O(log n) each.
+// One queue of the fake's store (private to the store), the T of Directory<Queue>. Requests live
+// in `entries` keyed by id (the list order, decision 31); pending and unlocked ones are also in
+// `available` by queue order (decision 24); locked ones in `locks` by expiry, so expiring them is
+// O(log n) each.
 #pragma once
 
 #include <map>
@@ -11,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "directory.h"
 #include "rqcheck/core/json.h"
 #include "rqcheck/core/request_id.h"
 #include "rqcheck/core/requests.h"
@@ -55,13 +57,8 @@ struct Store::Queue {
     const std::string& url_ref() const { return url_is_key ? unique_key : url; }
   };
 
-  std::mutex mu;
-  std::string id;
-  std::optional<std::string> name;
-  std::string user_id, username;
-  std::string general_access = "FOLLOW_USER_SETTING";
-  TimeMs created_at = 0, modified_at = 0, accessed_at = 0;
-  std::int64_t created_seq = 0;
+  std::mutex mu;     // guards everything below (the Directory<Queue> locks it too)
+  StorageMeta meta;  // id, name, owner, access, timestamps: what every storage has
   QueueStats stats;
   std::int64_t handled_count = 0;
   std::int64_t seq = 0;
@@ -75,18 +72,15 @@ struct Store::Queue {
   std::vector<std::string> client_keys{""};  // lock owners; 0 = no clientKey
   std::unordered_map<std::string, std::uint32_t> client_index{{"", 0}};
 
-  // Rate-limit windows (decision 37): one-second buckets per operation class.
-  struct Bucket {
-    std::int64_t window = -1;
-    std::int64_t count = 0;
-  };
-  Bucket buckets[3];
-  Bucket batch_items;
+  // Rate-limit windows (decision 37): one-second buckets per operation class, and the batch
+  // items' budget.
+  RateBuckets rate;
+  RateBuckets::Window batch_items;
 
   // Decision 37: one batch item against the per-second item budget; false when it is spent.
   bool take_batch_item(const RateLimits& rl, TimeMs now) {
     if (!rl.enabled || rl.batch_items_per_sec <= 0) return true;
-    if (batch_items.window != now / 1000) batch_items = Bucket{now / 1000, 0};
+    if (batch_items.second != now / 1000) batch_items = RateBuckets::Window{now / 1000, 0};
     if (batch_items.count >= rl.batch_items_per_sec) return false;
     ++batch_items.count;
     return true;
@@ -151,27 +145,24 @@ struct Store::Queue {
     }
   }
 
-  void touch(TimeMs now, bool modified) {
-    accessed_at = now;
-    if (modified) modified_at = now;
-  }
+  void touch(TimeMs now, bool modified) { meta.touch(now, modified); }
 
   std::int64_t total() const { return static_cast<std::int64_t>(entries.size()); }
 
   RequestQueueInfo info() const {
     RequestQueueInfo q;
-    q.id = id;
-    q.name = name;
-    q.user_id = user_id;
-    q.username = username;
-    q.created_at = created_at;
-    q.modified_at = modified_at;
-    q.accessed_at = accessed_at;
+    q.id = meta.id;
+    q.name = meta.name;
+    q.user_id = meta.user_id;
+    q.username = meta.username;
+    q.created_at = meta.created_at;
+    q.modified_at = meta.modified_at;
+    q.accessed_at = meta.accessed_at;
     q.total_request_count = total();
     q.handled_request_count = handled_count;
     q.pending_request_count = total() - handled_count;
     q.had_multiple_clients = had_multiple_clients;
-    q.general_access = general_access;
+    q.general_access = std::string(to_string(meta.general_access));
     q.stats = stats;
     return q;
   }
@@ -317,16 +308,6 @@ struct Store::Queue {
       if (e.url_ref() == url) return rid;
     }
     return std::nullopt;
-  }
-
-  // Decision 37: one call against the bucket of its operation class; false when it is spent.
-  bool take_call(int op_class, int limit, TimeMs now) {
-    Bucket& b = buckets[op_class];
-    std::int64_t window = now / 1000;
-    if (b.window != window) b = Bucket{window, 0};
-    if (b.count >= limit) return false;
-    ++b.count;
-    return true;
   }
 
   void erase(EntryIt it) {

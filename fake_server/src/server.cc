@@ -14,6 +14,8 @@
 #include "admin.h"
 #include "bugs/registry.h"
 #include "call.h"
+#include "dataset_store.h"
+#include "kv_store.h"
 #include "operations.h"
 #include "rqcheck/core/errors.h"
 #include "rqcheck/core/json.h"
@@ -98,7 +100,13 @@ struct FakeServer::Impl {
   SystemClock system_clock;
   ManualClock manual_clock;
   const Clock* clock;
+  // One set of users and one rate limiter for the three storages.
+  Users users;
+  RateLimiter limiter;
   Store store;
+  KeyValueStores key_value_stores;
+  Datasets datasets;
+  Storages storages;
   FaultEngine faults;
   Journal journal;
   ComplianceMonitor monitor;
@@ -112,10 +120,17 @@ struct FakeServer::Impl {
       : options(std::move(o)),
         manual_clock(options.virtual_clock_start),
         clock(options.virtual_clock ? static_cast<const Clock*>(&manual_clock) : &system_clock),
-        store(options.store, *clock),
+        users(clock),
+        limiter(options.store.rate_limits),
+        store(options.store, *clock, users, limiter),
+        // Ids of their own, drawn from seeds next to the queues' (reproducible runs).
+        key_value_stores(users, *clock, KvStoreOptions{KvLimits{}, options.store.seed + 1},
+                         &limiter),
+        datasets(users, *clock, DatasetOptions{DatasetLimits{}, options.store.seed + 2}, &limiter),
+        storages{store, key_value_stores, datasets, users},
         faults(options.fault_seed ? *options.fault_seed : options.store.seed, *clock),
         journal(options.journal_capacity),
-        admin(AdminContext{store, faults, journal, monitor, *clock,
+        admin(AdminContext{store, key_value_stores, datasets, faults, journal, monitor, *clock,
                            options.virtual_clock ? &manual_clock : nullptr, options.admin_token}),
         transport(TransportOptions{options.host, options.port, options.threads,
                                    options.keep_alive_timeout_secs, options.listen_backlog,
@@ -231,7 +246,7 @@ Delivery FakeServer::Impl::api(HttpRequest& http, const RouteMatch& route) {
     return finish(&call, *call.http, nullptr, Reply{});
   }
   if (call.refusal) return finish(&call, *call.http, nullptr, Reply::of_error(*call.refusal));
-  Outcome out = run_operation(store, call);
+  Outcome out = run_operation(storages, call);
   if (!bugs.empty()) bugs.on_outcome(call, out);
   if (out.error && out.error->status == 429 && options.retry_after_secs) {
     out.headers.emplace_back("Retry-After", std::to_string(*options.retry_after_secs));

@@ -1,7 +1,9 @@
 #include "snapshot.h"
 
 #include "rqcheck/core/errors.h"
+#include "rqcheck/core/request_id.h"
 #include "rqcheck/core/requests.h"
+#include "wire_items.h"
 
 namespace rqcheck::fake {
 
@@ -51,11 +53,232 @@ Result<std::int64_t> count_field(const Json& j, const char* key) {
   return it->get<std::int64_t>();
 }
 
+// Whether `s` is valid UTF-8 (then a record's value is written as text, else as base64).
+bool is_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n = 0;  // continuation bytes
+    std::uint32_t cp = c, min = 0;
+    if (c < 0x80) {
+      n = 0;
+    } else if ((c & 0xe0) == 0xc0) {
+      n = 1, cp = c & 0x1f, min = 0x80;
+    } else if ((c & 0xf0) == 0xe0) {
+      n = 2, cp = c & 0x0f, min = 0x800;
+    } else if ((c & 0xf8) == 0xf0) {
+      n = 3, cp = c & 0x07, min = 0x10000;
+    } else {
+      return false;
+    }
+    if (n > s.size() - i - 1) return false;
+    for (std::size_t k = 1; k <= n; ++k) {
+      auto d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3f);
+    }
+    // Overlong forms, surrogates and code points past U+10FFFF are not UTF-8.
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+Json meta_json(const StorageMeta& m) {
+  return {{"id", m.id},
+          {"name", m.name ? Json(*m.name) : Json(nullptr)},
+          {"userId", m.user_id},
+          {"username", m.username},
+          {"generalAccess", std::string(to_string(m.general_access))},
+          {"createdAt", format_iso8601(m.created_at)},
+          {"modifiedAt", format_iso8601(m.modified_at)},
+          {"accessedAt", format_iso8601(m.accessed_at)}};
+}
+
+// The members every storage of a snapshot has; `what` names it in errors.
+Result<StorageMeta> parse_meta(const Json& j, const std::string& what, std::int64_t seq) {
+  StorageMeta m;
+  auto str = [&](const char* key, std::string& dst, bool required) -> Status {
+    auto it = j.find(key);
+    if (it == j.end() && !required) return Ok{};
+    if (it == j.end() || !it->is_string()) {
+      return bad("every " + what + " needs a string \"" + key + "\"");
+    }
+    dst = it->get<std::string>();
+    return Ok{};
+  };
+  if (auto st = str("id", m.id, true); !st) return st.error();
+  if (auto st = str("userId", m.user_id, true); !st) return st.error();
+  if (auto st = str("username", m.username, false); !st) return st.error();
+  if (auto it = j.find("name"); it != j.end() && !it->is_null()) {
+    if (!it->is_string()) return bad("\"name\" of a " + what + " must be a string or null");
+    m.name = it->get<std::string>();
+  }
+  if (auto it = j.find("generalAccess"); it != j.end()) {
+    auto a = it->is_string() ? parse_general_access(it->get<std::string>()) : std::nullopt;
+    if (!a) return bad("\"generalAccess\" of a " + what + " is not a GeneralAccess value");
+    m.general_access = *a;
+  }
+  auto created = time_field(j, "createdAt", 0);
+  if (!created) return created.error();
+  m.created_at = *created;
+  auto modified = time_field(j, "modifiedAt", m.created_at);
+  if (!modified) return modified.error();
+  m.modified_at = *modified;
+  auto accessed = time_field(j, "accessedAt", m.modified_at);
+  if (!accessed) return accessed.error();
+  m.accessed_at = *accessed;
+  m.created_seq = seq;  // the snapshot's order among storages created in the same millisecond
+  return m;
+}
+
+Json kv_store_json(const KvStoreData& d) {
+  Json j = meta_json(d.meta);
+  j["stats"] = {{"readCount", d.stats.read_count},
+                {"writeCount", d.stats.write_count},
+                {"deleteCount", d.stats.delete_count},
+                {"listCount", d.stats.list_count}};
+  Json records = Json::array();
+  for (const KvRecord& r : d.records) {
+    Json jr = {{"key", r.key}, {"contentType", r.content_type}};
+    if (is_utf8(r.value)) {
+      jr["value"] = r.value;
+    } else {
+      jr["valueBase64"] = base64(r.value);
+    }
+    records.push_back(std::move(jr));
+  }
+  j["records"] = std::move(records);
+  return j;
+}
+
+Json dataset_json(const DatasetData& d) {
+  Json j = meta_json(d.meta);
+  j["stats"] = {{"readCount", d.stats.read_count}, {"writeCount", d.stats.write_count}};
+  Json items = Json::array();
+  for (const DatasetItem& item : d.items) items.push_back(item.json);  // the text, not a DOM
+  j["items"] = std::move(items);
+  return j;
+}
+
+Result<std::vector<KvStoreData>> parse_kv_stores(const Json& doc) {
+  std::vector<KvStoreData> out;
+  auto arr = doc.find("keyValueStores");
+  if (arr == doc.end()) return out;
+  if (!arr->is_array()) return bad("\"keyValueStores\" must be an array");
+  for (const Json& js : *arr) {
+    if (!js.is_object()) return bad("every key-value store must be an object");
+    KvStoreData d;
+    auto meta = parse_meta(js, "key-value store", static_cast<std::int64_t>(out.size()));
+    if (!meta) return meta.error();
+    d.meta = std::move(*meta);
+    if (auto it = js.find("stats"); it != js.end()) {
+      if (!it->is_object()) return bad("\"stats\" must be an object");
+      auto r = count_field(*it, "readCount");
+      auto w = count_field(*it, "writeCount");
+      auto del = count_field(*it, "deleteCount");
+      auto l = count_field(*it, "listCount");
+      for (auto* x : {&r, &w, &del, &l}) {
+        if (!*x) return x->error();
+      }
+      d.stats.read_count = *r;
+      d.stats.write_count = *w;
+      d.stats.delete_count = *del;
+      d.stats.list_count = *l;
+    }
+    if (auto recs = js.find("records"); recs != js.end()) {
+      if (!recs->is_array()) return bad("\"records\" must be an array");
+      for (const Json& jr : *recs) {
+        if (!jr.is_object() || !jr.contains("key") || !jr["key"].is_string()) {
+          return bad("every record needs a string \"key\"");
+        }
+        KvRecord r;
+        r.key = jr["key"].get<std::string>();
+        if (auto ct = jr.find("contentType"); ct != jr.end()) {
+          if (!ct->is_string()) return bad("\"contentType\" of a record must be a string");
+          r.content_type = ct->get<std::string>();
+        }
+        auto text = jr.find("value");
+        auto b64 = jr.find("valueBase64");
+        if (text != jr.end() && text->is_string() && b64 == jr.end()) {
+          r.value = text->get<std::string>();
+        } else if (b64 != jr.end() && b64->is_string() && text == jr.end()) {
+          if (!base64_decode(b64->get<std::string>(), r.value)) {
+            return bad("\"valueBase64\" of record \"" + r.key + "\" is not base64");
+          }
+        } else {
+          return bad("record \"" + r.key +
+                     "\" needs exactly one of a string \"value\" or \"valueBase64\"");
+        }
+        d.records.push_back(std::move(r));
+      }
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+Result<std::vector<DatasetData>> parse_datasets(const Json& doc) {
+  std::vector<DatasetData> out;
+  auto arr = doc.find("datasets");
+  if (arr == doc.end()) return out;
+  if (!arr->is_array()) return bad("\"datasets\" must be an array");
+  for (const Json& js : *arr) {
+    if (!js.is_object()) return bad("every dataset must be an object");
+    DatasetData d;
+    auto meta = parse_meta(js, "dataset", static_cast<std::int64_t>(out.size()));
+    if (!meta) return meta.error();
+    d.meta = std::move(*meta);
+    if (auto it = js.find("stats"); it != js.end()) {
+      if (!it->is_object()) return bad("\"stats\" must be an object");
+      auto r = count_field(*it, "readCount");
+      auto w = count_field(*it, "writeCount");
+      if (!r) return r.error();
+      if (!w) return w.error();
+      d.stats.read_count = *r;
+      d.stats.write_count = *w;
+    }
+    if (auto items = js.find("items"); items != js.end()) {
+      if (!items->is_array()) return bad("\"items\" must be an array");
+      for (const Json& ji : *items) {
+        if (!ji.is_string()) return bad("every dataset item is the JSON text of an object");
+        auto item = wire::item_from_text(ji.get_ref<const std::string&>());
+        if (!item) return bad("an item of dataset \"" + d.meta.id + "\": " + item.error().message);
+        d.items.push_back(std::move(*item));
+      }
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+Result<std::vector<User>> parse_users(const Json& doc) {
+  std::vector<User> out;
+  auto arr = doc.find("users");
+  if (arr == doc.end()) return out;
+  if (!arr->is_array()) return bad("\"users\" must be an array");
+  for (const Json& ju : *arr) {
+    if (!ju.is_object() || !ju.contains("id") || !ju["id"].is_string() ||
+        !ju.contains("username") || !ju["username"].is_string()) {
+      return bad("every user needs a string \"id\" and \"username\"");
+    }
+    User u;
+    u.id = ju["id"].get<std::string>();
+    u.username = ju["username"].get<std::string>();
+    if (!is_apify_id(u.id)) return bad("user id \"" + u.id + "\" is not a 17-character id");
+    auto created = time_field(ju, "createdAt", 0);
+    if (!created) return created.error();
+    u.created_at = *created;
+    out.push_back(std::move(u));
+  }
+  return out;
+}
+
 }  // namespace
 
-Json snapshot_json(const std::vector<QueueImage>& queues) {
+Json snapshot_json(const SnapshotData& data) {
   Json out = Json::array();
-  for (const QueueImage& img : queues) {
+  for (const QueueImage& img : data.queues) {
     const RequestQueueInfo& q = img.info;
     Json jq = {{"id", q.id},
                {"name", q.name ? Json(*q.name) : Json(nullptr)},
@@ -76,10 +299,21 @@ Json snapshot_json(const std::vector<QueueImage>& queues) {
     jq["requests"] = std::move(reqs);
     out.push_back(std::move(jq));
   }
-  return {{"format", kSnapshotFormat}, {"queues", std::move(out)}};
+  Json stores = Json::array(), datasets = Json::array(), users = Json::array();
+  for (const KvStoreData& d : data.key_value_stores) stores.push_back(kv_store_json(d));
+  for (const DatasetData& d : data.datasets) datasets.push_back(dataset_json(d));
+  for (const User& u : data.users) {
+    users.push_back(
+        {{"id", u.id}, {"username", u.username}, {"createdAt", format_iso8601(u.created_at)}});
+  }
+  return {{"format", kSnapshotFormat},
+          {"queues", std::move(out)},
+          {"keyValueStores", std::move(stores)},
+          {"datasets", std::move(datasets)},
+          {"users", std::move(users)}};
 }
 
-Result<std::vector<QueueImage>> parse_snapshot(const Json& doc_in) {
+Result<SnapshotData> parse_snapshot(const Json& doc_in) {
   const Json* doc = &doc_in;
   if (doc->is_object() && doc->size() == 1 && doc->contains("data")) doc = &(*doc)["data"];
   if (!doc->is_object() || !doc->contains("format") || !(*doc)["format"].is_string()) {
@@ -181,7 +415,18 @@ Result<std::vector<QueueImage>> parse_snapshot(const Json& doc_in) {
     }
     out.push_back(std::move(img));
   }
-  return out;
+  SnapshotData data;
+  data.queues = std::move(out);
+  auto stores = parse_kv_stores(*doc);
+  if (!stores) return stores.error();
+  data.key_value_stores = std::move(*stores);
+  auto datasets = parse_datasets(*doc);
+  if (!datasets) return datasets.error();
+  data.datasets = std::move(*datasets);
+  auto users = parse_users(*doc);
+  if (!users) return users.error();
+  data.users = std::move(*users);
+  return data;
 }
 
 }  // namespace rqcheck::fake

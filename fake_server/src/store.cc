@@ -1,12 +1,15 @@
-// The store's operations: who may touch which queue (decisions 13, 14), rate limits (37) and the
-// request semantics of spec sections 4 and 6. The queue's own data structure is in queue.h.
+// The store's operations: who may touch which queue (decisions 13, 14; the Directory shared
+// with the other storages), rate limits (37) and the request semantics of spec sections 4 and 6.
+// The queue's own data structure is in queue.h.
 #include "rqcheck/fake_server/store.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <set>
 #include <utility>
 
+#include "directory.h"
 #include "queue.h"
 #include "rqcheck/core/errors.h"
 #include "rqcheck/core/request_id.h"
@@ -15,77 +18,37 @@ namespace rqcheck::fake {
 
 namespace {
 
-std::uint64_t splitmix64(std::uint64_t& state) {
-  std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-std::string id_from_hash(std::uint64_t a, std::uint64_t b) {
-  static constexpr char kAlnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  std::string id(kQueueIdLength, 'A');
-  for (std::size_t i = 0; i < kQueueIdLength; ++i) {
-    std::uint64_t& src = i < 9 ? a : b;
-    id[i] = kAlnum[src % 62];
-    src /= 62;
-  }
-  return id;
-}
-
 std::int64_t lock_ms_of(double lock_secs) {
   return static_cast<std::int64_t>(std::llround(lock_secs * 1000.0));
 }
 
-Status check_queue_name(const std::string& name) {
-  if (name.empty() || name.size() > kMaxStorageNameLength) {
-    return errors::invalid_parameter("Request queue name must be 1 to 63 characters long.");
-  }
-  for (char c : name) {
-    bool ok =
-        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
-    if (!ok) {
-      return errors::invalid_parameter(
-          "Request queue name may contain only letters, digits and '-' (got \"" + name + "\").");
-    }
-  }
-  if (name.front() == '-' || name.back() == '-') {
-    return errors::invalid_parameter("Request queue name must not start or end with '-'.");
-  }
-  return Ok{};
-}
-
-constexpr std::string_view kAccessValues[] = {
-    "ANYONE_WITH_ID_CAN_READ", "ANYONE_WITH_NAME_CAN_READ", "FOLLOW_USER_SETTING", "RESTRICTED"};
-
 }  // namespace
 
-int limit_for(const RateLimits& rl, Operation op) {
-  switch (operation_info(op).rate_class) {
-    case RateClass::kSingleRequest:
-      return rl.single_request_per_sec;
-    case RateClass::kBatch:
-      return rl.batch_per_sec;
-    default:
-      return rl.other_per_sec;
-  }
-}
-
 Store::Store(StoreOptions options, const Clock& clock)
-    : options_(std::move(options)), clock_(clock), rng_state_(options_.seed) {
-  limits_.store(options_.rate_limits);
+    : options_(std::move(options)),
+      clock_(clock),
+      own_users_(std::make_unique<Users>(&clock)),
+      own_limiter_(std::make_unique<RateLimiter>(options_.rate_limits)),
+      users_(*own_users_),
+      limiter_(*own_limiter_),
+      dir_(std::make_unique<Directory<Queue>>(request_queue_kind(), users_, clock_,
+                                              options_.seed)) {}
+
+Store::Store(StoreOptions options, const Clock& clock, Users& users, RateLimiter& limiter)
+    : options_(std::move(options)),
+      clock_(clock),
+      users_(users),
+      limiter_(limiter),
+      dir_(
+          std::make_unique<Directory<Queue>>(request_queue_kind(), users_, clock_, options_.seed)) {
+  limiter_.set(options_.rate_limits);
 }
 
 Store::~Store() = default;
 
-std::string Store::new_id() {
-  std::uint64_t a = splitmix64(rng_state_), b = splitmix64(rng_state_);
-  return id_from_hash(a, b);
-}
-
 RequestQueueInfo Store::info_of(const Queue& q) const {
   RequestQueueInfo info = q.info();
-  info.console_url = options_.console_base + q.id;
+  info.console_url = options_.console_base + q.meta.id;
   if (options_.quirks.handled_count_frozen) {
     info.handled_request_count = 0;
   }
@@ -97,140 +60,38 @@ ApiError Store::not_found() const {
   return errors::record_not_found();
 }
 
+ApiError Store::mapped(ApiError e) const {
+  if (e.status == 404 && options_.quirks.not_found_is_500) return not_found();
+  return e;
+}
+
 // --- users -----------------------------------------------------------------------------------
 
-void Store::set_fixed_users(std::vector<User> users) {
-  std::unique_lock lock(mu_);
-  fixed_users_ = true;
-  users_by_token_.clear();
-  users_by_name_.clear();
-  users_by_id_.clear();
-  for (User& u : users) {
-    if (u.id.empty())
-      u.id = id_from_hash(std::hash<std::string>{}(u.username), u.username.size() * 7919 + 17);
-    users_by_name_[u.username] = u;
-    users_by_id_[u.id] = u;
-    users_by_token_[u.token] = std::move(u);
-  }
-}
+void Store::set_fixed_users(std::vector<User> users) { users_.set_fixed(std::move(users)); }
 
-Result<User> Store::user_for_token(std::string_view token) {
-  if (token.empty()) return errors::token_not_provided();
-  {
-    std::shared_lock lock(mu_);
-    auto it = users_by_token_.find(std::string(token));
-    if (it != users_by_token_.end()) return it->second;
-    if (fixed_users_) return errors::user_or_token_not_found();
-  }
-  // Every new token is a new user, with an id and a username derived from the token.
-  auto digest = sha256(token);
-  std::uint64_t a = 0, b = 0;
-  for (int i = 0; i < 8; ++i) {
-    a = (a << 8) | digest[i];
-    b = (b << 8) | digest[8 + i];
-  }
-  User u;
-  u.id = id_from_hash(a, b);
-  u.username = "user-" + u.id.substr(0, 8);
-  for (char& c : u.username) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  u.token = std::string(token);
-  std::unique_lock lock(mu_);
-  auto [it, inserted] = users_by_token_.emplace(u.token, u);
-  if (inserted) {
-    users_by_name_.emplace(u.username, u);
-    users_by_id_.emplace(u.id, u);
-  }
-  return it->second;
-}
+Result<User> Store::user_for_token(std::string_view token) { return users_.for_token(token); }
 
-std::optional<User> Store::user_by_id(std::string_view id) const {
-  std::shared_lock lock(mu_);
-  auto it = users_by_id_.find(std::string(id));
-  if (it == users_by_id_.end()) return std::nullopt;
-  return it->second;
-}
+std::optional<User> Store::user_by_id(std::string_view id) const { return users_.by_id(id); }
 
 // --- resolving and entering queues --------------------------------------------------------
 
-// Decisions 13 and 14: who may touch which queue.
+// Decisions 13 and 14: who may touch which queue (Directory::resolve).
 Result<std::shared_ptr<Store::Queue>> Store::resolve(const User* u, const QueueRef& ref,
                                                      bool write) {
-  const std::string& t = ref.text;
-  std::shared_ptr<Queue> q;
-  bool by_name = false;
-  {
-    std::shared_lock lock(mu_);
-    auto tilde = t.find('~');
-    if (tilde == std::string::npos) {
-      auto it = queues_.find(t);
-      if (it != queues_.end()) q = it->second;
-    } else {
-      by_name = true;
-      if (!u) return errors::token_not_provided();
-      std::string owner_name = t.substr(0, tilde), name = t.substr(tilde + 1);
-      std::string owner_id;
-      if (owner_name.empty()) {
-        owner_id = u->id;
-      } else {
-        auto un = users_by_name_.find(owner_name);
-        if (un == users_by_name_.end()) return not_found();
-        owner_id = un->second.id;
-      }
-      auto n = names_.find({owner_id, name});
-      if (n != names_.end()) {
-        auto it = queues_.find(n->second);
-        if (it != queues_.end()) q = it->second;
-      }
-    }
-  }
-  if (!q) return not_found();
-  if (write && !u) return errors::token_not_provided();
-  bool owner = u && u->id == q->user_id;
-  if (!owner) {
-    if (write) {
-      return errors::insufficient_permissions(
-          "You do not have permission to modify this request queue (it belongs to another user).");
-    }
-    std::lock_guard ql(q->mu);
-    if (q->general_access == "RESTRICTED" ||
-        (by_name && q->general_access != "ANYONE_WITH_NAME_CAN_READ")) {
-      if (!u) return errors::token_not_provided();
-      return errors::insufficient_permissions(
-          "You do not have permission to read this request queue.");
-    }
-  }
+  auto q = dir_->resolve(u, ref.text, write ? Access::kWrite : Access::kRead);
+  if (!q) return mapped(q.error());
   return q;
 }
 
 Status Store::charge_user(const User* u, TimeMs now) {
-  RateLimits rl = rate_limits();
-  if (!rl.enabled || options_.quirks.rate_limits_off || !u || rl.global_per_minute <= 0) {
-    return Ok{};
-  }
-  BudgetShard& shard = budget_shards_[std::hash<std::string>{}(u->id) % kBudgetShards];
-  std::lock_guard lock(shard.mu);
-  UserBudget& b = shard.budgets[u->id];
-  std::int64_t window = now / 60000;
-  if (b.window != window) b = UserBudget{window, 0};
-  if (b.count >= rl.global_per_minute) {
-    ApiError e = errors::rate_limit_exceeded(rl.global_per_minute);
-    e.message = "You have exceeded the rate limit of " + std::to_string(rl.global_per_minute) +
-                " requests per minute. Please try again later.";
-    return e;
-  }
-  ++b.count;
-  return Ok{};
+  if (options_.quirks.rate_limits_off) return Ok{};
+  return limiter_.charge_user(u, now);
 }
 
 // Decision 37: the queue's bucket for this operation class, charged before the work.
 Status Store::charge_queue(Queue& q, Operation op, TimeMs now) {
-  RateLimits rl = rate_limits();
-  int limit = fake::limit_for(rl, op);
-  if (!rl.enabled || options_.quirks.rate_limits_off || limit <= 0) return Ok{};
-  if (!q.take_call(static_cast<int>(operation_info(op).rate_class), limit, now)) {
-    return errors::rate_limit_exceeded(limit);
-  }
-  return Ok{};
+  if (options_.quirks.rate_limits_off) return Ok{};
+  return limiter_.charge(q.rate, op, now);
 }
 
 Result<Store::Entered> Store::enter(const Caller& c, const QueueRef& ref, Operation op) {
@@ -250,80 +111,39 @@ Result<Store::Entered> Store::enter(const Caller& c, const QueueRef& ref, Operat
 
 // --- rate limits -----------------------------------------------------------------------------
 
-void Store::LimitsCell::store(const RateLimits& r) {
-  seq_.fetch_add(1, std::memory_order_acq_rel);  // odd: a write is in progress
-  enabled_.store(r.enabled, std::memory_order_relaxed);
-  single_.store(r.single_request_per_sec, std::memory_order_relaxed);
-  batch_.store(r.batch_per_sec, std::memory_order_relaxed);
-  other_.store(r.other_per_sec, std::memory_order_relaxed);
-  batch_items_.store(r.batch_items_per_sec, std::memory_order_relaxed);
-  global_.store(r.global_per_minute, std::memory_order_relaxed);
-  seq_.fetch_add(1, std::memory_order_release);
-}
-
-RateLimits Store::LimitsCell::load() const {
-  RateLimits r;
-  for (;;) {
-    std::uint32_t before = seq_.load(std::memory_order_acquire);
-    if (before & 1u) continue;  // a write is in progress (rare: admin calls only)
-    r.enabled = enabled_.load(std::memory_order_relaxed);
-    r.single_request_per_sec = single_.load(std::memory_order_relaxed);
-    r.batch_per_sec = batch_.load(std::memory_order_relaxed);
-    r.other_per_sec = other_.load(std::memory_order_relaxed);
-    r.batch_items_per_sec = batch_items_.load(std::memory_order_relaxed);
-    r.global_per_minute = global_.load(std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_acquire);
-    if (seq_.load(std::memory_order_relaxed) == before) return r;
-  }
-}
-
-int Store::limit_for(Operation op) const { return fake::limit_for(limits_.load(), op); }
+int Store::limit_for(Operation op) const { return limiter_.limit_for(op); }
 
 void Store::set_rate_limits(const RateLimits& r) {
-  std::lock_guard lock(limits_mu_);
   options_.rate_limits = r;
-  limits_.store(r);
+  limiter_.set(r);
 }
 
-RateLimits Store::rate_limits() const { return limits_.load(); }
+RateLimits Store::rate_limits() const { return limiter_.limits(); }
 
 // --- queues ----------------------------------------------------------------------------------
 
 Result<QueuesPage> Store::list_queues(const Caller& c, const QueueListOptions& o) {
   if (!c.user) return errors::token_not_provided();
   if (auto st = charge_user(c.user, clock_.now_ms()); !st) return st.error();
+  // The user's queues by creation from the directory's per-user index: O(log n + page).
+  // Unnamed queues are listed only with unnamed=1 (decision 35).
+  StorageListQuery q;
+  q.offset = o.offset;
+  q.limit = o.limit;
+  q.desc = o.desc;
+  q.unnamed = o.unnamed;
+  if (o.shared_with_me) q.ownership = "sharedWithMe";  // the fake shares no queues
+  auto listed = dir_->list(*c.user, q);
+  if (!listed) return listed.error();
   QueuesPage page;
-  page.offset = o.offset;
-  page.limit = o.limit;
-  page.desc = o.desc;
-  if (o.shared_with_me) return page;  // the fake shares no queues between users
-  // The user's queues in creation order, from the per-user index: O(log n + offset + page).
-  std::vector<std::shared_ptr<Queue>> picked;
-  {
-    std::shared_lock lock(mu_);
-    auto lo = by_user_.lower_bound({c.user->id, std::numeric_limits<TimeMs>::min(), 0, ""});
-    auto hi = by_user_.lower_bound({c.user->id + '\0', std::numeric_limits<TimeMs>::min(), 0, ""});
-    std::vector<std::shared_ptr<Queue>> mine;
-    for (auto it = lo; it != hi; ++it) {
-      auto q = queues_.find(std::get<3>(*it));
-      if (q != queues_.end()) mine.push_back(q->second);
-    }
-    // Unnamed queues are listed only with unnamed=1 (decision 35). Names change under the
-    // directory lock, so reading them here is safe.
-    if (!o.unnamed) {
-      mine.erase(std::remove_if(mine.begin(), mine.end(),
-                                [](const std::shared_ptr<Queue>& q) { return !q->name; }),
-                 mine.end());
-    }
-    page.total = static_cast<std::int64_t>(mine.size());
-    if (o.desc) std::reverse(mine.begin(), mine.end());
-    for (std::int64_t i = o.offset; i < page.total && i < o.offset + o.limit; ++i) {
-      picked.push_back(mine[static_cast<std::size_t>(i)]);
-    }
-  }
-  for (auto& q : picked) {
-    std::lock_guard ql(q->mu);
-    RequestQueueInfo info = info_of(*q);
+  page.offset = listed->offset;
+  page.limit = listed->limit;
+  page.desc = listed->desc;
+  page.total = listed->total;
+  page.items.reserve(listed->items.size());
+  for (auto& queue : listed->items) {
+    std::lock_guard ql(queue->mu);
+    RequestQueueInfo info = info_of(*queue);
     info.stats = QueueStats{};
     page.items.push_back(std::move(info));
   }
@@ -333,35 +153,14 @@ Result<QueuesPage> Store::list_queues(const Caller& c, const QueueListOptions& o
 
 Result<CreateResult> Store::create_queue(const Caller& c, std::optional<std::string> name) {
   if (!c.user) return errors::token_not_provided();
-  const User& u = *c.user;
   if (name) {
-    if (auto ok = check_queue_name(*name); !ok) return ok.error();
+    if (auto ok = check_storage_name(dir_->kind(), *name); !ok) return ok.error();
   }
-  TimeMs now = clock_.now_ms();
-  if (auto st = charge_user(c.user, now); !st) return st.error();
-  std::unique_lock lock(mu_);
-  if (name) {
-    auto n = names_.find({u.id, *name});
-    if (n != names_.end()) {
-      auto q = queues_.at(n->second);
-      std::lock_guard ql(q->mu);
-      q->touch(now, false);
-      return CreateResult{info_of(*q), false};
-    }
-  }
-  auto q = std::make_shared<Queue>();
-  do {
-    q->id = new_id();
-  } while (queues_.count(q->id));
-  q->name = name;
-  q->user_id = u.id;
-  q->username = u.username;
-  q->created_at = q->modified_at = q->accessed_at = now;
-  q->created_seq = next_created_seq_++;
-  queues_.emplace(q->id, q);
-  by_user_.emplace(q->user_id, q->created_at, q->created_seq, q->id);
-  if (name) names_.emplace(std::make_pair(u.id, *name), q->id);
-  return CreateResult{info_of(*q), true};
+  if (auto st = charge_user(c.user, clock_.now_ms()); !st) return st.error();
+  auto created = dir_->get_or_create(*c.user, std::move(name));
+  if (!created) return created.error();
+  std::lock_guard ql(created->storage->mu);
+  return CreateResult{info_of(*created->storage), created->created};
 }
 
 Result<RequestQueueInfo> Store::get_queue(const Caller& c, const QueueRef& ref) {
@@ -378,48 +177,37 @@ Result<RequestQueueInfo> Store::get_queue(const Caller& c, const QueueRef& ref) 
 Result<RequestQueueInfo> Store::update_queue(const Caller& c, const QueueRef& ref,
                                              const QueueChanges& changes) {
   if (changes.name && *changes.name) {
-    if (auto ok = check_queue_name(**changes.name); !ok) return ok.error();
+    if (auto ok = check_storage_name(dir_->kind(), **changes.name); !ok) return ok.error();
   }
-  if (changes.general_access && std::find(std::begin(kAccessValues), std::end(kAccessValues),
-                                          *changes.general_access) == std::end(kAccessValues)) {
-    return errors::invalid_input(
-        "Invalid input: \"generalAccess\" must be one of ANYONE_WITH_ID_CAN_READ, "
-        "ANYONE_WITH_NAME_CAN_READ, FOLLOW_USER_SETTING, RESTRICTED.");
+  StorageUpdate update;
+  update.name = changes.name;
+  if (changes.general_access) {
+    update.general_access = parse_general_access(*changes.general_access);
+    if (!update.general_access) {
+      return errors::invalid_input(
+          "Invalid input: \"generalAccess\" must be one of ANYONE_WITH_ID_CAN_READ, "
+          "ANYONE_WITH_NAME_CAN_READ, FOLLOW_USER_SETTING, RESTRICTED.");
+    }
   }
   TimeMs now = clock_.now_ms();
   if (auto st = charge_user(c.user, now); !st) return st.error();
-  auto q = resolve(c.user, ref, true);
-  if (!q) return q.error();
-  std::unique_lock lock(mu_);
+  if (!c.user) return resolve(nullptr, ref, true).error();  // 404, else 401
+  auto q = dir_->update(*c.user, ref.text, update, [&](Queue& queue) {
+    return charge_queue(queue, Operation::kQueuePut, now);
+  });
+  if (!q) return mapped(q.error());
   std::lock_guard ql((*q)->mu);
-  Queue& queue = **q;
-  if (auto st = charge_queue(queue, Operation::kQueuePut, now); !st) return st.error();
-  if (changes.name && *changes.name != queue.name) {
-    const std::optional<std::string>& new_name = *changes.name;
-    if (new_name && names_.count({queue.user_id, *new_name})) {
-      return errors::name_not_unique(*new_name);
-    }
-    if (queue.name) names_.erase({queue.user_id, *queue.name});
-    queue.name = new_name;
-    if (queue.name) names_.emplace(std::make_pair(queue.user_id, *queue.name), queue.id);
-  }
-  if (changes.general_access) queue.general_access = *changes.general_access;
-  queue.touch(now, true);
-  return info_of(queue);
+  return info_of(**q);
 }
 
 Status Store::delete_queue(const Caller& c, const QueueRef& ref) {
-  if (auto st = charge_user(c.user, clock_.now_ms()); !st) return st.error();
-  auto q = resolve(c.user, ref, true);
-  if (!q) return q.error();
-  std::unique_lock lock(mu_);
-  std::lock_guard ql((*q)->mu);
-  if (auto st = charge_queue(**q, Operation::kQueueDelete, clock_.now_ms()); !st) {
-    return st.error();
-  }
-  if ((*q)->name) names_.erase({(*q)->user_id, *(*q)->name});
-  by_user_.erase({(*q)->user_id, (*q)->created_at, (*q)->created_seq, (*q)->id});
-  queues_.erase((*q)->id);
+  TimeMs now = clock_.now_ms();
+  if (auto st = charge_user(c.user, now); !st) return st.error();
+  if (!c.user) return resolve(nullptr, ref, true).error();
+  auto q = dir_->erase(*c.user, ref.text, [&](Queue& queue) {
+    return charge_queue(queue, Operation::kQueueDelete, now);
+  });
+  if (!q) return mapped(q.error());
   return Ok{};
 }
 
@@ -652,7 +440,7 @@ Result<Head> Store::head(const Caller& c, const QueueRef& ref, std::int64_t limi
   queue.touch(now, false);
   Head h;
   h.limit = limit;
-  h.queue_modified_at = queue.modified_at;
+  h.queue_modified_at = queue.meta.modified_at;
   h.had_multiple_clients = queue.had_multiple_clients;
   // Decision 25: pending requests not locked by anyone, in queue order.
   for (auto it = queue.available.begin();
@@ -715,7 +503,7 @@ Result<Head> Store::head_and_lock(const Caller& c, const QueueRef& ref, double l
   }
   queue.touch(now, !h.items.empty());
   queue.stats.head_item_read_count += static_cast<std::int64_t>(h.items.size());
-  h.queue_modified_at = queue.modified_at;
+  h.queue_modified_at = queue.meta.modified_at;
   h.had_multiple_clients = queue.had_multiple_clients;
   h.queue_has_locked_requests = !queue.locks.empty();
   return h;
@@ -809,33 +597,15 @@ Result<std::int64_t> Store::unlock_requests(const Caller& c, const QueueRef& ref
 // --- admin -----------------------------------------------------------------------------------
 
 void Store::reset() {
-  std::unique_lock lock(mu_);
-  queues_.clear();
-  names_.clear();
-  by_user_.clear();
-  for (auto& shard : budget_shards_) {
-    std::lock_guard bl(shard.mu);
-    shard.budgets.clear();
-  }
+  dir_->clear();
+  limiter_.clear_budgets();
 }
 
-std::size_t Store::queue_count() const {
-  std::shared_lock lock(mu_);
-  return queues_.size();
-}
+std::size_t Store::queue_count() const { return dir_->count(); }
 
 std::vector<QueueImage> Store::export_queues() const {
-  std::vector<std::shared_ptr<Queue>> all;
-  {
-    std::shared_lock lock(mu_);
-    for (const auto& key : by_user_) {
-      auto it = queues_.find(std::get<3>(key));
-      if (it != queues_.end()) all.push_back(it->second);
-    }
-  }
   std::vector<QueueImage> out;
-  out.reserve(all.size());
-  for (const auto& q : all) {
+  for (const auto& q : dir_->all()) {
     std::lock_guard ql(q->mu);
     QueueImage img;
     img.info = info_of(*q);
@@ -867,40 +637,46 @@ std::vector<QueueImage> Store::export_queues() const {
 }
 
 Status Store::import_queues(std::vector<QueueImage> images) {
-  std::unordered_map<std::string, std::shared_ptr<Queue>> queues;
-  std::map<std::pair<std::string, std::string>, std::string> names;
-  std::set<std::tuple<std::string, TimeMs, std::int64_t, std::string>> by_user;
+  // Everything is built and checked first, so a bad image changes nothing.
+  std::vector<std::shared_ptr<Queue>> queues;
+  std::set<std::string> ids;
+  std::set<std::pair<std::string, std::string>> names;
   std::int64_t seq = 0;
-  {
-    std::shared_lock lock(mu_);
-    seq = next_created_seq_;
-  }
   for (QueueImage& img : images) {
     const RequestQueueInfo& info = img.info;
     if (!is_apify_id(info.id) || info.user_id.empty()) {
       return errors::invalid_input("Invalid input: a queue needs a 17-character id and a userId.");
     }
-    if (queues.count(info.id)) {
+    if (!ids.insert(info.id).second) {
       return errors::invalid_input("Invalid input: queue \"" + info.id + "\" appears twice.");
     }
     if (info.name) {
-      if (auto ok = check_queue_name(*info.name); !ok) return ok.error();
-      if (names.count({info.user_id, *info.name})) return errors::name_not_unique(*info.name);
+      if (auto ok = check_storage_name(dir_->kind(), *info.name); !ok) return ok.error();
+      if (!names.insert({info.user_id, *info.name}).second) {
+        return errors::name_not_unique(*info.name);
+      }
+    }
+    auto access = parse_general_access(info.general_access);
+    if (!access) {
+      return errors::invalid_input("Invalid input: queue \"" + info.id +
+                                   "\" has an unknown generalAccess \"" + info.general_access +
+                                   "\".");
     }
     auto q = std::make_shared<Queue>();
-    q->id = info.id;
-    q->user_id = info.user_id;
-    q->username = info.username;
-    q->name = info.name;
-    q->general_access = info.general_access;
-    q->created_at = info.created_at;
-    q->modified_at = info.modified_at;
-    q->accessed_at = info.accessed_at;
+    StorageMeta& m = q->meta;
+    m.id = info.id;
+    m.user_id = info.user_id;
+    m.username = info.username;
+    m.name = info.name;
+    m.general_access = *access;
+    m.created_at = info.created_at;
+    m.modified_at = info.modified_at;
+    m.accessed_at = info.accessed_at;
+    m.created_seq = seq++;  // the image's order among queues created in the same millisecond
     q->had_multiple_clients = info.had_multiple_clients;
     q->seen_client = info.had_multiple_clients;
     q->stats = info.stats;
     q->stats.storage_bytes = 0;  // recomputed by insert
-    q->created_seq = seq++;
     for (StoredRequest& r : img.requests) {
       std::string rid = request_id_for(r.draft.unique_key);
       if (r.id != rid) {
@@ -911,7 +687,7 @@ Status Store::import_queues(std::vector<QueueImage> images) {
       // In order and at the back, so the image's queue order is kept; the forefront flag still
       // decides where the request goes when a later lock of it expires.
       bool locked = !r.draft.handled_at && r.lock_expires_at;
-      auto it = q->insert(rid, std::move(r.draft), false, q->created_at);
+      auto it = q->insert(rid, std::move(r.draft), false, m.created_at);
       it->second.forefront = r.forefront;
       if (locked) {
         q->available.erase(it->second.order);
@@ -920,15 +696,12 @@ Status Store::import_queues(std::vector<QueueImage> images) {
         q->locks.emplace(it->second.lock, it);
       }
     }
-    if (q->name) names[{q->user_id, *q->name}] = q->id;
-    by_user.emplace(q->user_id, q->created_at, q->created_seq, q->id);
-    queues[q->id] = std::move(q);
+    queues.push_back(std::move(q));
   }
-  std::unique_lock lock(mu_);
-  queues_ = std::move(queues);
-  names_ = std::move(names);
-  by_user_ = std::move(by_user);
-  next_created_seq_ = seq;
+  dir_->clear();
+  for (auto& q : queues) {
+    if (auto st = dir_->restore(std::move(q)); !st) return st.error();  // checked above
+  }
   return Ok{};
 }
 

@@ -206,9 +206,17 @@ void Transport::Impl::read_body(const httplib::Request& req, httplib::Response& 
   // Content codings are case-insensitive (RFC 9110 8.4.1), but httplib decodes only the
   // lowercase names and passes "GZIP" through undecoded: hand it the lowercase name.
   if (!encoding.empty() && req.get_header_value("Content-Encoding") != encoding) {
-    auto& headers = const_cast<httplib::Request&>(req).headers;
-    headers.erase("Content-Encoding");
-    headers.emplace("Content-Encoding", encoding);
+    auto& coding = const_cast<httplib::Request&>(req).headers;
+    coding.erase("Content-Encoding");
+    coding.emplace("Content-Encoding", encoding);
+  }
+  // httplib parses multipart/form-data bodies itself and calls a multipart receiver this reader
+  // has not got; a record may be of any content type, so the body is read as plain bytes (the
+  // handler already has the headers as sent).
+  auto& headers = const_cast<httplib::Request&>(req).headers;
+  if (req.is_multipart_form_data()) {
+    headers.erase("Content-Type");
+    headers.emplace("Content-Type", "application/octet-stream");
   }
   std::size_t total = 0;
   bool too_large = false;

@@ -1,4 +1,4 @@
-#include "users.h"
+#include "rqcheck/fake_server/users.h"
 
 #include <algorithm>
 #include <cctype>
@@ -53,7 +53,7 @@ User Users::derive(std::string_view token) {
 }
 
 void Users::insert_locked(const User& u) {
-  by_token_.emplace(u.token, u);
+  if (!u.token.empty()) by_token_.emplace(u.token, u);
   by_name_.emplace(u.username, u);
   by_id_.emplace(u.id, u);
 }
@@ -64,7 +64,9 @@ void Users::set_fixed(std::vector<User> users) {
   by_token_.clear();
   by_name_.clear();
   by_id_.clear();
+  const TimeMs t = now();
   for (User& u : users) {
+    if (u.created_at == 0) u.created_at = t;
     if (u.id.empty()) {
       u.id = apify_id_from(std::hash<std::string>{}(u.username), u.username.size() * 7919 + 17);
     }
@@ -89,10 +91,19 @@ Result<User> Users::for_token(std::string_view token) {
     if (fixed_) return errors::user_or_token_not_found();
   }
   User u = derive(token);
+  u.created_at = now();
   std::unique_lock lock(mu_);
   if (fixed_) return errors::user_or_token_not_found();  // fixed in between
   auto it = by_token_.find(u.token);
   if (it != by_token_.end()) return it->second;
+  // Known from a snapshot (without its token): the same user, seen since then.
+  if (auto known = by_id_.find(u.id); known != by_id_.end()) {
+    u.created_at = known->second.created_at;
+    known->second.token = u.token;
+  }
+  if (auto known = by_name_.find(u.username); known != by_name_.end() && known->second.id == u.id) {
+    known->second.token = u.token;
+  }
   insert_locked(u);
   return u;
 }
@@ -117,12 +128,17 @@ Result<User> Users::find(std::string_view id_or_username) const {
   return errors::record_not_found("User was not found.");
 }
 
+std::size_t Users::count() const {
+  std::shared_lock lock(mu_);
+  return by_id_.size();
+}
+
 std::vector<User> Users::all() const {
   std::vector<User> out;
   {
     std::shared_lock lock(mu_);
-    out.reserve(by_token_.size());
-    for (const auto& [token, u] : by_token_) out.push_back(u);
+    out.reserve(by_id_.size());
+    for (const auto& [id, u] : by_id_) out.push_back(u);
   }
   std::sort(out.begin(), out.end(), [](const User& a, const User& b) {
     return a.id != b.id ? a.id < b.id : a.token < b.token;
@@ -133,7 +149,8 @@ std::vector<User> Users::all() const {
 void Users::restore(const std::vector<User>& users) {
   std::unique_lock lock(mu_);
   for (const User& u : users) {
-    if (u.token.empty() || u.id.empty() || by_token_.count(u.token)) continue;
+    if (u.id.empty() || u.username.empty() || by_id_.count(u.id)) continue;
+    if (!u.token.empty() && by_token_.count(u.token)) continue;
     insert_locked(u);
   }
 }

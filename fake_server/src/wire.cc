@@ -15,6 +15,8 @@ using O = Operation;
 
 constexpr std::string_view kBoolParams[] = {"forefront", "desc", "unnamed"};
 
+}  // namespace
+
 void refuse(Call& call, std::string_view rule, ApiError e) {
   call.violations.push_back({rule, e, true});
 }
@@ -47,7 +49,7 @@ bool json_body_ok(const HttpRequest& http, Call& call) {
   return true;
 }
 
-void parse_queue_body(const HttpRequest& http, Call& call) {
+void parse_update_body(const HttpRequest& http, Call& call) {
   if (!json_body_ok(http, call)) return;
   if (http.body.empty()) {
     refuse(call, "request.body_not_json",
@@ -88,6 +90,8 @@ void parse_queue_body(const HttpRequest& http, Call& call) {
     // Other keys (e.g. the JS client's `title`) are accepted and ignored.
   }
 }
+
+namespace {
 
 void parse_filter(const HttpRequest& http, Call& call) {
   const Params& params = http.query;
@@ -227,7 +231,7 @@ void parse_call(const HttpRequest& http, const RouteMatch& route, const WireOpti
       if (a.name && a.name->empty()) a.name.reset();
       break;
     case O::kQueuePut:
-      parse_queue_body(http, call);
+      parse_update_body(http, call);
       break;
     case O::kRequestsPost:
     case O::kRequestPut:
@@ -276,6 +280,7 @@ void parse_call(const HttpRequest& http, const RouteMatch& route, const WireOpti
       lock_secs(http, call);
       break;
     default:
+      if (operation_info(op).storage != Storage::kRequestQueue) parse_storage_call(http, call);
       break;
   }
   for (const RequestDraft& d : a.drafts) call.item_keys.push_back(bound_key(d.unique_key));
@@ -494,7 +499,7 @@ Reply write_outcome(const Call& call, Outcome& o) {
       r.body += "{\"unlockedCount\":" + std::to_string(o.unlocked_count) + "}";
       break;
     default:
-      break;
+      return write_storage_outcome(call, o);
   }
   if (o.no_body) {
     r = Reply::no_content();

@@ -37,6 +37,26 @@ Reply write_outcome(const Call& call, Outcome& out);
 void begin_list_page(std::string& out);
 void finish_list_page(std::string& out, const Call& call, const ListPage& page);
 
+// --- wire_storages.cc: key-value stores, datasets and users ---
+// The typed arguments of a key-value store, dataset or user operation (parse_call calls it).
+void parse_storage_call(const HttpRequest& http, Call& call);
+// The answer of a key-value store, dataset or user operation (write_outcome calls it).
+Reply write_storage_outcome(const Call& call, Outcome& out);
+// "http://HOST" from the request's Host header (Location headers, public URLs).
+std::string public_base(const HttpRequest& http);
+
+// --- the request rules both files apply ---
+// A fatal violation of `rule`.
+void refuse(Call& call, std::string_view rule, ApiError e);
+// A true/false/1/0 query parameter (decision 18): nullopt when absent or invalid (refused).
+std::optional<bool> bool_param(const HttpRequest& http, std::string_view name, Call& call);
+// Spec 1: a JSON body needs Content-Type application/json. False (refused) when the body is not
+// to be parsed.
+bool json_body_ok(const HttpRequest& http, Call& call);
+// PUT a queue, a store or a dataset: {"name": string|null, "generalAccess": string} into
+// call.args.changes.
+void parse_update_body(const HttpRequest& http, Call& call);
+
 // A sink for the store that writes each request it is handed as a JSON object into `out`
 // (items separated by commas). The first item sizes the buffer for `expected` items.
 RequestSink request_writer(std::string& out, std::size_t expected);

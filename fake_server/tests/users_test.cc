@@ -2,7 +2,7 @@
 // The expected ids and usernames were produced by today's Store::user_for_token and
 // Store::set_fixed_users (store.cc at commit 5441780), so the new Users keeps every id a user
 // of rq-fake has seen so far.
-#include "users.h"
+#include "rqcheck/fake_server/users.h"
 
 #include <gtest/gtest.h>
 
@@ -93,13 +93,31 @@ TEST(UsersTest, AllAndRestoreCarryUsersAcrossInstances) {
   b.restore(all);
   EXPECT_EQ(b.by_username(all[0].username)->id, all[0].id);
   EXPECT_EQ(b.for_token("t2")->id, a.for_token("t2")->id);
-  // Entries without a token or an id are skipped; a known token keeps its user.
+  // Entries without an id are skipped; a known token keeps its user. An entry without a token
+  // (snapshots do not export tokens) is known by id and username, and authenticates nobody.
   b.restore({User{"", "ghost", "tok"}, User{"AAAAAAAAAAAAAAAAA", "x", ""},
              User{"BBBBBBBBBBBBBBBBB", "other", "t1"}});
   EXPECT_FALSE(b.by_username("ghost").has_value());
-  EXPECT_FALSE(b.by_username("x").has_value());
+  EXPECT_EQ(b.by_username("x")->id, "AAAAAAAAAAAAAAAAA");
+  EXPECT_EQ(b.by_id("AAAAAAAAAAAAAAAAA")->username, "x");
   EXPECT_EQ(b.for_token("t1")->id, a.for_token("t1")->id);
-  EXPECT_EQ(b.all().size(), 2u);
+  EXPECT_EQ(b.all().size(), 3u);
+
+  // Tokens are not part of a snapshot: a user restored without one is found again, with its
+  // createdAt, when its token calls.
+  ManualClock clock(5000);
+  Users c(&clock);
+  User t3 = Users::derive("t3");
+  t3.token.clear();
+  t3.created_at = 1234;
+  c.restore({t3});
+  EXPECT_EQ(c.by_username(t3.username)->id, t3.id);
+  auto back = c.for_token("t3");
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->id, t3.id);
+  EXPECT_EQ(back->created_at, 1234);
+  EXPECT_EQ(c.all().size(), 1u);
+  EXPECT_EQ(c.for_token("t4")->created_at, 5000) << "a new user is created now";
 }
 
 TEST(UsersTest, IdSequenceIsTodaysQueueIdSequence) {

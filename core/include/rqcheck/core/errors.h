@@ -1,5 +1,6 @@
-// The error catalogue: the documented error types of the request-queue API (spec section 1.1)
-// with their statuses, constructors for the ones rqcheck produces, and the JSON envelope.
+// The error catalogue: the documented error types of the API (spec section 1.1, and the
+// intro's error table for the other storages) with their statuses, constructors for the ones
+// rqcheck produces, and the JSON envelope.
 //
 //   ApiError e = errors::record_not_found();            // 404 record-not-found
 //   std::string body = error_body(e);                   // {"error":{"type":...,"message":...}}
@@ -36,10 +37,12 @@ ApiError duplicate_requests(std::string_view unique_key);  // 400 request-queue-
 ApiError request_handled_or_locked(std::string message);   // 400
 ApiError id_does_not_match(std::string message);           // 400
 ApiError invalid_content_type(std::string_view got);       // 400 invalid-content-type-header
-ApiError name_not_unique(std::string_view name);           // 400
-ApiError token_not_provided();                             // 401
-ApiError user_or_token_not_found();                        // 401
-ApiError insufficient_permissions(std::string message);    // 403
+// 400: "A {kind} named \"{name}\" already exists." (kind: "request queue", "dataset", ...).
+ApiError name_not_unique(std::string_view name, std::string_view kind = "request queue");
+ApiError invalid_record_key(std::string message);        // 400 (a key-value store record key)
+ApiError token_not_provided();                           // 401
+ApiError user_or_token_not_found();                      // 401
+ApiError insufficient_permissions(std::string message);  // 403
 ApiError record_not_found(std::string message = "The requested resource was not found.");  // 404
 ApiError page_not_found(std::string_view path);             // 404 (unknown route)
 ApiError method_not_allowed(std::string_view allowed);      // 405, message lists `allowed`

@@ -48,6 +48,11 @@ inline constexpr int kRateBatchPerSec = 40;           // batch add, batch delete
 inline constexpr int kRateOtherPerSec = 60;           // queue CRUD, head, list, unlock
 inline constexpr int kRateBatchItemsPerSec = 1000;    // items of batch add/delete
 inline constexpr int kRateGlobalPerMinute = 250000;   // per user
+// The other storages (the intro's "Per-resource rate limit"): 60/s per store or dataset
+// (kRateOtherPerSec), except record get/put/delete of a key-value store (200/s) and push items
+// of a dataset (400/s).
+inline constexpr int kRateKvRecordPerSec = 200;
+inline constexpr int kRateDatasetPushPerSec = 400;
 
 // Documented client backoff (spec 1.2, 7.1, 7.2): the first wait is in [500 ms, 1000 ms] and
 // each further wait doubles.

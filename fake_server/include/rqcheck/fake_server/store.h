@@ -1,5 +1,7 @@
-// The fake's request-queue store: users, queues and requests with the semantics of spec sections
-// 4 and 6 and the decisions of section 9. Semantics only: no HTTP and no wire JSON. Calls take
+// The fake's request-queue store: queues and requests with the semantics of spec sections 4 and
+// 6 and the decisions of section 9. Users (users.h), the directory of storages (ids, names,
+// owners, access; src/directory.h) and the rate limiter (rate_limits.h) are the ones the
+// key-value stores and datasets use too. Semantics only: no HTTP and no wire JSON. Calls take
 // typed values (the wire layer parsed the body once into RequestDrafts and checked the request
 // rules of core/requests.h) and hand stored requests to a sink as views, so a writer can put them
 // on the wire without a copy.
@@ -18,18 +20,13 @@
 // is O(log n + page) through a per-user index.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "rqcheck/core/limits.h"
@@ -38,26 +35,13 @@
 #include "rqcheck/core/result.h"
 #include "rqcheck/core/time.h"
 #include "rqcheck/core/types.h"
+#include "rqcheck/fake_server/rate_limits.h"
+#include "rqcheck/fake_server/users.h"
 
 namespace rqcheck::fake {
 
-struct User {
-  std::string id;  // 17 alphanumeric characters
-  std::string username;
-  std::string token;
-};
-
-// Per-queue limits (decision 37). 0 disables a limit.
-struct RateLimits {
-  bool enabled = true;
-  int single_request_per_sec = kRateSingleRequestPerSec;  // add/get/update/delete one; lock ops
-  int batch_per_sec = kRateBatchPerSec;                   // batch add, batch delete, head/lock
-  int other_per_sec = kRateOtherPerSec;                   // queue CRUD, head, list, unlock
-  int batch_items_per_sec = kRateBatchItemsPerSec;        // batch items; the rest go to unprocessed
-  int global_per_minute = kRateGlobalPerMinute;           // per user
-};
-// The limit of `op`'s class (X-RateLimit-Limit).
-int limit_for(const RateLimits& limits, Operation op);
+template <typename T>
+class Directory;  // fake_server/src/directory.h: ids, names, owners, access, the per-user list
 
 // Switches for the rows of section 9 where a real deployment is known to answer otherwise.
 struct Behaviour {
@@ -175,17 +159,22 @@ struct QueueImage {
 
 class Store {
  public:
+  // A store of its own users and rate limiter (tests, tools).
   Store(StoreOptions options, const Clock& clock);
+  // A store sharing the fake's users and rate limiter with the other storages. The limiter's
+  // limits are set to options.rate_limits.
+  Store(StoreOptions options, const Clock& clock, Users& users, RateLimiter& limiter);
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  // --- users (auth) ---
+  // --- users (auth), through the shared Users ---
   // Fixes the set of users; afterwards unknown tokens get 401 user-or-token-not-found.
   void set_fixed_users(std::vector<User> users);
   // The user a token belongs to; without fixed users every non-empty token is its own user.
   Result<User> user_for_token(std::string_view token);
   std::optional<User> user_by_id(std::string_view id) const;
+  Users& users() { return users_; }
 
   // --- queues (rows 1-5) ---
   Result<QueuesPage> list_queues(const Caller& c, const QueueListOptions& o);
@@ -222,13 +211,15 @@ class Store {
                      const WriteOptions& o);
   Result<std::int64_t> unlock_requests(const Caller& c, const QueueRef& q);
 
-  // --- rate limits (decision 37): charged inside each operation, once. ---
+  // --- rate limits (decision 37): charged inside each operation, once; shared by every
+  // storage of the fake. ---
   int limit_for(Operation op) const;
   void set_rate_limits(const RateLimits& r);
   RateLimits rate_limits() const;
+  RateLimiter& rate_limiter() { return limiter_; }
 
   // --- admin ---
-  // Drops every queue (users stay).
+  // Drops every queue and forgets the users' minute budgets (users stay).
   void reset();
   // Every queue as plain data, and back (all or nothing: a bad image changes nothing).
   std::vector<QueueImage> export_queues() const;
@@ -257,50 +248,19 @@ class Store {
   Status charge_user(const User* u, TimeMs now);
   // The queue's per-second bucket of `op`'s class; the caller holds the queue's mutex.
   Status charge_queue(Queue& q, Operation op, TimeMs now);
-  std::string new_id();
   RequestQueueInfo info_of(const Queue& q) const;
   // 404 record-not-found (500 under the NotFoundIs500 bug).
   ApiError not_found() const;
+  // A directory's error, with the NotFoundIs500 bug applied to its 404s.
+  ApiError mapped(ApiError e) const;
 
   StoreOptions options_;
   const Clock& clock_;
-  mutable std::shared_mutex mu_;  // guards everything below; each Queue has its own mutex
-  std::unordered_map<std::string, std::shared_ptr<Queue>> queues_;    // by id
-  std::map<std::pair<std::string, std::string>, std::string> names_;  // (user id, name) -> id
-  // (user id, created_at, created seq) -> queue id: the queue list without a scan.
-  std::set<std::tuple<std::string, TimeMs, std::int64_t, std::string>> by_user_;
-  std::unordered_map<std::string, User> users_by_token_;
-  std::unordered_map<std::string, User> users_by_name_;
-  std::unordered_map<std::string, User> users_by_id_;
-  bool fixed_users_ = false;
-  std::uint64_t rng_state_;
-  std::int64_t next_created_seq_ = 0;
-  // Per-user budget (250000/min), in shards by user so that callers of different users never
-  // share a lock (each user's calls meet in one shard).
-  struct UserBudget {
-    std::int64_t window = -1;
-    std::int64_t count = 0;
-  };
-  struct BudgetShard {
-    std::mutex mu;
-    std::unordered_map<std::string, UserBudget> budgets;
-  };
-  static constexpr std::size_t kBudgetShards = 64;
-  BudgetShard budget_shards_[kBudgetShards];
-  // Rate limits are read by every call and written only through the admin API: a seqlock over
-  // atomic fields, so readers take no lock; writers serialize on limits_mu_.
-  class LimitsCell {
-   public:
-    void store(const RateLimits& r);
-    RateLimits load() const;
-
-   private:
-    std::atomic<std::uint32_t> seq_{0};
-    std::atomic<bool> enabled_{true};
-    std::atomic<int> single_{0}, batch_{0}, other_{0}, batch_items_{0}, global_{0};
-  };
-  std::mutex limits_mu_;
-  LimitsCell limits_;
+  std::unique_ptr<Users> own_users_;  // set when the store has users of its own
+  std::unique_ptr<RateLimiter> own_limiter_;
+  Users& users_;
+  RateLimiter& limiter_;
+  std::unique_ptr<Directory<Queue>> dir_;  // the queues: by id, by (user, name), per user
 };
 
 }  // namespace rqcheck::fake

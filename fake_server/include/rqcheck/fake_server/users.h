@@ -1,6 +1,7 @@
 // The fake's users, shared by every kind of storage (request queues, key-value stores, datasets):
 // who a token belongs to, and lookups by username (for `username~name` refs) and by id (for
-// GET /v2/users/{userId}). Private to the fake; no HTTP and no JSON here.
+// GET /v2/users/{userId}). One Users serves the whole fake (FakeServer owns it; the queue Store,
+// the key-value stores and the datasets resolve owners through it). No HTTP and no JSON here.
 //
 //   Users users;
 //   auto u = users.for_token("t1");           // without fixed users every token is a user
@@ -11,7 +12,8 @@
 // commit 5441780): a new token's user has the id derived from SHA-256(token) and the username
 // "user-" + the first 8 characters of that id in lower case; a fixed user without an id gets one
 // derived from the username. Thread-safe: a shared_mutex over the maps. Ids and usernames of
-// auto users are stable across runs (they depend on the token only).
+// auto users are stable across runs (they depend on the token only). With a clock, a user's
+// createdAt is when the fake first saw it (GET /v2/users/me answers it).
 #pragma once
 
 #include <cstdint>
@@ -23,15 +25,16 @@
 #include <vector>
 
 #include "rqcheck/core/result.h"
+#include "rqcheck/core/time.h"
 
 namespace rqcheck::fake {
 
-// One account. NOTE for the integration: include/rqcheck/fake_server/store.h still declares the
-// same struct; a translation unit can include only one of the two until store.h's goes.
+// One account.
 struct User {
   std::string id;  // 17 alphanumeric characters
   std::string username;
-  std::string token;
+  std::string token;      // "" for a user known from a snapshot only (its token not exported)
+  TimeMs created_at = 0;  // when the fake first saw the user (0 without a clock)
 };
 
 // The 17-character alphanumeric id of two 64-bit words: the first 9 characters from `a`, the
@@ -51,7 +54,7 @@ class IdSequence {
 
 class Users {
  public:
-  Users() = default;
+  explicit Users(const Clock* clock = nullptr) : clock_(clock) {}
   Users(const Users&) = delete;
   Users& operator=(const Users&) = delete;
 
@@ -72,10 +75,14 @@ class Users {
   // 404 record-not-found when neither matches.
   Result<User> find(std::string_view id_or_username) const;
 
-  // Every known user, ordered by id: for snapshots and persistence.
+  // Every known user (fixed, seen, or restored without a token), ordered by id: for snapshots
+  // and persistence.
   std::vector<User> all() const;
-  // Adds users from a snapshot (kept alongside the ones known now; a token or username already
-  // known keeps its current user).
+  std::size_t count() const;
+  // Adds users from a snapshot (kept alongside the ones known now; a token, id or username
+  // already known keeps its current user). A user without a token is known by id and username
+  // only (for `username~name` and GET /v2/users/{userId}); its token, when it calls, derives
+  // the same user again.
   void restore(const std::vector<User>& users);
 
   // The user an auto (non-fixed) token gets, without remembering it.
@@ -83,11 +90,13 @@ class Users {
 
  private:
   void insert_locked(const User& u);
+  TimeMs now() const { return clock_ ? clock_->now_ms() : 0; }
 
+  const Clock* clock_;
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, User> by_token_;
   std::unordered_map<std::string, User> by_name_;  // the first user seen with a username wins
-  std::unordered_map<std::string, User> by_id_;
+  std::unordered_map<std::string, User> by_id_;    // every known user, with or without a token
   bool fixed_ = false;
 };
 

@@ -64,8 +64,9 @@ bool has_visible_field(const Json& object) {
 }
 
 ApiError not_an_object(std::size_t index) {
-  return errors::invalid_input("Invalid input: the item at index " + std::to_string(index) +
-                               " is not a JSON object; every item must be an object.");
+  return errors::invalid_input(
+      "Invalid input: the item at index " + std::to_string(index) +
+      " is not a JSON object (nor the JSON text of one); every item must be an object.");
 }
 
 struct Member {
@@ -157,6 +158,13 @@ bool append_shaped(std::string& out, std::string_view item, const ItemsView& v,
 
 }  // namespace
 
+// An item sent as a string: the string must be the JSON text of an object.
+Result<DatasetItem> string_item(const std::string& text, std::size_t index) {
+  auto inner = parse_json(text, JsonLimits{kMaxJsonDepth, kMaxPayloadBytes});
+  if (!inner || !inner->is_object()) return not_an_object(index);
+  return DatasetItem{minify_json(text), has_visible_field(*inner)};
+}
+
 std::string minify_json(std::string_view t) {
   std::string out;
   out.reserve(t.size());
@@ -187,20 +195,34 @@ Result<std::vector<DatasetItem>> parse_push_body(std::string_view body) {
     items.push_back(DatasetItem{minify_json(body), has_visible_field(*doc)});
     return items;
   }
+  if (doc->is_string()) {
+    auto inner = string_item(doc->get_ref<const std::string&>(), 0);
+    if (!inner) return inner.error();
+    items.push_back(std::move(*inner));
+    return items;
+  }
   if (!doc->is_array()) {
     return errors::invalid_input(
         "Invalid input: the body must be a JSON object or an array of JSON objects.");
-  }
-  for (std::size_t k = 0; k < doc->size(); ++k) {
-    if (!(*doc)[k].is_object()) return not_an_object(k);
   }
   items.reserve(doc->size());
   std::size_t i = skip_ws(body, 0) + 1;  // after '['
   for (std::size_t k = 0; k < doc->size(); ++k) {
     i = skip_ws(body, i);
     std::size_t end = skip_value(body, i);
-    items.push_back(
-        DatasetItem{minify_json(body.substr(i, end - i)), has_visible_field((*doc)[k])});
+    const Json& element = (*doc)[k];
+    if (element.is_object()) {
+      items.push_back(
+          DatasetItem{minify_json(body.substr(i, end - i)), has_visible_field(element)});
+    } else if (element.is_string()) {
+      // An item may come as the JSON text of an object (the JS client sends an array of strings
+      // as they are; the platform stores what they hold).
+      auto inner = string_item(element.get_ref<const std::string&>(), k);
+      if (!inner) return inner.error();
+      items.push_back(std::move(*inner));
+    } else {
+      return not_an_object(k);
+    }
     i = skip_ws(body, end);
     if (i < body.size() && body[i] == ',') ++i;
   }

@@ -21,10 +21,15 @@
 
 namespace rqcheck::fake::wire {
 
-// POST .../items: one JSON object or an array of objects (docs/storages.md, "Push body").
+// POST .../items: one JSON object or an array of objects, where an object may also come as a
+// string holding its JSON text (docs/storages.md, "Push body").
 // Malformed JSON, another top-level value or an element that is not an object: 400 invalid-input
 // naming the index; nothing is returned then. Parsed bounded and without exceptions.
 Result<std::vector<DatasetItem>> parse_push_body(std::string_view body);
+
+// An item sent as a string holding the JSON text of an object (the JS client's array of
+// strings); 400 invalid-input naming `index` otherwise.
+Result<DatasetItem> string_item(const std::string& text, std::size_t index);
 
 // One item from the text of a JSON object (snapshots): validated, minified, its clean flag set.
 Result<DatasetItem> item_from_text(std::string_view object_text);

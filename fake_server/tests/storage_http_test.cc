@@ -14,7 +14,10 @@
 #include <zlib.h>
 
 #include <atomic>
+#include <cerrno>
+#include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <set>
 #include <string>
@@ -740,6 +743,23 @@ TEST_F(StorageHttpTest, DatasetPushOfInvalidItemsStoresNothing) {
                      {{"Content-Encoding", "gzip"}}),
                 201);
   EXPECT_EQ(Items(id), R"([{"ok":1},{"gz":true}])");
+}
+
+// The JS client's pushItems takes the JSON text of an object as well as the object, alone or in
+// an array, and sends such strings as they are: each is stored as the object it holds.
+TEST_F(StorageHttpTest, DatasetPushTakesItemsAsTheJsonTextOfAnObject) {
+  std::string id = Dataset();
+  ASSERT_STATUS(SendJson("POST", D(id, "/items"), R"("{\"z\":1,\"a\":2}")"), 201);
+  ASSERT_STATUS(SendJson("POST", D(id, "/items"), R"(["{\"b\": 3}", {"c":4}])"), 201);
+  EXPECT_EQ(Items(id), R"([{"z":1,"a":2},{"b":3},{"c":4}])");
+  for (const char* bad : {R"("[{\"a\":1}]")", R"(["{\"a\":1}", "[1]"])", R"(["{broken"])",
+                          R"(["\"nested string\""])"}) {
+    ExpectError(SendJson("POST", D(id, "/items"), bad), 400, "invalid-input");
+  }
+  auto named = SendJson("POST", D(id, "/items"), R"(["{\"a\":1}", "{\"b\":2}", "3"])");
+  EXPECT_NE(Body(named)["error"]["message"].get<std::string>().find("index 2"), std::string::npos)
+      << named->body;
+  EXPECT_EQ(Body(Send("GET", D(id)))["data"]["itemCount"], 3);
 }
 
 TEST_F(StorageHttpTest, DatasetOwnershipAndUnknownDatasets) {

@@ -156,7 +156,11 @@ void Transport::Impl::install() {
   // Content-Length over the limit) still gets the envelope.
   http.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req,
                                                                  httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    // httplib calls this for every status >= 400 with an empty body, ours too: an answer that
+    // goes out through a content provider (a truncating or chunking fault) is already complete.
+    if (!res.body.empty() || res.content_provider_) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
     ApiError e;
     switch (res.status) {
       case 413:

@@ -4,8 +4,7 @@
 // local files; APIFY_API_BASE_URL and APIFY_TOKEN say where and who; without a run to look up,
 // APIFY_ACTOR_PRICING_INFO and APIFY_CHARGED_ACTOR_EVENT_COUNTS must be given (else Actor.init
 // asks GET /v2/actor-runs/{ACTOR_RUN_ID}, which rq-fake answers 501). Without
-// ACTOR_DEFAULT_*_ID the SDK opens storages named "default". Registered behind
-// RQCHECK_STORAGE_INTEROP until the fake serves key-value stores and datasets (phase 2).
+// ACTOR_DEFAULT_*_ID the SDK opens storages named "default".
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';

@@ -1,8 +1,7 @@
 // Interop (issue 18): a real crawl. crawlee's CheerioCrawler crawls a small site this test serves
 // on loopback, with `new Configuration({ storageClient: new ApifyClient({ baseUrl, token }) })` and
 // nothing else changed, so its request queue, its dataset (pushData) and its key-value store
-// (session pool and statistics state, records) all live in rq-fake. Registered behind
-// RQCHECK_STORAGE_INTEROP until the fake serves key-value stores and datasets (phase 2).
+// (session pool and statistics state, records) all live in rq-fake.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { test } from 'node:test';

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the interop tests (official apify-client and @crawlee/core from npm) against rq-fake.
+# Runs the interop tests (official apify-client, @crawlee/core, @crawlee/cheerio and the Apify SDK
+# from npm) against rq-fake.
 #
 #   run-interop.sh <path-to-rq-fake> [extra rq-fake args...]
 #
@@ -27,7 +28,7 @@ if ! command -v node >/dev/null; then
   echo "run-interop: node is not installed (run scripts/install-deps)" >&2
   exit 2
 fi
-for pkg in apify-client @crawlee/core; do
+for pkg in apify-client @crawlee/core @crawlee/cheerio apify; do
   if [ ! -f "$here/node_modules/$pkg/package.json" ]; then
     echo "run-interop: $here/node_modules/$pkg is missing; install it with scripts/install-deps" \
          "(or: cd tests/interop && npm ci)" >&2

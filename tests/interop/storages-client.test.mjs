@@ -1,8 +1,7 @@
 // Interop (issue 18): every KeyValueStoreClient / KeyValueStoreCollectionClient and DatasetClient /
 // DatasetCollectionClient method of the official apify-client, and user('me').get(), against
 // rq-fake. docs/storages.md lists the endpoints and the choices where the API docs are silent;
-// the expectations below follow it. Registered behind RQCHECK_STORAGE_INTEROP until the fake
-// serves these endpoints (phase 2).
+// the expectations below follow it.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { test } from 'node:test';

@@ -774,6 +774,17 @@ const std::vector<BugDef>& defs() {
            set_error(r, errors::unsupported_content_encoding(*enc));
          }
        }},
+      // issue 13: exactly one wrong field that no check and no client parse reads, so only the
+      // schema sees it (the conformance test of schema findings: one finding, every check passes).
+      {{"StorageBytesAsString", "queue objects send stats.storageBytes as a string (\"0\")"},
+       nullptr,
+       [](BugCall& c, BugReply& r) {
+         if (!returns_queue(c.op) || !ok(r.status)) return;
+         edit_reply(r, [](Json& d) {
+           Json& b = d["data"]["stats"]["storageBytes"];
+           if (b.is_number()) b = b.dump();
+         });
+       }},
   };
   return kDefs;
 }

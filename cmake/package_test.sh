@@ -26,7 +26,7 @@ bin=$root/usr/bin
 "$bin/rq-fake" --help | grep -q -- "--bug" || { echo "rq-fake --help"; exit 1; }
 "$bin/rq-fake" --port 0 >"$work/fake.out" 2>&1 &
 pid=$!
-for _ in $(seq 100); do grep -q 'listening on' "$work/fake.out" && break; sleep 0.05; done
+for _ in $(seq 100); do grep -qs 'listening on' "$work/fake.out" && break; sleep 0.05; done
 url=$(sed -n 's/.*listening on //p' "$work/fake.out" | head -1)
 [ -n "$url" ] || { echo "rq-fake did not start"; cat "$work/fake.out"; exit 1; }
 APIFY_TOKEN=package-test "$bin/rq-conformance" --no-color --quiet --base-url "$url" | tail -3

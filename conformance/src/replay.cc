@@ -543,7 +543,7 @@ ReplayScript replay_script(const ReplayPlan& plan) {
     for (const auto& a : plan.fake_args) s << " " << shell_quote(a);
     s << " >\"$work/fake.log\" 2>&1 &\n"
       << "  fake_pid=$!\n"
-      << "  for _ in $(seq 200); do grep -q 'listening on' \"$work/fake.log\" && break; sleep "
+      << "  for _ in $(seq 200); do grep -qs 'listening on' \"$work/fake.log\" && break; sleep "
          "0.05; "
          "done\n"
       << "  BASE_URL=$(sed -n 's/.*listening on //p' \"$work/fake.log\" | head -1)\n"

@@ -40,7 +40,7 @@ grep -q "$prefix/lib/cmake/rqcheck" "$work/consumer-build/CMakeCache.txt"
 "$prefix/bin/rq-fake" --port 0 >"$work/fake.out" 2>&1 &
 pid=\$!
 trap 'kill \$pid 2>/dev/null' EXIT
-for _ in \$(seq 100); do grep -q 'listening on' "$work/fake.out" && break; sleep 0.05; done
+for _ in \$(seq 100); do grep -qs 'listening on' "$work/fake.out" && break; sleep 0.05; done
 url=\$(sed -n 's/.*listening on //p' "$work/fake.out" | head -1)
 [ -n "\$url" ] || { echo "rq-fake did not print its URL"; cat "$work/fake.out"; exit 1; }
 "$work/consumer-build/rqcheck_consumer" --base-url "\$url" --token consumer-token | tail -3

@@ -7,7 +7,8 @@
 #   the replay reproduces against the buggy target and says NOT REPRODUCED against a correct one.
 # usage: tool_test.sh RQ_PROPERTIES RQ_FAKE
 set -uo pipefail
-props=$1 fake=$2
+abs() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
+props=$(abs "$1") fake=$(abs "$2")
 work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$work"; }
@@ -20,7 +21,7 @@ start_fake() {
   shift
   "$fake" --port 0 "$@" >"$work/$name.log" 2>&1 &
   pids+=($!)
-  for _ in $(seq 100); do grep -q 'listening on' "$work/$name.log" && break; sleep 0.05; done
+  for _ in $(seq 100); do grep -qs 'listening on' "$work/$name.log" && break; sleep 0.05; done
   printf -v "URL_$name" '%s' "$(sed -n 's/.*listening on //p' "$work/$name.log" | head -1)"
 }
 # run CODE NAME ARGS...: runs rq-properties, output in $work/NAME.out, expects exit CODE
@@ -80,7 +81,7 @@ has replay-correct "^NOT REPRODUCED"
 if grep -q "$secret" "$work/replay-buggy.out" "$work/replay-correct.out"; then fail "the replay printed the token"; fi
 # The re-run line, pasted, fails again the same way against the same target.
 rerun=$(sed -n 's/^re-run: //p' "$work/remote.out" | head -1)
-(PATH=$(dirname "$props"):$PATH APIFY_TOKEN=$secret eval "$rerun") >"$work/rerun.out" 2>&1
+(cd "$work" && PATH=$(dirname "$props"):$PATH APIFY_TOKEN=$secret eval "$rerun") >"$work/rerun.out" 2>&1
 code=$?
 [ $code = 1 ] || { fail "the re-run line exited $code"; tail -20 "$work/rerun.out"; }
 has rerun "FAIL pagination"

@@ -234,8 +234,11 @@ TEST(FakeServerScaleTest, MillionRequestQueue) {
 
   EXPECT_LT(bytes_per_request, 1024.0)
       << "the issue requires < 1 KiB of resident memory per request";
-  EXPECT_LT(at_large.lock_us, 20 * at_small.lock_us) << "head/lock cost grows with the queue size";
-  EXPECT_LT(at_large.list_us, 20 * at_small.list_us) << "list page cost grows with the queue size";
+  // A scan of the queue per call would cost about 1000x at 1M; cache misses alone (the 1M queue
+  // does not fit in cache, the 1k queue does) cost 2-7x here, up to 18x on a loaded machine.
+  // 100x separates the two.
+  EXPECT_LT(at_large.lock_us, 100 * at_small.lock_us) << "head/lock cost grows with the queue size";
+  EXPECT_LT(at_large.list_us, 100 * at_small.list_us) << "list page cost grows with the queue size";
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <limits>
 
 #include "request_scan.h"
@@ -303,56 +305,40 @@ Result<Json> parse_body_dom(std::string_view text, Violations& v) {
 class ObjectReader {
  public:
   struct Member {
-    std::string_view key;  // decoded (a view of the text, or of key_buf)
-    std::string_view key_body;
-    bool key_escaped = false;
+    std::string_view key;  // decoded: a view of the text, or of a string in decoded_
     ScannedValue value;
-    std::string key_buf, str_buf;
-    Field field() {
-      Field f{value.kind, {}, value.integer};
-      if (value.kind == JsonKind::kString) {
-        if (!value.escaped) {
-          f.str = value.string_body();
-        } else {
-          JsonScanner::decode_string(value.string_body(), str_buf);
-          f.str = str_buf;
-        }
-      }
-      return f;
-    }
   };
 
   // Reads the object at the cursor; false on a JSON error (see the scanner).
   bool read(JsonScanner& s) {
     members_.clear();
+    decoded_.clear();
+    index_.clear();
     if (!s.open()) return false;
     std::string_view key;
     bool escaped;
     for (bool first = true; s.next_member(first, key, escaped);) {
-      Member& m = members_.emplace_back();
-      m.key_body = key;
-      m.key_escaped = escaped;
-      if (!s.value(m.value)) return false;
+      if (!s.value(slot(escaped ? decode(key) : key).value)) return false;
     }
-    if (s.failed()) return false;
-    for (Member& m : members_) {
-      if (!m.key_escaped) {
-        m.key = m.key_body;
-      } else {
-        JsonScanner::decode_string(m.key_body, m.key_buf);
-        m.key = m.key_buf;
-      }
-    }
-    return true;
+    return !s.failed();
   }
 
-  // The members in key order, one per key.
+  // A member's value for the rules (a string with escapes decoded).
+  Field field(const Member& m) {
+    Field f{m.value.kind, {}, m.value.integer};
+    if (m.value.kind == JsonKind::kString) {
+      f.str = m.value.escaped ? decode(m.value.string_body()) : m.value.string_body();
+    }
+    return f;
+  }
+
+  // The members in key order (one per key: see slot()).
   template <typename F>
   void for_each_sorted(F&& f) {
     order_.resize(members_.size());
     for (std::size_t i = 0; i < order_.size(); ++i) order_[i] = i;
     auto less = [&](std::size_t a, std::size_t b) { return members_[a].key < members_[b].key; };
-    if (order_.size() <= 16) {  // insertion sort: stable, and fastest for a request's few keys
+    if (order_.size() <= 16) {  // insertion sort: the fastest for a request's few keys
       for (std::size_t i = 1; i < order_.size(); ++i) {
         const std::size_t x = order_[i];
         std::size_t j = i;
@@ -360,16 +346,12 @@ class ObjectReader {
         order_[j] = x;
       }
     } else {
-      std::stable_sort(order_.begin(), order_.end(), less);
+      std::sort(order_.begin(), order_.end(), less);
     }
-    for (std::size_t i = 0; i < order_.size(); ++i) {
-      Member& m = members_[order_[i]];
-      if (i + 1 < order_.size() && members_[order_[i + 1]].key == m.key) continue;  // not last
-      f(m);
-    }
+    for (std::size_t i : order_) f(members_[i]);
   }
 
-  // The last member named `key`, if any.
+  // The member named `key`, if any.
   Member* find(std::string_view key) {
     for (std::size_t i = members_.size(); i-- > 0;) {
       if (members_[i].key == key) return &members_[i];
@@ -378,15 +360,70 @@ class ObjectReader {
   }
 
  private:
+  // The member named `key`: a new one, or the earlier one of that name, whose value the caller
+  // overwrites (the last of duplicates wins). A few keys are compared one by one; past that an
+  // open-addressing index keeps an object of many members (or of one key repeated a million
+  // times) linear in time and in the distinct keys' memory.
+  Member& slot(std::string_view key) {
+    constexpr std::size_t kLinear = 16;
+    if (members_.size() < kLinear) {
+      for (Member& m : members_) {
+        if (m.key == key) return m;
+      }
+      return add_member(key);
+    }
+    if (index_.size() < 2 * (members_.size() + 1)) rehash(4 * (members_.size() + 1));
+    const std::size_t hash = std::hash<std::string_view>{}(key), mask = index_.size() - 1;
+    const auto tag = static_cast<std::uint32_t>(hash >> 32);
+    for (std::size_t h = hash & mask;; h = (h + 1) & mask) {
+      Slot& e = index_[h];
+      if (e.member == 0) {
+        e = {static_cast<std::uint32_t>(members_.size() + 1), tag};
+        return add_member(key);
+      }
+      if (e.tag == tag && members_[e.member - 1].key == key) return members_[e.member - 1];
+    }
+  }
+
+  Member& add_member(std::string_view key) {
+    Member& m = members_.emplace_back();
+    m.key = key;
+    return m;
+  }
+
+  // Grows the index to the power of two at or above `want` and puts every member in it.
+  void rehash(std::size_t want) {
+    std::size_t size = 64;
+    while (size < want) size *= 2;
+    index_.assign(size, Slot{});
+    for (std::size_t i = 0; i < members_.size(); ++i) {
+      const std::size_t hash = std::hash<std::string_view>{}(members_[i].key);
+      std::size_t h = hash & (size - 1);
+      while (index_[h].member != 0) h = (h + 1) & (size - 1);
+      index_[h] = {static_cast<std::uint32_t>(i + 1), static_cast<std::uint32_t>(hash >> 32)};
+    }
+  }
+
+  std::string_view decode(std::string_view body) {
+    JsonScanner::decode_string(body, decoded_.emplace_back());
+    return decoded_.back();
+  }
+
   std::vector<Member> members_;
   std::vector<std::size_t> order_;
+  std::deque<std::string> decoded_;  // stable addresses: members keep views of them
+  struct Slot {
+    std::uint32_t member = 0;  // index + 1 into members_, 0 when free
+    std::uint32_t tag = 0;     // the high half of the key's hash
+  };
+  std::vector<Slot> index_;  // by key hash, once an object has more than kLinear members
 };
 
 // The request object at the cursor, through the rules. False on a JSON error.
 bool scan_request(JsonScanner& s, ObjectReader& reader, DraftRules& rules) {
   if (!reader.read(s)) return false;
-  reader.for_each_sorted([&](ObjectReader::Member& m) {
-    if (!rules.field(m.key, m.field())) return;
+  reader.for_each_sorted([&](const ObjectReader::Member& m) {
+    if (!rules.field(m.key, reader.field(m))) return;
     std::string& extra = rules.draft().extra;
     if (m.value.has_whitespace) {
       JsonScanner::append_minified(extra, m.value.text);
@@ -529,8 +566,8 @@ Result<std::vector<RequestKey>> parse_batch_delete_body(std::string_view text, V
     auto* id = reader.find("id");
     auto* unique_key = reader.find("uniqueKey");
     Field id_field, unique_key_field;
-    if (id) id_field = id->field();
-    if (unique_key) unique_key_field = unique_key->field();
+    if (id) id_field = reader.field(*id);
+    if (unique_key) unique_key_field = reader.field(*unique_key);
     batch_delete_item(n, id ? &id_field : nullptr, unique_key ? &unique_key_field : nullptr, items,
                       found);
   }

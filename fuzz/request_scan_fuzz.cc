@@ -1,6 +1,6 @@
 // libFuzzer target: the request-body scanner (core/src/request_scan.h) must read every input as
 // its DOM reference does (the same check as core/tests/request_scan_test.cc), and neither may
-// crash, hang or trip ASan/UBSan. fuzz/build.sh builds it and says how to run it.
+// crash, hang or trip ASan/UBSan. fuzz/build_request_scan.sh builds it and says how to run it.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>

@@ -1,6 +1,6 @@
 // Writes the seed corpus of request_scan_fuzz into a directory: the hand-made bodies and a
 // thousand generated ones of core/tests/request_scan_corpus.h (the fixtures are added by
-// fuzz/build.sh).
+// fuzz/build_request_scan.sh).
 #include <fstream>
 #include <iostream>
 #include <string>

@@ -235,6 +235,22 @@ inline std::vector<std::string> hand_made_bodies() {
   const std::pair<int, int> kSizes[] = {{25, -1},     {26, -1},     {999, 998}, {1000, 999},
                                         {1001, 1000}, {1500, 1200}, {1200, 5}};
   for (auto [n, bad] : kSizes) b.push_back(many(n, bad));
+  // Wide objects: the reader indexes members past 16; duplicates across the index's growth.
+  auto wide = [](int n, int mod, bool escaped) {
+    std::string s = "{\"uniqueKey\":\"a\",\"url\":\"u\"";
+    for (int i = 0; i < n; ++i) {
+      const std::string k = std::to_string(i % mod);
+      s += ",\"" + (escaped && i % 3 == 0 ? "\\u006b" : std::string("k")) + k +
+           "\":" + std::to_string(i);
+    }
+    return s + ",\"uniqueKey\":\"b\"}";
+  };
+  for (int n : {14, 15, 16, 17, 40, 100, 1000, 5000}) {
+    b.push_back(wide(n, n, false));
+    b.push_back(wide(n, 7, true));
+    b.push_back(wide(n, n / 2 + 1, true));
+    b.push_back("[" + wide(n, 13, false) + "," + wide(n, n, true) + "]");
+  }
   return b;
 }
 
@@ -427,8 +443,10 @@ class BodyGenerator {
     if (chance(92)) members.push_back("\"uniqueKey\":" + std::string(kUniqueKeys[below(5)]));
     if (chance(92))
       members.push_back("\"url\":\"http://example.com/" + std::to_string(below(9)) + "\"");
-    for (std::size_t n = below(5); n > 0; --n) {
-      const std::string key = kKeys[below(std::size(kKeys))];
+    // Now and then many members (past the reader's 16, where it indexes them by hash).
+    for (std::size_t n = below(10) == 0 ? 10 + below(60) : below(5); n > 0; --n) {
+      const std::string key = below(3) == 0 ? "k" + std::to_string(below(40))
+                                            : std::string(kKeys[below(std::size(kKeys))]);
       std::string m = "\"" + key + "\"";
       ws(m);
       m += ':';

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Builds the request-body scanner's fuzzer (request_scan_fuzz: libFuzzer + ASan + UBSan, clang 14)
-# and its seed corpus into build-fuzz/, then prints the command that runs it. Needs clang-14 and
-# libclang-rt-14-dev (Debian); FUZZ_JOBS (2) bounds the compile jobs.
-#   fuzz/build.sh && nice -n 10 build-fuzz/request_scan_fuzz -max_total_time=600 \
-#     -dict=fuzz/request_scan.dict build-fuzz/corpus build-fuzz/seeds
+# and its seed corpus into build-fuzz/request_scan/, then prints the command that runs it.
+# Needs clang-14 and libclang-rt-14-dev (Debian); FUZZ_JOBS (2) bounds the compile jobs.
+#   fuzz/build_request_scan.sh && nice -n 10 build-fuzz/request_scan/request_scan_fuzz -max_total_time=600 \
+#     -dict=fuzz/request_scan.dict build-fuzz/request_scan/corpus build-fuzz/request_scan/seeds
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-out="$root/build-fuzz"
+out="$root/build-fuzz/request_scan"
 cxx=${CXX_FUZZ:-clang++-14}
 if ! command -v "$cxx" >/dev/null; then
-  echo "fuzz/build.sh: $cxx not found (apt-get install clang-14 libclang-rt-14-dev)" >&2
+  echo "fuzz/build_request_scan.sh: $cxx not found (apt-get install clang-14 libclang-rt-14-dev)" >&2
   exit 1
 fi
 mkdir -p "$out/obj" "$out/seeds" "$out/corpus"

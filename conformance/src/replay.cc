@@ -281,6 +281,35 @@ expect_statuses() {
   done
   return 0
 }
+# rate_burst 'S1 S2 ... 429' COUNT METHOD TARGET AUTH [HEADER...]: a burst that ran into a rate
+# limit. Where in the burst the first 429 falls depends on where the limit's window turned over,
+# so only the shape is compared (successes, then 429s); a burst that meets no 429 because a window
+# turned over during it is sent again (at most twice).
+rate_burst() {
+  local count=$2 attempt i seen=0 bad=
+  shift
+  for attempt in 1 2 3; do
+    burst "$@"
+    [ "$STATUS" = 429 ] && break
+    [ $attempt -lt 3 ] && echo "   no 429: a rate window turned over during the burst; again" && n=$((n - count))
+  done
+  for ((i = 0; i + 1 < count; i++)); do
+    case ${STATUSES[i]:-000} in
+      2??) [ $seen = 1 ] && bad=$i ;;
+      429) seen=1 ;;
+      *) bad=$i ;;
+    esac
+    [ -n "$bad" ] && break
+  done
+  if [ -n "$bad" ]; then
+    echo "   call $((n - count + 1 + bad)): ${STATUSES[bad]:-000}, the failing run got successes, then 429s   <- differs"
+    if [ $status_differs = 0 ]; then
+      status_differs=1
+      why="call $((n - count + 1 + bad)) answered ${STATUSES[bad]:-000} in a rate-limit burst"
+    fi
+  fi
+  return 0
+}
 # expect RECORDED_STATUS RECORDED_ANSWER CUT: compares the last reply with the failing run's
 expect() {
   local want_status=$1 want=$2 cut=$3
@@ -624,15 +653,21 @@ ReplayScript replay_script(const ReplayPlan& plan) {
       if (last - i + 1 < kMinBurst) last = i;
     }
     if (last > i) {
-      s << "burst " << last - i + 1 << " " << c.method << " " << shell_word(c.target, target_subs)
-        << " " << auth;
-      for (const auto& [k, v] : c.headers) s << " " << shell_quote(k + ": " + v);
-      s << "\nexpect_statuses '";
+      std::string statuses;
+      bool rate_limited = calls[last].status == 429;
       for (std::size_t j = i; j <= last; ++j) {
-        s << (j > i ? " " : "")
-          << (calls[j].status == 0 ? std::string("000") : std::to_string(calls[j].status));
+        statuses += (j > i ? " " : "");
+        statuses += calls[j].status == 0 ? std::string("000") : std::to_string(calls[j].status);
+        if (calls[j].status != 429 && (calls[j].status < 200 || calls[j].status > 299)) {
+          rate_limited = false;
+        }
       }
-      s << "'\n";
+      // A burst that ends in 429 met a rate limit: compared by shape (successes, then 429s).
+      s << (rate_limited ? "rate_burst '" + statuses + "' " : std::string("burst ")) << last - i + 1
+        << " " << c.method << " " << shell_word(c.target, target_subs) << " " << auth;
+      for (const auto& [k, v] : c.headers) s << " " << shell_quote(k + ": " + v);
+      s << "\n";
+      if (!rate_limited) s << "expect_statuses '" << statuses << "'\n";
       i = last;
     } else {
       s << "call " << c.method << " " << shell_word(c.target, target_subs) << " " << auth << " "

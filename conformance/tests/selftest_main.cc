@@ -90,10 +90,6 @@ int run_script(const std::string& command, std::string* output) {
 // answers byte for byte: for them the script must print the mismatch, and still say NOT
 // REPRODUCED against a correct fake.
 const char* unrepeatable_reason(const std::string& bug) {
-  if (bug == "IgnoreUniqueKey") {
-    return "renames every key with a counter of the fake process (issue 11: it breaks a "
-           "neighbour of its rule), so every fake answers other ids";
-  }
   if (bug == "RequestIdNotDerived") {
     return "makes request ids from the queue id, and each target hands out other queue ids";
   }

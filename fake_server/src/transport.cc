@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -98,6 +99,27 @@ void drop_connection(const httplib::Request& req, int local_port, bool reset) {
   if (devnull >= 0) {
     ::dup2(devnull, fd);  // closes the socket (RST with linger 0) and keeps the descriptor busy
     ::close(devnull);
+  }
+}
+
+// A lingering close (RFC 9112 9.6): the answer is out, the request body is not read to its
+// end. Closing now with unread bytes would send an RST, and the peer's stack may drop the answer
+// with it; so the write side is shut (FIN after the answer) and the rest of the input is read and
+// dropped until the peer closes, for at most 2 s and 64 MiB.
+void linger_close(const std::string& peer_addr, int peer_port, int local_port) {
+  int fd = find_socket(peer_addr, peer_port, local_port);
+  if (fd < 0) return;
+  ::shutdown(fd, SHUT_WR);
+  timeval tv{0, 200000};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  std::size_t drained = 0;
+  char buf[16384];
+  while (drained < (std::size_t(64) << 20) && std::chrono::steady_clock::now() < deadline) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n == 0) break;  // the peer closed
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) break;
+    if (n > 0) drained += static_cast<std::size_t>(n);
   }
 }
 
@@ -204,7 +226,7 @@ void Transport::Impl::read_body(const httplib::Request& req, httplib::Response& 
   if (!encoding.empty() && encoding != "gzip" && encoding != "deflate" && encoding != "br" &&
       encoding != "identity") {
     out.body_error = errors::unsupported_content_encoding(req.get_header_value("Content-Encoding"));
-    res.set_header("Connection", "close");  // the body was not read
+    out.close_connection = true;  // the body was not read
     return;
   }
   // Content codings are case-insensitive (RFC 9110 8.4.1), but httplib decodes only the
@@ -246,7 +268,7 @@ void Transport::Impl::read_body(const httplib::Request& req, httplib::Response& 
           errors::invalid_input("Invalid input: the request body could not be read or decoded.");
     }
     out.body.clear();
-    res.set_header("Connection", "close");  // the rest of the body was not read
+    out.close_connection = true;  // the rest of the body was not read
   }
 }
 
@@ -285,6 +307,7 @@ void Transport::Impl::serve(const httplib::Request& req, httplib::Response& res,
   if (reader && has_body) read_body(req, res, *reader, in);
   in.body_bytes = req.has_header("Content-Length") ? content_length(req) : in.body.size();
   Delivery d = handler(in);
+  d.close_after = d.close_after || in.close_connection;
   deliver(req, res, d);
   if (options.request_log) {
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -306,7 +329,22 @@ void Transport::Impl::deliver(const httplib::Request& req, httplib::Response& re
   Reply& reply = d.reply;
   res.status = reply.status;
   for (auto& [k, v] : reply.headers) res.set_header(k, v);
+  if (d.close_after) res.set_header("Connection", "close");
   if (reply.body.empty()) return;
+  if (d.close_after && !d.truncate_at && d.chunk_bytes == 0) {
+    // The rest of the request body is still unread on the socket: httplib would parse it as the
+    // next requests. The whole answer goes out, then the provider fails, which makes httplib
+    // close the connection.
+    auto text = std::make_shared<std::string>(std::move(reply.body));
+    res.set_content_provider(text->size(), reply.content_type.c_str(),
+                             [text, addr = req.remote_addr, peer = req.remote_port, local = port](
+                                 std::size_t, std::size_t, httplib::DataSink& sink) {
+                               sink.write(text->data(), text->size());
+                               linger_close(addr, peer, local);
+                               return false;
+                             });
+    return;
+  }
   if (d.truncate_at || d.chunk_bytes > 0) {
     auto text = std::make_shared<std::string>(std::move(reply.body));
     std::size_t keep = d.truncate_at ? std::min(*d.truncate_at, text->size()) : text->size();

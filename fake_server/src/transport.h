@@ -30,6 +30,7 @@ struct Delivery {
   std::optional<std::size_t> truncate_at;  // send only this many body bytes, then close
   std::size_t chunk_bytes = 0;             // > 0: send the body in chunks of this size ...
   std::int64_t chunk_delay_ms = 0;         // ... with this pause between them
+  bool close_after = false;                // close the connection after the answer
 };
 
 struct TransportOptions {

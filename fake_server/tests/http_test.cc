@@ -633,7 +633,7 @@ TEST_F(FakeServerHttpTest, WrongContentTypeIs400) {
   ExpectError(Send("POST", Q(q, "/requests/batch"), "[" + AddBody("a") + "]",
                    {{"Content-Type", "application/x-www-form-urlencoded"}}),
               400, "invalid-content-type-header");
-  // Parameters and +json types are fine.
+  // Parameters are fine (+json types are not: WireTest.JsonBodiesNeedContentTypeApplicationJson).
   ASSERT_STATUS(Send("POST", Q(q, "/requests"), AddBody("b"),
                      {{"Content-Type", "application/json; charset=utf-8"}}),
                 201);
@@ -981,13 +981,46 @@ TEST_F(FakeServerHttpTest, AdminStoreGetPutGetIsEqual) {
     ASSERT_STATUS(Send("POST", Q(q, "/requests"), AddBody(k)), 201);
   ASSERT_STATUS(Send("POST", Q(q, "/head/lock?lockSecs=60&limit=1&clientKey=c1")), 201);
   ASSERT_STATUS(Send("GET", Q(q, "/head?clientKey=c2")), 200);
+  // Every storage is in the snapshot (issue 18): a key-value store with a text and a binary
+  // record, a named dataset whose items keep their member order, and both users.
+  auto kvs = Send("POST", "/v2/key-value-stores?name=round-kv");
+  ASSERT_STATUS(kvs, 201);
+  std::string kv = Body(kvs)["data"]["id"];
+  ASSERT_STATUS(Send("PUT", "/v2/key-value-stores/" + kv + "/records/text", "hello",
+                     {{"Content-Type", "text/plain; charset=utf-8"}}),
+                201);
+  std::string binary("\x00\xff\x01png", 6);
+  ASSERT_STATUS(Send("PUT", "/v2/key-value-stores/" + kv + "/records/bin", binary,
+                     {{"Content-Type", "image/png"}}),
+                201);
+  auto dss = Send("POST", "/v2/datasets?name=round-ds", "", {}, kBob);
+  ASSERT_STATUS(dss, 201);
+  std::string ds = Body(dss)["data"]["id"];
+  ASSERT_STATUS(
+      Send("POST", "/v2/datasets/" + ds + "/items", R"([{"z":1,"a":[2]},{"b":null}])", {}, kBob),
+      201);
   auto first = Send("GET", "/__admin/store");
   ASSERT_STATUS(first, 200);
+  ASSERT_EQ(Body(first)["data"]["keyValueStores"].size(), 1u) << first->body.substr(0, 500);
+  ASSERT_EQ(Body(first)["data"]["datasets"].size(), 1u) << first->body.substr(0, 500);
   ASSERT_STATUS(Send("POST", "/__admin/reset"), 204);
+  ExpectError(Send("GET", "/v2/key-value-stores/" + kv + "/records/bin"), 404, "record-not-found");
   ASSERT_STATUS(Send("PUT", "/__admin/store", first->body), 204);
   auto second = Send("GET", "/__admin/store");
   ASSERT_STATUS(second, 200);
   EXPECT_EQ(Body(first), Body(second));
+  EXPECT_EQ(first->body, second->body);
+  // The storages came back as they were: bytes, content type, item text, owner.
+  auto bin = Send("GET", "/v2/key-value-stores/" + kv + "/records/bin");
+  ASSERT_STATUS(bin, 200);
+  EXPECT_EQ(bin->body, binary);
+  EXPECT_EQ(bin->get_header_value("Content-Type"), "image/png");
+  EXPECT_EQ(Send("GET", "/v2/key-value-stores/~round-kv/records/text")->body, "hello");
+  auto items = Send("GET", "/v2/datasets/" + ds + "/items", "", {}, kBob);
+  ASSERT_STATUS(items, 200);
+  EXPECT_EQ(items->body, R"([{"z":1,"a":[2]},{"b":null}])");
+  ExpectError(Send("POST", "/v2/datasets/" + ds + "/items", R"({"x":1})"), 403,
+              "insufficient-permissions");
   // The lock came back with its owner and expiry: another client does not get the request.
   auto other = Send("POST", Q(q, "/head/lock?lockSecs=60&clientKey=c3"));
   ASSERT_STATUS(other, 201);

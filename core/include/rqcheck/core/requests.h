@@ -54,7 +54,8 @@ struct Violation {
 };
 using Violations = std::vector<Violation>;
 
-// --- bodies (each parses the text once, bounded by kMaxPayloadBytes and kMaxJsonDepth) ---
+// --- bodies (each scans the text once without building a document, bounded by kMaxPayloadBytes
+// and kMaxJsonDepth; they accept exactly the texts parse_json accepts) ---
 // An add or PUT body: one request object (decision 1: uniqueKey and url required).
 Result<RequestDraft> parse_request_body(std::string_view text, Violations& v);
 // A batch add body: an array of 1..25 request objects (decision 6) without duplicate uniqueKeys

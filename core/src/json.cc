@@ -80,6 +80,12 @@ Result<Json> parse_json(std::string_view text, const JsonLimits& limits) {
     return errors::invalid_input("Invalid input: JSON nesting is deeper than " +
                                  std::to_string(limits.max_depth) + " levels.");
   }
+  // A raw NUL byte is never part of JSON text (RFC 8259: control characters are escaped inside
+  // strings and invalid outside), but nlohmann's lexer takes it for the end of the input and
+  // accepts "{}\0<anything>" (found by fuzz/targets/json.cc).
+  if (text.find('\0') != std::string_view::npos) {
+    return errors::invalid_input("Invalid input: the request body is not valid JSON (a NUL byte).");
+  }
   Json doc = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) {
     return errors::invalid_input(

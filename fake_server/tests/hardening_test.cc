@@ -686,6 +686,39 @@ TEST_F(FakeServerHardeningTest, UnsupportedHttpVersionIsRefused) {
   }
 }
 
+// The request line and the head are bounded, and the bound is applied as bytes arrive: httplib
+// read a line of any length into memory (its 8192-byte URI limit was checked only after the
+// line ended), so a client could send an endless line.
+TEST_F(FakeServerHardeningTest, EndlessRequestLineIsRefusedAtOnce) {
+  RawResponse r;
+  auto c = SendAndRead("GET /v2/request-queues/" + std::string(64 * 1024, 'a'), r);
+  if (r.status == 0) return;
+  EXPECT_TRUE(r.status == 414 || r.status == 400 || r.status == 431) << r.status;
+  ExpectEnvelope(r);
+  Read next = c->WaitClosed(nullptr);
+  EXPECT_TRUE(next == Read::kClosed || next == Read::kReset) << to_string(next);
+}
+
+TEST_F(FakeServerHardeningTest, EndlessHeaderLineIsRefusedAtOnce) {
+  RawResponse r;
+  auto c = SendAndRead("GET /v2/request-queues/" + queue_ +
+                           " HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Long: " + std::string(64 * 1024, 'a'),
+                       r);
+  if (r.status == 0) return;
+  EXPECT_TRUE(r.status == 431 || r.status == 400) << r.status;
+  ExpectEnvelope(r);
+  Read next = c->WaitClosed(nullptr);
+  EXPECT_TRUE(next == Read::kClosed || next == Read::kReset) << to_string(next);
+}
+
+// httplib kept any number of header lines (each up to 8192 bytes): 10,000 of them is a 200 KB
+// head held in memory per connection. 431 (RFC 6585) or 400, with the envelope.
+TEST_F(FakeServerHardeningTest, HugeHeaderSectionIsRefused) {
+  std::string headers;
+  for (int i = 0; i < 10000; ++i) headers += "X-H" + std::to_string(i) + ": v\r\n";
+  RawResponse r = ExpectRefused(Http("GET", "/v2/request-queues/" + queue_, headers), {400, 431});
+}
+
 // ---- methods ------------------------------------------------------------------------------------
 
 // Before the fix: 400 invalid-request. TRACE is a method the fake does not serve on any path:

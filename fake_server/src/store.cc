@@ -1394,8 +1394,15 @@ Json Store::snapshot() const {
 }
 
 Status Store::restore(const Json& snap) {
-  if (!snap.is_object() || snap.value("format", "") != "rqcheck-store-snapshot/1" ||
-      !snap.contains("queues") || !snap["queues"].is_array()) {
+  // Json::value() throws when a key holds another type: every optional field is type-checked
+  // first (a "format" array answered 500; found by fuzz/targets/store_restore.cc).
+  auto typed = [](const Json& o, const char* key, bool (Json::*is)() const noexcept) {
+    auto it = o.find(key);
+    return it == o.end() || ((*it).*is)();
+  };
+  if (!snap.is_object() || !typed(snap, "format", &Json::is_string) ||
+      snap.value("format", "") != "rqcheck-store-snapshot/1" || !snap.contains("queues") ||
+      !snap["queues"].is_array()) {
     return errors::invalid_input(
         "Invalid input: not an rqcheck store snapshot (format rqcheck-store-snapshot/1).");
   }
@@ -1407,6 +1414,16 @@ Status Store::restore(const Json& snap) {
         !jq["userId"].is_string()) {
       return errors::invalid_input(
           "Invalid input: every snapshot queue needs \"id\" and \"userId\".");
+    }
+    for (const char* key : {"username", "generalAccess", "createdAt", "modifiedAt", "accessedAt"}) {
+      if (!typed(jq, key, &Json::is_string)) {
+        return errors::invalid_input("Invalid input: snapshot queue field \"" + std::string(key) +
+                                     "\" must be a string.");
+      }
+    }
+    if (!typed(jq, "hadMultipleClients", &Json::is_boolean)) {
+      return errors::invalid_input(
+          "Invalid input: snapshot queue field \"hadMultipleClients\" must be a boolean.");
     }
     auto q = std::make_shared<Queue>();
     q->id = jq["id"];
@@ -1422,6 +1439,10 @@ Status Store::restore(const Json& snap) {
     if (jq.contains("requests") && jq["requests"].is_array()) {
       for (const Json& r : jq["requests"]) {
         Json body = r;
+        if (body.is_object() && !typed(body, "__forefront", &Json::is_boolean)) {
+          return errors::invalid_input(
+              "Invalid input: snapshot request field \"__forefront\" must be a boolean.");
+        }
         bool front = body.is_object() && body.value("__forefront", false);
         if (body.is_object()) body.erase("__forefront");
         auto p = parse_request_body(body, "snapshot request: ");

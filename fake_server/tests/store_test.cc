@@ -1695,6 +1695,32 @@ TEST_F(StoreTest, RestoreOfAnInvalidSnapshotChangesNothing) {
   ExpectCounters(1, 0, 1);
 }
 
+// Found by fuzz/targets/store_restore.cc: a field of the wrong type made Json::value() throw
+// (an escaping exception: a 500 on PUT /__admin/store).
+TEST_F(StoreTest, RestoreRefusesFieldsOfTheWrongTypeWithoutThrowing) {
+  Add("a");
+  Json queue = {{"id", "AAAAAAAAAAAAAAAAA"}, {"userId", alice_.id}};
+  std::vector<Json> bad = {Json{{"format", Json::array()}, {"queues", Json::array()}}};
+  for (const char* key : {"username", "generalAccess", "createdAt", "modifiedAt", "accessedAt"}) {
+    Json q = queue;
+    q[key] = Json::array({1});
+    bad.push_back(Json{{"format", "rqcheck-store-snapshot/1"}, {"queues", Json::array({q})}});
+  }
+  Json q = queue;
+  q["hadMultipleClients"] = "yes";
+  bad.push_back(Json{{"format", "rqcheck-store-snapshot/1"}, {"queues", Json::array({q})}});
+  q = queue;
+  q["requests"] = Json::array({Json{{"uniqueKey", "u"}, {"url", "u"}, {"__forefront", 1}}});
+  bad.push_back(Json{{"format", "rqcheck-store-snapshot/1"}, {"queues", Json::array({q})}});
+  for (const Json& b : bad) {
+    Status st = Ok{};
+    ASSERT_NO_THROW(st = store_->restore(b)) << b.dump();
+    ASSERT_FALSE(st) << b.dump();
+    EXPECT_EQ(st.error().status, 400) << b.dump();
+  }
+  ExpectCounters(1, 0, 1);
+}
+
 TEST_F(StoreTest, ResetDropsQueuesButKeepsUsers) {
   Add("a");
   ASSERT_GE(store_->queue_count(), 1u);

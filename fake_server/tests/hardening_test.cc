@@ -399,7 +399,9 @@ class FakeServerHardeningTest : public ::testing::Test {
   }
 
   // The answer to an ambiguous framing: `status` with the envelope, then the connection ends
-  // without a second answer.
+  // without a second answer. The server must close gracefully (shutdown for writing, drain what
+  // the client still sends, then close): a close with unread bytes sends an RST that can destroy
+  // the answer before this client reads it.
   void ExpectRefusedAndClosed(const std::string& bytes, int status = 400) {
     RawResponse r;
     auto c = SendAndRead(bytes, r);

@@ -111,14 +111,6 @@ class QueryBuilder {
   Query q_;
 };
 
-std::string queue_path(std::string_view queue_id) {
-  return "/v2/request-queues/" + percent_encode(queue_id);
-}
-
-std::string request_path(std::string_view queue_id, std::string_view request_id) {
-  return queue_path(queue_id) + "/requests/" + percent_encode(request_id);
-}
-
 std::string batch_body(const std::vector<Json>& items) {
   Json arr = Json::array();
   for (const Json& j : items) arr.push_back(j);
@@ -361,6 +353,9 @@ class HttpClient::Impl {
   };
 
   struct Call {
+    // The path comes from core's operation table (build_path), like the fake's routes.
+    Call(Operation o, std::string_view p1 = {}, std::string_view p2 = {})
+        : op(o), path(build_path(o, p1, p2)) {}
     Operation op;
     std::string path;
     Query query;
@@ -444,7 +439,7 @@ std::uint64_t HttpClient::jitter_seed() const { return impl_->jitter.seed(); }
 
 // (1)
 Result<QueuesPage> HttpClient::list_queues(const ListQueuesOptions& o) {
-  Impl::Call c{Operation::kQueuesGet, "/v2/request-queues"};
+  Impl::Call c{Operation::kQueuesGet};
   c.query = impl_->query()
                 .integer("offset", o.offset)
                 .integer("limit", o.limit)
@@ -457,14 +452,14 @@ Result<QueuesPage> HttpClient::list_queues(const ListQueuesOptions& o) {
 
 // (2)
 Result<RequestQueueInfo> HttpClient::get_or_create_queue(const std::optional<std::string>& name) {
-  Impl::Call c{Operation::kQueuesPost, "/v2/request-queues"};
+  Impl::Call c{Operation::kQueuesPost};
   c.query = impl_->query().str("name", name).take();
   return impl_->typed<RequestQueueInfo>(std::move(c), parse_queue);
 }
 
 // (3)
 Result<RequestQueueInfo> HttpClient::get_queue(std::string_view queue_id) {
-  Impl::Call c{Operation::kQueueGet, queue_path(queue_id)};
+  Impl::Call c{Operation::kQueueGet, queue_id};
   c.short_timeout = true;
   return impl_->typed<RequestQueueInfo>(std::move(c), parse_queue);
 }
@@ -472,7 +467,7 @@ Result<RequestQueueInfo> HttpClient::get_queue(std::string_view queue_id) {
 // (4)
 Result<RequestQueueInfo> HttpClient::update_queue(std::string_view queue_id,
                                                   const QueueUpdate& update) {
-  Impl::Call c{Operation::kQueuePut, queue_path(queue_id)};
+  Impl::Call c{Operation::kQueuePut, queue_id};
   c.body = dump_json(to_json(update));
   c.short_timeout = true;
   return impl_->typed<RequestQueueInfo>(std::move(c), parse_queue);
@@ -480,7 +475,7 @@ Result<RequestQueueInfo> HttpClient::update_queue(std::string_view queue_id,
 
 // (5)
 Status HttpClient::delete_queue(std::string_view queue_id) {
-  Impl::Call c{Operation::kQueueDelete, queue_path(queue_id)};
+  Impl::Call c{Operation::kQueueDelete, queue_id};
   c.short_timeout = true;
   return impl_->no_content(std::move(c));
 }
@@ -488,7 +483,7 @@ Status HttpClient::delete_queue(std::string_view queue_id) {
 // (6)
 Result<AddResult> HttpClient::add_request(std::string_view queue_id, const Json& request,
                                           const WriteOptions& o) {
-  Impl::Call c{Operation::kRequestsPost, queue_path(queue_id) + "/requests"};
+  Impl::Call c{Operation::kRequestsPost, queue_id};
   c.query = impl_->query().boolean("forefront", o.forefront).client_key(o.client_key).take();
   c.body = dump_json(request);
   c.short_timeout = true;
@@ -498,7 +493,7 @@ Result<AddResult> HttpClient::add_request(std::string_view queue_id, const Json&
 // (7)
 Result<RequestsPage> HttpClient::list_requests(std::string_view queue_id,
                                                const ListRequestsOptions& o) {
-  Impl::Call c{Operation::kRequestsGet, queue_path(queue_id) + "/requests"};
+  Impl::Call c{Operation::kRequestsGet, queue_id};
   std::optional<std::string> filter;
   for (const std::string& f : o.filter) filter = filter ? *filter + "," + f : f;
   c.query = impl_->query()
@@ -515,7 +510,7 @@ Result<RequestsPage> HttpClient::list_requests(std::string_view queue_id,
 Result<BatchAddResult> HttpClient::batch_add_requests(std::string_view queue_id,
                                                       const std::vector<Json>& requests,
                                                       const WriteOptions& o) {
-  Impl::Call c{Operation::kRequestsBatchPost, queue_path(queue_id) + "/requests/batch"};
+  Impl::Call c{Operation::kRequestsBatchPost, queue_id};
   c.query = impl_->query().boolean("forefront", o.forefront).client_key(o.client_key).take();
   c.body = batch_body(requests);
   return impl_->typed<BatchAddResult>(std::move(c), parse_batch_add_result);
@@ -525,7 +520,7 @@ Result<BatchAddResult> HttpClient::batch_add_requests(std::string_view queue_id,
 Result<BatchDeleteResult> HttpClient::batch_delete_requests(std::string_view queue_id,
                                                             const std::vector<Json>& requests,
                                                             const ClientKeyOptions& o) {
-  Impl::Call c{Operation::kRequestsBatchDelete, queue_path(queue_id) + "/requests/batch"};
+  Impl::Call c{Operation::kRequestsBatchDelete, queue_id};
   c.query = impl_->query().client_key(o.client_key).take();
   c.body = batch_body(requests);
   c.short_timeout = true;
@@ -534,7 +529,7 @@ Result<BatchDeleteResult> HttpClient::batch_delete_requests(std::string_view que
 
 // (10)
 Result<Json> HttpClient::get_request(std::string_view queue_id, std::string_view request_id) {
-  Impl::Call c{Operation::kRequestGet, request_path(queue_id, request_id)};
+  Impl::Call c{Operation::kRequestGet, queue_id, request_id};
   c.short_timeout = true;
   return impl_->typed<Json>(std::move(c), [](const Json& data) -> Result<Json> {
     if (!data.is_object()) return ApiError{0, "schema-mismatch", "expected an object"};
@@ -545,7 +540,7 @@ Result<Json> HttpClient::get_request(std::string_view queue_id, std::string_view
 // (11)
 Result<AddResult> HttpClient::update_request(std::string_view queue_id, std::string_view request_id,
                                              const Json& request, const WriteOptions& o) {
-  Impl::Call c{Operation::kRequestPut, request_path(queue_id, request_id)};
+  Impl::Call c{Operation::kRequestPut, queue_id, request_id};
   c.query = impl_->query().boolean("forefront", o.forefront).client_key(o.client_key).take();
   c.body = dump_json(request);
   return impl_->typed<AddResult>(std::move(c), parse_add_result);
@@ -554,7 +549,7 @@ Result<AddResult> HttpClient::update_request(std::string_view queue_id, std::str
 // (12)
 Status HttpClient::delete_request(std::string_view queue_id, std::string_view request_id,
                                   const ClientKeyOptions& o) {
-  Impl::Call c{Operation::kRequestDelete, request_path(queue_id, request_id)};
+  Impl::Call c{Operation::kRequestDelete, queue_id, request_id};
   c.query = impl_->query().client_key(o.client_key).take();
   c.short_timeout = true;
   return impl_->no_content(std::move(c));
@@ -562,7 +557,7 @@ Status HttpClient::delete_request(std::string_view queue_id, std::string_view re
 
 // (13)
 Result<Head> HttpClient::list_head(std::string_view queue_id, const HeadOptions& o) {
-  Impl::Call c{Operation::kHeadGet, queue_path(queue_id) + "/head"};
+  Impl::Call c{Operation::kHeadGet, queue_id};
   c.query = impl_->query().integer("limit", o.limit).client_key(o.client_key).take();
   c.short_timeout = true;
   return impl_->typed<Head>(std::move(c), parse_head);
@@ -570,7 +565,7 @@ Result<Head> HttpClient::list_head(std::string_view queue_id, const HeadOptions&
 
 // (14)
 Result<Head> HttpClient::list_and_lock_head(std::string_view queue_id, const LockHeadOptions& o) {
-  Impl::Call c{Operation::kHeadLockPost, queue_path(queue_id) + "/head/lock"};
+  Impl::Call c{Operation::kHeadLockPost, queue_id};
   c.query = impl_->query()
                 .integer("lockSecs", o.lock_secs)
                 .integer("limit", o.limit)
@@ -583,7 +578,7 @@ Result<Head> HttpClient::list_and_lock_head(std::string_view queue_id, const Loc
 Result<TimeMs> HttpClient::prolong_request_lock(std::string_view queue_id,
                                                 std::string_view request_id,
                                                 const ProlongLockOptions& o) {
-  Impl::Call c{Operation::kRequestLockPut, request_path(queue_id, request_id) + "/lock"};
+  Impl::Call c{Operation::kRequestLockPut, queue_id, request_id};
   c.query = impl_->query()
                 .integer("lockSecs", o.lock_secs)
                 .boolean("forefront", o.forefront)
@@ -595,7 +590,7 @@ Result<TimeMs> HttpClient::prolong_request_lock(std::string_view queue_id,
 // (16)
 Status HttpClient::delete_request_lock(std::string_view queue_id, std::string_view request_id,
                                        const DeleteLockOptions& o) {
-  Impl::Call c{Operation::kRequestLockDelete, request_path(queue_id, request_id) + "/lock"};
+  Impl::Call c{Operation::kRequestLockDelete, queue_id, request_id};
   c.query = impl_->query().boolean("forefront", o.forefront).client_key(o.client_key).take();
   c.short_timeout = true;
   return impl_->no_content(std::move(c));
@@ -604,7 +599,7 @@ Status HttpClient::delete_request_lock(std::string_view queue_id, std::string_vi
 // (17)
 Result<std::int64_t> HttpClient::unlock_requests(std::string_view queue_id,
                                                  const ClientKeyOptions& o) {
-  Impl::Call c{Operation::kRequestsUnlockPost, queue_path(queue_id) + "/requests/unlock"};
+  Impl::Call c{Operation::kRequestsUnlockPost, queue_id};
   c.query = impl_->query().client_key(o.client_key).take();
   return impl_->typed<std::int64_t>(std::move(c), parse_unlocked_count);
 }

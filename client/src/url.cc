@@ -11,9 +11,6 @@ ApiError bad(std::string message) {
   return ApiError{0, std::string(kInvalidConfig), std::move(message)};
 }
 
-bool is_unreserved(unsigned char c) {
-  return std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
-}
 }  // namespace
 
 std::string BaseUrl::origin() const {
@@ -67,22 +64,6 @@ Result<BaseUrl> parse_base_url(std::string_view url) {
   while (!path.empty() && path.back() == '/') path.remove_suffix(1);
   b.prefix = std::string(path);
   return b;
-}
-
-std::string percent_encode(std::string_view s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (is_unreserved(c)) {
-      out += char(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
 }
 
 std::string build_query(const std::vector<std::pair<std::string, std::string>>& params) {

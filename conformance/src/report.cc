@@ -111,7 +111,7 @@ struct OpRow {
 
 std::map<std::string, OpRow> by_operation(const RunReport& report) {
   std::map<std::string, OpRow> rows;
-  for (const auto& op : all_operations()) rows[std::string(op.id)];
+  for (const auto& op : request_queue_operations()) rows[std::string(op.id)];
   for (const auto& r : report.results) {
     OpRow& row = rows[op_id(*r.check)];
     ++row.total;
@@ -340,7 +340,7 @@ std::string html_report(const RunReport& report) {
     return std::string(status_name(r.outcome.status));
   };
   s << "<h2>Operations</h2>\n<table><tr><th>operation</th><th>checks</th></tr>\n";
-  for (const auto& op : all_operations()) {
+  for (const auto& op : request_queue_operations()) {
     auto it = by_op.find(std::string(op.id));
     s << "<tr><td><code>" << op.method << " " << escape_xml(op.path) << "</code><br><small>"
       << op.id << "</small></td><td>";
@@ -424,10 +424,10 @@ std::string catalogue(const std::string& format) {
          "reports which one the target gave. Every check fails against the fake server with its "
          "breaking bug switched on (`rq-fake --bug NAME`); the self-test proves it.\n\n";
     s << "| operation | checks |\n|---|---|\n";
-    for (const auto& op : all_operations()) {
+    for (const auto& op : request_queue_operations()) {
       s << "| `" << op.id << "` | " << ops[std::string(op.id)] << " |\n";
     }
-    for (const auto& op : all_operations()) {
+    for (const auto& op : request_queue_operations()) {
       bool header = false;
       for (const auto& c : checks) {
         if (c.operation != op.op) continue;

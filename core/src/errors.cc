@@ -68,6 +68,70 @@ int documented_status(std::string_view type) {
   return 0;
 }
 
+std::string_view default_error_type(int status) {
+  switch (status) {
+    case 400:
+      return "invalid-input";
+    case 401:
+      return "token-not-provided";
+    case 402:
+      return "x402-payment-required";
+    case 403:
+      return "insufficient-permissions";
+    case 404:
+      return "record-not-found";
+    case 405:
+      return "method-not-allowed";
+    case 408:
+      return "operation-timed-out";
+    case 413:
+      return "request-too-large";
+    case 415:
+      return "unsupported-content-encoding";
+    case 429:
+      return "rate-limit-exceeded";
+    case 500:
+      return "internal-server-error";
+    case 501:
+      return "not-implemented";
+    case 503:
+      return "service-unavailable";
+    default:
+      return "";
+  }
+}
+
+ApiError error_of_type(int status, std::string_view t) {
+  ApiError e{status, std::string(t), ""};
+  if (t == "rate-limit-exceeded")
+    e.message = errors::rate_limit_exceeded(kRateOtherPerSec).message;
+  else if (t == "invalid-input")
+    e.message = "Invalid input: The request body contains invalid data.";
+  else if (t == "token-not-provided")
+    e.message = errors::token_not_provided().message;
+  else if (t == "user-or-token-not-found")
+    e.message = errors::user_or_token_not_found().message;
+  else if (t == "record-not-found")
+    e.message = errors::record_not_found().message;
+  else if (t == "method-not-allowed")
+    e.message = errors::method_not_allowed("OPTIONS,GET").message;
+  else if (t == "request-too-large")
+    e.message = errors::request_too_large(kMaxPayloadBytes + 1).message;
+  else if (t == "insufficient-permissions")
+    e.message =
+        "Insufficient permissions for the request queue. Make sure you're passing a correct API "
+        "token and that it has the required permissions.";
+  else if (t == "internal-server-error")
+    e.message = "Internal server error. Please try again later.";
+  else if (t == "service-unavailable")
+    e.message = "The service is temporarily unavailable. Please try again later.";
+  else if (t == "operation-timed-out")
+    e.message = "The operation timed out.";
+  else
+    e.message = "The request failed (" + std::string(t) + ").";
+  return e;
+}
+
 namespace errors {
 namespace {
 ApiError make(int status, std::string_view type, std::string message) {

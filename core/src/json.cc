@@ -2,13 +2,13 @@
 
 #include <string>
 
+#include "json_internal.h"
 #include "rqcheck/core/errors.h"
 
 namespace rqcheck {
 
-namespace {
-// Deepest nesting of arrays and objects outside strings; stops counting once over `limit`.
-std::size_t nesting_depth(std::string_view text, std::size_t limit) {
+namespace detail {
+std::size_t json_nesting_depth(std::string_view text, std::size_t limit) {
   std::size_t depth = 0, max_depth = 0;
   bool in_string = false;
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -42,6 +42,18 @@ std::size_t nesting_depth(std::string_view text, std::size_t limit) {
   return max_depth;
 }
 
+ApiError json_too_deep(std::size_t limit) {
+  return errors::invalid_input("Invalid input: JSON nesting is deeper than " +
+                               std::to_string(limit) + " levels.");
+}
+
+ApiError json_invalid() {
+  return errors::invalid_input(
+      "Invalid input: the request body is not valid JSON (UTF-8 encoded) or is empty.");
+}
+}  // namespace detail
+
+namespace {
 // Length of the valid UTF-8 sequence starting at s[i], or 0 when it is invalid.
 std::size_t utf8_sequence(std::string_view s, std::size_t i) {
   auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
@@ -75,22 +87,15 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) {
 
 Result<Json> parse_json(std::string_view text, const JsonLimits& limits) {
   if (text.size() > limits.max_bytes) return errors::request_too_large(text.size());
-  std::size_t depth = nesting_depth(text, limits.max_depth);
-  if (depth > limits.max_depth) {
-    return errors::invalid_input("Invalid input: JSON nesting is deeper than " +
-                                 std::to_string(limits.max_depth) + " levels.");
+  if (detail::json_nesting_depth(text, limits.max_depth) > limits.max_depth) {
+    return detail::json_too_deep(limits.max_depth);
   }
   // A raw NUL byte is never part of JSON text (RFC 8259: control characters are escaped inside
   // strings and invalid outside), but nlohmann's lexer takes it for the end of the input and
   // accepts "{}\0<anything>" (found by fuzz/targets/json.cc).
-  if (text.find('\0') != std::string_view::npos) {
-    return errors::invalid_input("Invalid input: the request body is not valid JSON (a NUL byte).");
-  }
+  if (text.find('\0') != std::string_view::npos) return detail::json_invalid();
   Json doc = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) {
-    return errors::invalid_input(
-        "Invalid input: the request body is not valid JSON (UTF-8 encoded) or is empty.");
-  }
+  if (doc.is_discarded()) return detail::json_invalid();
   return doc;
 }
 

@@ -96,7 +96,7 @@ Json to_json(const RequestQueueInfo& q, bool short_form) {
   if (short_form) {
     j["username"] = q.username;
   } else {
-    j["consoleUrl"] = q.console_url;
+    if (!q.console_url.empty()) j["consoleUrl"] = q.console_url;
     j["generalAccess"] = q.general_access;
     j["stats"] = {{"readCount", q.stats.read_count},
                   {"writeCount", q.stats.write_count},
@@ -123,7 +123,7 @@ void append_queue_json(std::string& out, const RequestQueueInfo& q, bool short_f
   };
   out += '{';
   date("accessedAt", q.accessed_at);
-  if (!short_form) {
+  if (!short_form && !q.console_url.empty()) {
     out += ',';
     key("consoleUrl");
     append_json_string(out, q.console_url);

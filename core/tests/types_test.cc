@@ -111,14 +111,5 @@ TEST(TypesTest, HeadRoundTripsWithLocks) {
   EXPECT_EQ(back->lock_secs, 60);
 }
 
-TEST(OperationsTest, TableIsInSpecOrderAndLookupsAgree) {
-  const auto& ops = all_operations();
-  for (std::size_t i = 0; i < ops.size(); ++i) {
-    EXPECT_EQ(static_cast<std::size_t>(ops[i].op), i);
-    EXPECT_EQ(operation_from_id(ops[i].id), ops[i].op);
-  }
-  EXPECT_FALSE(operation_from_id("nope"));
-}
-
 }  // namespace
 }  // namespace rqcheck

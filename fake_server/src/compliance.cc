@@ -12,6 +12,7 @@
 
 #include "rqcheck/core/errors.h"
 #include "rqcheck/core/request_id.h"
+#include "wire.h"
 
 namespace rqcheck::fake {
 
@@ -49,6 +50,20 @@ const std::vector<ComplianceRuleInfo>& compliance_rules() {
        "decision 9)."},
       {"request.boolean_param", "error",
        "A boolean query parameter that is not true, false, 1 or 0 (spec 1; decision 18)."},
+      {"request.schema", "error",
+       "A request field of the wrong type or value (spec 2: RequestBase; schemas/)."},
+      {"request.filter", "error", "A list filter other than locked and pending (decision 32)."},
+      {"request.cursor", "error", "A list cursor the server did not hand out (decision 31)."},
+      {"request.exclusive_start_id", "error",
+       "exclusiveStartId together with cursor or filter (decision 33)."},
+      {"request.offset", "error", "A negative or non-integer offset (spec 3 row 1)."},
+      {"request.ownership", "error",
+       "An ownership other than ownedByMe or sharedWithMe (spec 3 row 1)."},
+      {"request.token_unknown", "error",
+       "A token the server does not know (decision 12: 401 user-or-token-not-found)."},
+      {"request.body", "error",
+       "A body that could not be read: over 9437184 bytes after decoding, or in an unsupported "
+       "Content-Encoding (decisions 16, 17)."},
       {"request.limit", "info",
        "A limit above the documented maximum (25 for head/lock, 10000 for list requests; "
        "decision 10: the fake clamps)."},
@@ -93,23 +108,6 @@ std::string_view severity_of(std::string_view rule) {
   return "warning";
 }
 
-// ---- validate_request ----------------------------------------------------------------------
-
-const std::string* param(const std::vector<Header>& q, std::string_view name) {
-  for (const auto& [k, v] : q) {
-    if (k == name) return &v;
-  }
-  return nullptr;
-}
-
-std::optional<double> number(const std::string& s) {
-  if (s.empty() || s.size() > 32) return std::nullopt;
-  char* end = nullptr;
-  double d = std::strtod(s.c_str(), &end);
-  if (end != s.c_str() + s.size() || !std::isfinite(d)) return std::nullopt;
-  return d;
-}
-
 std::string q(std::string_view s) {
   std::string out = "\"";
   out += s.size() > 80 ? std::string(s.substr(0, 77)) + "..." : std::string(s);
@@ -118,156 +116,32 @@ std::string q(std::string_view s) {
 
 }  // namespace
 
+// ---- validate_request ----------------------------------------------------------------------
+
+// The same parse the server runs on every call (wire::parse_call): each request rule lives once,
+// in core/requests.h and the wire layer, and its violations are the findings.
 std::vector<std::string> validate_request(const RequestFacts& f) {
   std::vector<std::string> out;
-  auto add = [&](std::string_view rule, const std::string& msg) {
-    out.push_back(std::string(rule) + ": " + msg);
-  };
-  using O = Operation;
-  const std::string* token = param(f.query, "token");
-  if (token) add("request.token_in_query", "the token was sent in the query string");
-  if (f.op && operation_info(*f.op).method != "GET" && !f.authorization_header && !token) {
-    add("request.token_missing",
-        "a " + std::string(operation_info(*f.op).method) + " without a token");
-  }
-  if (const std::string* ck = param(f.query, "clientKey"); ck && (ck->empty() || ck->size() > 32)) {
-    add("request.client_key_length",
-        "clientKey has " + std::to_string(ck->size()) + " characters (allowed: 1 to 32)");
-  }
-  for (const char* name : {"forefront", "desc", "unnamed"}) {
-    const std::string* v = param(f.query, name);
-    if (v && *v != "true" && *v != "false" && *v != "1" && *v != "0") {
-      add("request.boolean_param", std::string(name) + "=" + q(*v) + " is not true, false, 1 or 0");
-    }
-  }
   if (!f.op) return out;
-  const O op = *f.op;
-  if (op == O::kHeadLockPost || op == O::kRequestLockPut) {
-    const std::string* v = param(f.query, "lockSecs");
-    std::optional<double> secs = v ? number(*v) : std::nullopt;
-    if (!v)
-      add("request.lock_secs", "lockSecs is missing");
-    else if (!secs || *secs < 0)
-      add("request.lock_secs", "lockSecs=" + q(*v) + " is not a number >= 0");
+  HttpRequest http;
+  const OperationInfo& info = operation_info(*f.op);
+  http.method = std::string(info.method);
+  for (const auto& [k, v] : f.query) http.query.emplace(k, v);
+  if (!f.content_type.empty()) http.headers.emplace_back("Content-Type", f.content_type);
+  if (f.authorization_header) http.headers.emplace_back("Authorization", "Bearer REDACTED");
+  if (f.body) {
+    http.body = dump_json(*f.body);
+  } else if (f.has_body) {
+    http.body = "\x01 not JSON";
   }
-  if (const std::string* v = param(f.query, "limit")) {
-    std::optional<double> lim = number(*v);
-    if (lim && op == O::kHeadLockPost && *lim > 25) {
-      add("request.limit", "head/lock limit " + *v + " is above 25");
-    } else if (lim && op == O::kRequestsGet && *lim > 10000) {
-      add("request.limit", "list limit " + *v + " is above 10000");
-    }
-  }
-  const OperationInfo& info = operation_info(op);
-  if (!info.has_request_body) return out;
-  if (f.has_body) {
-    std::string ct = f.content_type.substr(0, f.content_type.find(';'));
-    while (!ct.empty() && std::isspace(static_cast<unsigned char>(ct.back()))) ct.pop_back();
-    for (char& c : ct) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (ct != "application/json") {
-      add("request.content_type", f.content_type.empty()
-                                      ? "a JSON body without a Content-Type header"
-                                      : "Content-Type is " + q(f.content_type));
-    }
-    if (!f.body) {
-      add("request.body_not_json", "the body is not valid JSON");
-      return out;
-    }
-  }
-  if (!f.body) return out;
-  const Json& body = *f.body;
-
-  // One request of an add (6), batch add (8) or update (11).
-  auto check_item = [&](const Json& item, const std::string& where) -> const std::string* {
-    if (!item.is_object()) {
-      add("request.body_not_object", where + " is not a JSON object");
-      return nullptr;
-    }
-    auto uk = item.find("uniqueKey");
-    auto url = item.find("url");
-    if (url == item.end() || !url->is_string())
-      add("request.url_missing", where + " has no string url");
-    if (uk == item.end() || !uk->is_string()) {
-      add("request.unique_key_missing", where + " has no string uniqueKey");
-      return nullptr;
-    }
-    const std::string& key = uk->get_ref<const std::string&>();
-    auto id = item.find("id");
-    if (id != item.end() && !id->is_null()) {
-      std::string want = request_id_for(key);
-      if (!id->is_string() || id->get<std::string>() != want) {
-        add("request.id_mismatch",
-            where + " has id " + q(id->is_string() ? id->get<std::string>() : dump_json(*id)) +
-                ", but uniqueKey " + q(key) + " gives " + q(want));
-      }
-    }
-    return &key;
-  };
-
-  switch (op) {
-    case O::kRequestsPost:
-      check_item(body, "the request");
-      break;
-    case O::kRequestPut: {
-      const std::string* key = check_item(body, "the request");
-      if (body.is_object()) {
-        auto id = body.find("id");
-        if (id != body.end() && id->is_string() && !f.path_request_id.empty() &&
-            id->get<std::string>() != f.path_request_id) {
-          add("request.id_mismatch", "the body id " + q(id->get<std::string>()) +
-                                         " differs from the path id " + q(f.path_request_id));
-        } else if (key && !f.path_request_id.empty() && request_id_for(*key) != f.path_request_id) {
-          add("request.id_mismatch", "the path id " + q(f.path_request_id) +
-                                         " is not the id of uniqueKey " + q(*key) + " (" +
-                                         q(request_id_for(*key)) + ")");
-        }
-      }
-      break;
-    }
-    case O::kRequestsBatchPost:
-    case O::kRequestsBatchDelete: {
-      if (!body.is_array()) {
-        add("request.batch_not_array", "the batch body is not a JSON array");
-        break;
-      }
-      if (body.empty() || body.size() > kMaxBatch) {
-        add("request.batch_size",
-            "the batch has " + std::to_string(body.size()) + " items (allowed: 1 to 25)");
-      }
-      std::set<std::string> seen;
-      std::set<std::string> dups;
-      for (std::size_t i = 0; i < body.size() && i < 1000; ++i) {
-        std::string where = "item " + std::to_string(i);
-        const Json& item = body[i];
-        if (op == O::kRequestsBatchPost) {
-          if (const std::string* key = check_item(item, where)) {
-            if (!seen.insert(*key).second) dups.insert(*key);
-          }
-          continue;
-        }
-        if (!item.is_object()) {
-          add("request.batch_item_invalid", where + " is not a JSON object");
-          continue;
-        }
-        auto id = item.find("id");
-        auto uk = item.find("uniqueKey");
-        bool has_id = id != item.end() && id->is_string();
-        bool has_uk = uk != item.end() && uk->is_string();
-        if (!has_id && !has_uk)
-          add("request.batch_item_invalid", where + " has neither id nor uniqueKey");
-        if (has_id && has_uk && request_id_for(uk->get<std::string>()) != id->get<std::string>()) {
-          add("request.id_mismatch", where + " has id " + q(id->get<std::string>()) +
-                                         ", but uniqueKey " + q(uk->get<std::string>()) +
-                                         " gives " + q(request_id_for(uk->get<std::string>())));
-        }
-      }
-      for (const auto& d : dups) {
-        add("request.batch_duplicate_keys", "uniqueKey " + q(d) + " appears more than once");
-      }
-      break;
-    }
-    default:
-      break;
+  RouteMatch route;
+  route.kind = RouteMatch::kOperation;
+  route.op = f.op;
+  route.params = {"queue", f.path_request_id};
+  Call call;
+  wire::parse_call(http, route, wire::WireOptions{}, call);
+  for (const Violation& v : call.violations) {
+    out.push_back(std::string(v.rule) + ": " + v.error.message);
   }
   return out;
 }

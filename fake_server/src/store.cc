@@ -1,3 +1,5 @@
+// The store's operations: who may touch which queue (decisions 13, 14), rate limits (37) and the
+// request semantics of spec sections 4 and 6. The queue's own data structure is in queue.h.
 #include "rqcheck/fake_server/store.h"
 
 #include <algorithm>
@@ -5,22 +7,13 @@
 #include <limits>
 #include <utility>
 
+#include "queue.h"
 #include "rqcheck/core/errors.h"
 #include "rqcheck/core/request_id.h"
 
 namespace rqcheck::fake {
 
 namespace {
-
-constexpr std::int64_t kListMaxLimit = 10000, kListDefaultLimit = 1000;
-constexpr std::int64_t kHeadMaxLimit = 1000, kHeadDefaultLimit = 100;
-constexpr std::int64_t kLockHeadMaxLimit = 25, kLockHeadDefaultLimit = 25;
-constexpr std::int64_t kQueuesMaxLimit = 1000;
-constexpr double kMaxLockSecs = 1e9;
-constexpr std::size_t kMaxQueueName = 63;
-
-constexpr const char* kMethods[] = {"GET",     "HEAD",    "POST",  "PUT",  "DELETE",
-                                    "CONNECT", "OPTIONS", "TRACE", "PATCH"};
 
 std::uint64_t splitmix64(std::uint64_t& state) {
   std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
@@ -40,413 +33,43 @@ std::string id_from_hash(std::uint64_t a, std::uint64_t b) {
   return id;
 }
 
-struct OrderKey {
-  std::int64_t t = 0;
-  std::int64_t seq = 0;
-  bool operator<(const OrderKey& o) const { return t != o.t ? t < o.t : seq < o.seq; }
-};
-
-// A request as parsed from a body: the fields the store reads, and the rest kept as JSON text.
-struct ParsedRequest {
-  std::string unique_key, url;
-  std::optional<std::string> id;
-  std::uint8_t method = 0;
-  std::int64_t retry_count = 0;
-  std::optional<TimeMs> handled_at;
-  std::string extra;  // ,"key":value... of every other field, ready to splice into an object
-};
-
-ApiError field_error(std::string_view where, std::string_view field, std::string_view what) {
-  return errors::invalid_input("Invalid input: " + std::string(where) + "field \"" +
-                               std::string(field) + "\" " + std::string(what) + ".");
-}
-
-// Decision 1 (uniqueKey required) and the RequestBase types of section 2.
-Result<ParsedRequest> parse_request_body(const Json& body, std::string_view where) {
-  if (!body.is_object()) {
-    return errors::invalid_input("Invalid input: " + std::string(where) +
-                                 "the request must be a JSON object.");
-  }
-  ParsedRequest p;
-  bool has_uk = false, has_url = false;
-  for (auto it = body.begin(); it != body.end(); ++it) {
-    const std::string& k = it.key();
-    const Json& v = it.value();
-    if (k == "uniqueKey") {
-      if (!v.is_string()) return field_error(where, k, "must be a string");
-      p.unique_key = v.get<std::string>();
-      has_uk = true;
-    } else if (k == "url") {
-      if (!v.is_string()) return field_error(where, k, "must be a string");
-      p.url = v.get<std::string>();
-      has_url = true;
-    } else if (k == "id") {
-      if (!v.is_string()) return field_error(where, k, "must be a string");
-      p.id = v.get<std::string>();
-    } else if (k == "method") {
-      if (!v.is_string()) return field_error(where, k, "must be a string");
-      const auto& m = v.get_ref<const std::string&>();
-      auto found = std::find_if(std::begin(kMethods), std::end(kMethods),
-                                [&](const char* x) { return m == x; });
-      if (found == std::end(kMethods)) {
-        return field_error(
-            where, k,
-            "must be one of GET, HEAD, POST, PUT, DELETE, CONNECT, OPTIONS, TRACE, PATCH");
-      }
-      p.method = static_cast<std::uint8_t>(found - std::begin(kMethods));
-    } else if (k == "retryCount") {
-      if (!v.is_number_integer() || v.get<std::int64_t>() < 0 ||
-          v.get<std::int64_t>() > std::numeric_limits<std::int32_t>::max()) {
-        return field_error(where, k, "must be a non-negative integer");
-      }
-      p.retry_count = v.get<std::int64_t>();
-    } else if (k == "handledAt") {
-      if (v.is_null()) continue;
-      std::optional<TimeMs> t;
-      if (v.is_string()) t = parse_iso8601(v.get_ref<const std::string&>());
-      if (!t) return field_error(where, k, "must be null or an ISO 8601 date-time with a timezone");
-      p.handled_at = t;
-    } else {
-      if ((k == "userData" && !v.is_object() && !v.is_null()) ||
-          (k == "headers" && !v.is_object() && !v.is_null()) ||
-          (k == "noRetry" && !v.is_boolean() && !v.is_null()) ||
-          (k == "errorMessages" && !v.is_array() && !v.is_null()) ||
-          (k == "loadedUrl" && !v.is_string() && !v.is_null()) ||
-          (k == "payload" && !v.is_string() && !v.is_object() && !v.is_null()) ||
-          k == "lockExpiresAt" || k == "lockByClient") {
-        if (k == "lockExpiresAt" || k == "lockByClient") continue;  // server-owned, not stored
-        return field_error(where, k, "has the wrong type");
-      }
-      p.extra += ',';
-      append_json_string(p.extra, k);
-      p.extra += ':';
-      p.extra += dump_json(v);
-    }
-  }
-  if (!has_uk) return field_error(where, "uniqueKey", "is required");
-  if (!has_url) return field_error(where, "url", "is required");
-  return p;
-}
-
-Result<bool> check_client_key(const std::optional<std::string>& ck) {
-  if (ck && (ck->empty() || ck->size() > 32)) return errors::invalid_client_key(*ck);
-  return true;
-}
-
-Result<std::int64_t> lock_ms(double lock_secs) {
-  if (!std::isfinite(lock_secs) || lock_secs < 0 || lock_secs > kMaxLockSecs) {
-    return errors::invalid_parameter(
-        "Parameter \"lockSecs\" must be a non-negative number of seconds.");
-  }
+std::int64_t lock_ms_of(double lock_secs) {
   return static_cast<std::int64_t>(std::llround(lock_secs * 1000.0));
 }
 
+Status check_queue_name(const std::string& name) {
+  if (name.empty() || name.size() > kMaxStorageNameLength) {
+    return errors::invalid_parameter("Request queue name must be 1 to 63 characters long.");
+  }
+  for (char c : name) {
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+    if (!ok) {
+      return errors::invalid_parameter(
+          "Request queue name may contain only letters, digits and '-' (got \"" + name + "\").");
+    }
+  }
+  if (name.front() == '-' || name.back() == '-') {
+    return errors::invalid_parameter("Request queue name must not start or end with '-'.");
+  }
+  return Ok{};
+}
+
+constexpr std::string_view kAccessValues[] = {
+    "ANYONE_WITH_ID_CAN_READ", "ANYONE_WITH_NAME_CAN_READ", "FOLLOW_USER_SETTING", "RESTRICTED"};
+
 }  // namespace
 
-// ---------------------------------------------------------------------------------------------
-// One queue. Requests live in `entries` keyed by id (the list order, decision 31); pending and
-// unlocked ones are also in `available` by queue order (decision 24); locked ones in `locks` by
-// expiry, so expiring them is O(log n) each.
-struct Store::Queue {
-  struct Entry;
-  using EntryMap = std::map<std::string, Entry>;
-  using EntryIt = EntryMap::iterator;
-  struct LockKey {
-    TimeMs expires;
-    std::int64_t seq;
-    bool operator<(const LockKey& o) const {
-      return expires != o.expires ? expires < o.expires : seq < o.seq;
-    }
-  };
-  struct Entry {
-    std::string unique_key;
-    std::string url;  // empty when equal to unique_key (the common case): saves memory
-    std::string extra;
-    TimeMs handled_at = -1;  // -1: pending
-    OrderKey order;          // position while available
-    LockKey lock{0, 0};      // expires == 0: not locked
-    std::int32_t retry_count = 0;
-    std::uint32_t lock_owner = 0;  // index into client_keys
-    std::uint8_t method = 0;
-    bool url_is_key = false;
-    bool plain = false;  // unique_key and url need no JSON escaping (json_string_is_plain)
-    bool forefront = false;
-    bool handled() const { return handled_at >= 0; }
-    bool locked() const { return lock.expires != 0; }
-    const std::string& url_ref() const { return url_is_key ? unique_key : url; }
-  };
-
-  std::mutex mu;
-  std::string id;
-  std::optional<std::string> name;
-  std::string user_id, username;
-  std::string general_access = "FOLLOW_USER_SETTING";
-  TimeMs created_at = 0, modified_at = 0, accessed_at = 0;
-  std::int64_t created_seq = 0;
-  QueueStats stats;
-  std::int64_t handled_count = 0;
-  std::int64_t seq = 0;
-  bool had_multiple_clients = false;
-  bool seen_client = false;
-  std::optional<std::string> first_client_key;  // nullopt with seen_client: a keyless caller
-
-  EntryMap entries;  // use find/lower_bound/upper_bound below, not the map's own: see `fingers`
-  std::map<OrderKey, EntryIt> available;
-  std::map<LockKey, EntryIt> locks;
-  std::vector<std::string> client_keys{""};  // lock owners; 0 = no clientKey
-  std::unordered_map<std::string, std::uint32_t> client_index{{"", 0}};
-
-  // Rate-limit windows (decision 37): one-second buckets per operation class.
-  struct Bucket {
-    std::int64_t window = -1;
-    std::int64_t count = 0;
-  };
-  Bucket buckets[3];
-  Bucket batch_items;
-
-  // Decision 37: one batch item against the per-second item budget; false when it is spent.
-  bool take_batch_item(const RateLimits& rl, TimeMs now) {
-    if (!rl.enabled || rl.batch_items_per_sec <= 0) return true;
-    if (batch_items.window != now / 1000) batch_items = Bucket{now / 1000, 0};
-    if (batch_items.count >= rl.batch_items_per_sec) return false;
-    ++batch_items.count;
-    return true;
+int limit_for(const RateLimits& rl, Operation op) {
+  switch (operation_info(op).rate_class) {
+    case RateClass::kSingleRequest:
+      return rl.single_request_per_sec;
+    case RateClass::kBatch:
+      return rl.batch_per_sec;
+    default:
+      return rl.other_per_sec;
   }
-
-  std::uint32_t owner_index(const std::optional<std::string>& ck) {
-    const std::string& key = ck ? *ck : client_keys[0];
-    auto [it, inserted] = client_index.emplace(key, static_cast<std::uint32_t>(client_keys.size()));
-    if (inserted) client_keys.push_back(key);
-    return it->second;
-  }
-
-  // Decision 30: the flag turns true once two different clients, or a second keyless call, touch
-  // the queue.
-  void note_client(const std::optional<std::string>& ck) {
-    if (had_multiple_clients) return;
-    if (!seen_client) {
-      seen_client = true;
-      first_client_key = ck;
-      return;
-    }
-    if (!ck || !first_client_key || *ck != *first_client_key) had_multiple_clients = true;
-  }
-
-  OrderKey make_order(bool front, TimeMs t) {
-    ++seq;
-    return front ? OrderKey{-t, -seq} : OrderKey{t, seq};
-  }
-
-  void make_available(EntryIt it, bool front, TimeMs t) {
-    it->second.forefront = front;
-    it->second.order = make_order(front, t);
-    // New requests go to one end of the order (now, or -now at the front): hinting that end
-    // makes the insert amortized O(1) instead of a walk down a tree of a million nodes.
-    available.emplace_hint(front ? available.begin() : available.end(), it->second.order, it);
-  }
-
-  void drop_lock(EntryIt it) {
-    if (!it->second.locked()) return;
-    locks.erase(it->second.lock);
-    it->second.lock = LockKey{0, 0};
-    it->second.lock_owner = 0;
-  }
-
-  // Takes an entry out of whatever index holds it (before a change of state or a delete).
-  void unindex(EntryIt it) {
-    Entry& e = it->second;
-    if (e.handled()) return;
-    if (e.locked())
-      drop_lock(it);
-    else
-      available.erase(e.order);
-  }
-
-  // Decision 29: an expired lock makes the request pending again, ordered by its expiry time.
-  void expire_locks(TimeMs now) {
-    while (!locks.empty() && locks.begin()->first.expires <= now) {
-      EntryIt it = locks.begin()->second;
-      TimeMs expired_at = it->second.lock.expires;
-      drop_lock(it);
-      make_available(it, it->second.forefront, expired_at);
-    }
-  }
-
-  void touch(TimeMs now, bool modified) {
-    accessed_at = now;
-    if (modified) modified_at = now;
-  }
-
-  std::int64_t total() const { return static_cast<std::int64_t>(entries.size()); }
-
-  RequestQueueInfo info() const {
-    RequestQueueInfo q;
-    q.id = id;
-    q.name = name;
-    q.user_id = user_id;
-    q.username = username;
-    q.created_at = created_at;
-    q.modified_at = modified_at;
-    q.accessed_at = accessed_at;
-    q.total_request_count = total();
-    q.handled_request_count = handled_count;
-    q.pending_request_count = total() - handled_count;
-    q.had_multiple_clients = had_multiple_clients;
-    q.general_access = general_access;
-    q.stats = stats;
-    return q;
-  }
-
-  void append_request_json(std::string& out, const std::string& rid, const Entry& e) const {
-    out += "{\"id\":";
-    append_json_string(out, rid);
-    if (e.plain) {
-      // The common case: nothing to escape, so no per-byte scan of a 1000-item page.
-      out += ",\"uniqueKey\":\"";
-      out += e.unique_key;
-      out += "\",\"url\":\"";
-      out += e.url_ref();
-      out += '"';
-    } else {
-      out += ",\"uniqueKey\":";
-      append_json_string(out, e.unique_key);
-      out += ",\"url\":";
-      append_json_string(out, e.url_ref());
-    }
-    out += ",\"method\":\"";
-    out += kMethods[e.method];
-    out += "\",\"retryCount\":";
-    out += std::to_string(e.retry_count);
-    out += e.extra;
-    if (e.handled()) {
-      out += ",\"handledAt\":\"";
-      append_iso8601(out, e.handled_at);
-      out += '"';
-    }
-    out += '}';
-  }
-
-  // --- the id index ---------------------------------------------------------------------------
-  // A red-black tree of a million ids is ~20 levels of cache misses per lookup (ids are hashes,
-  // so no path stays warm): a fifth of the fake's CPU when adding requests. `fingers` cuts that
-  // to a few: bucket b holds the first entry whose id falls in bucket b or later, where buckets
-  // split the id space by the first four characters (ids are uniform over the 62-character
-  // alphabet). A lookup starts at its bucket's finger and steps forward a few entries. There
-  // are one to two entries per bucket; the index is rebuilt when the queue outgrows it twofold
-  // or shrinks to an eighth (amortized O(1), 8-16 bytes per request).
-  static constexpr std::size_t kMinBuckets = 64;  // 512 bytes for a small queue
-  std::vector<EntryIt> fingers = std::vector<EntryIt>(kMinBuckets, entries.end());
-
-  // Monotonic in byte order over all strings, so a lookup by any string starts early enough:
-  // the first four characters as base-62 digits of the alphabet. Past the end of the string,
-  // or at a character outside the alphabet, the rest is filled with the lowest digit (or, after
-  // 'z', the highest), which keeps the order.
-  std::size_t bucket_of(std::string_view key) const {
-    static constexpr std::uint64_t kSpace = 62ull * 62 * 62 * 62;
-    std::uint64_t v = 0;
-    unsigned fill = 0;
-    bool filling = false;
-    for (std::size_t i = 0; i < 4; ++i) {
-      unsigned rank = fill;
-      if (!filling) {
-        unsigned c = i < key.size() ? static_cast<unsigned char>(key[i]) : 0;
-        bool exact = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-        rank = c < '0'    ? 0
-               : c <= '9' ? c - '0'
-               : c < 'A'  ? 10
-               : c <= 'Z' ? c - 'A' + 10
-               : c < 'a'  ? 36
-               : c <= 'z' ? c - 'a' + 36
-                          : 61;
-        if (!exact) {
-          filling = true;
-          fill = c > 'z' ? 61 : 0;
-        }
-      }
-      v = v * 62 + rank;
-    }
-    return static_cast<std::size_t>(v * fingers.size() / kSpace);
-  }
-
-  EntryIt lower_bound(std::string_view key) {
-    auto it = fingers[bucket_of(key)];
-    while (it != entries.end() && std::string_view(it->first) < key) ++it;
-    return it;
-  }
-  EntryIt find(std::string_view key) {
-    auto it = lower_bound(key);
-    return it != entries.end() && it->first == key ? it : entries.end();
-  }
-  EntryIt upper_bound(std::string_view key) {
-    auto it = lower_bound(key);
-    return it != entries.end() && it->first == key ? std::next(it) : it;
-  }
-
-  // Buckets b, b-1, ... whose finger was `was` now point at `now` (the run of empty buckets
-  // before b shares b's finger).
-  void repoint(std::size_t b, EntryIt was, EntryIt now) {
-    for (std::size_t i = b + 1; i-- > 0 && fingers[i] == was;) fingers[i] = now;
-  }
-  void rebuild_fingers(std::size_t count) {
-    fingers.assign(count, entries.end());
-    std::size_t next = 0;
-    for (auto it = entries.begin(); it != entries.end() && next < count; ++it) {
-      std::size_t b = bucket_of(it->first);
-      while (next <= b) fingers[next++] = it;
-    }
-  }
-  void resize_fingers() {
-    std::size_t n = entries.size(), have = fingers.size();
-    if (n > 2 * have || (have > kMinBuckets && n < have / 8)) {
-      std::size_t want = kMinBuckets;
-      while (want < n) want *= 2;
-      rebuild_fingers(want);
-    }
-  }
-
-  // Inserts a new request parsed from a body; `hint` is where it goes (lower_bound of its id),
-  // so a lookup that found nothing is not repeated.
-  EntryIt insert(const std::string& rid, ParsedRequest&& p, bool front, TimeMs now) {
-    return insert(lower_bound(rid), rid, std::move(p), front, now);
-  }
-  EntryIt insert(EntryIt hint, const std::string& rid, ParsedRequest&& p, bool front, TimeMs now) {
-    Entry e;
-    e.url_is_key = p.url == p.unique_key;
-    e.unique_key = std::move(p.unique_key);
-    if (!e.url_is_key) e.url = std::move(p.url);
-    e.plain = json_string_is_plain(e.unique_key) && json_string_is_plain(e.url);
-    e.extra = std::move(p.extra);
-    e.method = p.method;
-    e.retry_count = static_cast<std::int32_t>(p.retry_count);
-    auto it = entries.emplace_hint(hint, rid, std::move(e));
-    std::size_t b = bucket_of(rid);
-    if (fingers[b] == hint) repoint(b, hint, it);  // it is now the first entry of bucket b or later
-    resize_fingers();
-    if (p.handled_at) {
-      it->second.handled_at = *p.handled_at;
-      ++handled_count;
-    } else {
-      make_available(it, front, now);
-    }
-    stats.storage_bytes +=
-        static_cast<std::int64_t>(rid.size() + it->second.unique_key.size() +
-                                  it->second.url.size() + it->second.extra.size());
-    return it;
-  }
-
-  void erase(EntryIt it) {
-    unindex(it);
-    if (it->second.handled()) --handled_count;
-    stats.storage_bytes -=
-        static_cast<std::int64_t>(it->first.size() + it->second.unique_key.size() +
-                                  it->second.url.size() + it->second.extra.size());
-    repoint(bucket_of(it->first), it, std::next(it));
-    entries.erase(it);
-    resize_fingers();
-  }
-};
-
-// ---------------------------------------------------------------------------------------------
+}
 
 Store::Store(StoreOptions options, const Clock& clock)
     : options_(std::move(options)), clock_(clock), rng_state_(options_.seed) {
@@ -460,15 +83,33 @@ std::string Store::new_id() {
   return id_from_hash(a, b);
 }
 
+RequestQueueInfo Store::info_of(const Queue& q) const {
+  RequestQueueInfo info = q.info();
+  info.console_url = options_.console_base + q.id;
+  if (options_.quirks.handled_count_frozen) {
+    info.handled_request_count = 0;
+  }
+  return info;
+}
+
+ApiError Store::not_found() const {
+  if (options_.quirks.not_found_is_500) return errors::internal_server_error("Internal error.");
+  return errors::record_not_found();
+}
+
+// --- users -----------------------------------------------------------------------------------
+
 void Store::set_fixed_users(std::vector<User> users) {
   std::unique_lock lock(mu_);
   fixed_users_ = true;
   users_by_token_.clear();
   users_by_name_.clear();
+  users_by_id_.clear();
   for (User& u : users) {
     if (u.id.empty())
       u.id = id_from_hash(std::hash<std::string>{}(u.username), u.username.size() * 7919 + 17);
     users_by_name_[u.username] = u;
+    users_by_id_[u.id] = u;
     users_by_token_[u.token] = std::move(u);
   }
 }
@@ -495,13 +136,25 @@ Result<User> Store::user_for_token(std::string_view token) {
   u.token = std::string(token);
   std::unique_lock lock(mu_);
   auto [it, inserted] = users_by_token_.emplace(u.token, u);
-  if (inserted) users_by_name_.emplace(u.username, u);
+  if (inserted) {
+    users_by_name_.emplace(u.username, u);
+    users_by_id_.emplace(u.id, u);
+  }
   return it->second;
 }
 
+std::optional<User> Store::user_by_id(std::string_view id) const {
+  std::shared_lock lock(mu_);
+  auto it = users_by_id_.find(std::string(id));
+  if (it == users_by_id_.end()) return std::nullopt;
+  return it->second;
+}
+
+// --- resolving and entering queues --------------------------------------------------------
+
 // Decisions 13 and 14: who may touch which queue.
-Result<std::shared_ptr<Store::Queue>> Store::resolve(const User* u, const QueueRef& ref, bool write,
-                                                     Operation) {
+Result<std::shared_ptr<Store::Queue>> Store::resolve(const User* u, const QueueRef& ref,
+                                                     bool write) {
   const std::string& t = ref.text;
   std::shared_ptr<Queue> q;
   bool by_name = false;
@@ -513,15 +166,14 @@ Result<std::shared_ptr<Store::Queue>> Store::resolve(const User* u, const QueueR
       if (it != queues_.end()) q = it->second;
     } else {
       by_name = true;
+      if (!u) return errors::token_not_provided();
       std::string owner_name = t.substr(0, tilde), name = t.substr(tilde + 1);
       std::string owner_id;
       if (owner_name.empty()) {
-        if (!u) return errors::token_not_provided();
         owner_id = u->id;
       } else {
-        if (!u) return errors::token_not_provided();
         auto un = users_by_name_.find(owner_name);
-        if (un == users_by_name_.end()) return errors::record_not_found();
+        if (un == users_by_name_.end()) return not_found();
         owner_id = un->second.id;
       }
       auto n = names_.find({owner_id, name});
@@ -531,7 +183,7 @@ Result<std::shared_ptr<Store::Queue>> Store::resolve(const User* u, const QueueR
       }
     }
   }
-  if (!q) return errors::record_not_found();
+  if (!q) return not_found();
   if (write && !u) return errors::token_not_provided();
   bool owner = u && u->id == q->user_id;
   if (!owner) {
@@ -550,15 +202,49 @@ Result<std::shared_ptr<Store::Queue>> Store::resolve(const User* u, const QueueR
   return q;
 }
 
-Result<Store::Entered> Store::enter(const User* u, const QueueRef& ref, bool write, Operation op,
-                                    const std::optional<std::string>* caller) {
-  auto q = resolve(u, ref, write, op);
+Status Store::charge_user(const User* u, TimeMs now) {
+  RateLimits rl = rate_limits();
+  if (!rl.enabled || options_.quirks.rate_limits_off || !u || rl.global_per_minute <= 0) {
+    return Ok{};
+  }
+  BudgetShard& shard = budget_shards_[std::hash<std::string>{}(u->id) % kBudgetShards];
+  std::lock_guard lock(shard.mu);
+  UserBudget& b = shard.budgets[u->id];
+  std::int64_t window = now / 60000;
+  if (b.window != window) b = UserBudget{window, 0};
+  if (b.count >= rl.global_per_minute) {
+    ApiError e = errors::rate_limit_exceeded(rl.global_per_minute);
+    e.message = "You have exceeded the rate limit of " + std::to_string(rl.global_per_minute) +
+                " requests per minute. Please try again later.";
+    return e;
+  }
+  ++b.count;
+  return Ok{};
+}
+
+// Decision 37: the queue's bucket for this operation class, charged before the work.
+Status Store::charge_queue(Queue& q, Operation op, TimeMs now) {
+  RateLimits rl = rate_limits();
+  int limit = fake::limit_for(rl, op);
+  if (!rl.enabled || options_.quirks.rate_limits_off || limit <= 0) return Ok{};
+  if (!q.take_call(static_cast<int>(operation_info(op).rate_class), limit, now)) {
+    return errors::rate_limit_exceeded(limit);
+  }
+  return Ok{};
+}
+
+Result<Store::Entered> Store::enter(const Caller& c, const QueueRef& ref, Operation op) {
+  const bool write = operation_info(op).is_write();
+  const TimeMs now = clock_.now_ms();
+  if (auto st = charge_user(c.user, now); !st) return st.error();
+  auto q = resolve(c.user, ref, write);
   if (!q) return q.error();
-  Entered e{std::move(*q), {}, 0};
+  Entered e{std::move(*q), {}, now};
   e.lock = std::unique_lock(e.queue->mu);
-  e.now = clock_.now_ms();
-  e.queue->expire_locks(e.now);
-  if (caller) e.queue->note_client(*caller);
+  if (auto st = charge_queue(*e.queue, op, now); !st) return st.error();
+  e.queue->expire_locks(now);
+  // Decision 30; get request takes no clientKey (spec 3 row 10), so it does not count.
+  if (op != Operation::kRequestGet) e.queue->note_client(c.client_key);
   return Result<Entered>(std::move(e));  // the lock moves out with it
 }
 
@@ -591,20 +277,7 @@ RateLimits Store::LimitsCell::load() const {
   }
 }
 
-namespace {
-int limit_of(const RateLimits& rl, Operation op) {
-  switch (operation_info(op).rate_class) {
-    case RateClass::kSingleRequest:
-      return rl.single_request_per_sec;
-    case RateClass::kBatch:
-      return rl.batch_per_sec;
-    default:
-      return rl.other_per_sec;
-  }
-}
-}  // namespace
-
-int Store::limit_for(Operation op) const { return limit_of(limits_.load(), op); }
+int Store::limit_for(Operation op) const { return fake::limit_for(limits_.load(), op); }
 
 void Store::set_rate_limits(const RateLimits& r) {
   std::lock_guard lock(limits_mu_);
@@ -614,96 +287,43 @@ void Store::set_rate_limits(const RateLimits& r) {
 
 RateLimits Store::rate_limits() const { return limits_.load(); }
 
-Result<int> Store::charge(const User* u, const QueueRef* ref, Operation op) {
-  RateLimits rl = rate_limits();
-  int limit = limit_of(rl, op);
-  if (!rl.enabled) return limit;
-  TimeMs now = clock_.now_ms();
-  if (u && rl.global_per_minute > 0) {
-    BudgetShard& shard = budget_shards_[std::hash<std::string>{}(u->id) % kBudgetShards];
-    std::lock_guard lock(shard.mu);
-    UserBudget& b = shard.budgets[u->id];
-    std::int64_t window = now / 60000;
-    if (b.window != window) b = UserBudget{window, 0};
-    if (b.count >= rl.global_per_minute) {
-      ApiError e = errors::rate_limit_exceeded(rl.global_per_minute);
-      e.message = "You have exceeded the rate limit of " + std::to_string(rl.global_per_minute) +
-                  " requests per minute. Please try again later.";
-      return e;
-    }
-    ++b.count;
-  }
-  if (!ref || limit <= 0) return limit;
-  std::shared_ptr<Queue> q;
-  {
-    std::shared_lock lock(mu_);
-    auto it = queues_.find(ref->text);
-    if (it != queues_.end())
-      q = it->second;
-    else if (auto tilde = ref->text.find('~'); tilde != std::string::npos) {
-      std::string owner_id;
-      std::string owner_name = ref->text.substr(0, tilde);
-      if (owner_name.empty()) {
-        if (u) owner_id = u->id;
-      } else if (auto un = users_by_name_.find(owner_name); un != users_by_name_.end())
-        owner_id = un->second.id;
-      auto n = names_.find({owner_id, ref->text.substr(tilde + 1)});
-      if (n != names_.end()) {
-        auto qi = queues_.find(n->second);
-        if (qi != queues_.end()) q = qi->second;
-      }
-    }
-  }
-  if (!q) return limit;  // the operation itself answers 404
-  std::lock_guard ql(q->mu);
-  Queue::Bucket& b = q->buckets[static_cast<int>(operation_info(op).rate_class)];
-  std::int64_t window = now / 1000;
-  if (b.window != window) b = Queue::Bucket{window, 0};
-  if (b.count >= limit) return errors::rate_limit_exceeded(limit);
-  ++b.count;
-  return limit;
-}
-
 // --- queues ----------------------------------------------------------------------------------
 
-Result<QueuesPage> Store::list_queues(const User& u, const QueueListOptions& o) {
-  if (o.offset < 0)
-    return errors::invalid_parameter("Parameter \"offset\" must be a non-negative integer.");
-  std::int64_t limit = o.limit.value_or(kQueuesMaxLimit);
-  if (limit < 0)
-    return errors::invalid_parameter("Parameter \"limit\" must be a non-negative integer.");
-  limit = std::min(limit, kQueuesMaxLimit);
-  if (o.ownership && *o.ownership != "ownedByMe" && *o.ownership != "sharedWithMe") {
-    return errors::invalid_parameter("Parameter \"ownership\" must be ownedByMe or sharedWithMe.");
-  }
-  std::vector<std::shared_ptr<Queue>> mine;
-  if (!(o.ownership && *o.ownership == "sharedWithMe")) {
+Result<QueuesPage> Store::list_queues(const Caller& c, const QueueListOptions& o) {
+  if (!c.user) return errors::token_not_provided();
+  if (auto st = charge_user(c.user, clock_.now_ms()); !st) return st.error();
+  QueuesPage page;
+  page.offset = o.offset;
+  page.limit = o.limit;
+  page.desc = o.desc;
+  if (o.shared_with_me) return page;  // the fake shares no queues between users
+  // The user's queues in creation order, from the per-user index: O(log n + offset + page).
+  std::vector<std::shared_ptr<Queue>> picked;
+  {
     std::shared_lock lock(mu_);
-    for (const auto& [id, q] : queues_) {
-      if (q->user_id == u.id) mine.push_back(q);
+    auto lo = by_user_.lower_bound({c.user->id, std::numeric_limits<TimeMs>::min(), 0, ""});
+    auto hi = by_user_.lower_bound({c.user->id + '\0', std::numeric_limits<TimeMs>::min(), 0, ""});
+    std::vector<std::shared_ptr<Queue>> mine;
+    for (auto it = lo; it != hi; ++it) {
+      auto q = queues_.find(std::get<3>(*it));
+      if (q != queues_.end()) mine.push_back(q->second);
+    }
+    // Unnamed queues are listed only with unnamed=1 (decision 35). Names change under the
+    // directory lock, so reading them here is safe.
+    if (!o.unnamed) {
+      mine.erase(std::remove_if(mine.begin(), mine.end(),
+                                [](const std::shared_ptr<Queue>& q) { return !q->name; }),
+                 mine.end());
+    }
+    page.total = static_cast<std::int64_t>(mine.size());
+    if (o.desc) std::reverse(mine.begin(), mine.end());
+    for (std::int64_t i = o.offset; i < page.total && i < o.offset + o.limit; ++i) {
+      picked.push_back(mine[static_cast<std::size_t>(i)]);
     }
   }
-  std::vector<RequestQueueInfo> infos;
-  for (auto& q : mine) {
+  for (auto& q : picked) {
     std::lock_guard ql(q->mu);
-    if (!q->name && !o.unnamed) continue;
-    infos.push_back(q->info());
-    infos.back().console_url = options_.console_base + q->id;
-    infos.back().created_at = q->created_at;
-    infos.back().stats.read_count = q->created_seq;  // sort key, reset below
-  }
-  std::sort(infos.begin(), infos.end(), [&](const auto& a, const auto& b) {
-    return a.created_at != b.created_at ? a.created_at < b.created_at
-                                        : a.stats.read_count < b.stats.read_count;
-  });
-  if (o.desc) std::reverse(infos.begin(), infos.end());
-  QueuesPage page;
-  page.total = static_cast<std::int64_t>(infos.size());
-  page.offset = o.offset;
-  page.limit = limit;
-  page.desc = o.desc;
-  for (std::int64_t i = o.offset; i < page.total && i < o.offset + limit; ++i) {
-    RequestQueueInfo& info = infos[static_cast<std::size_t>(i)];
+    RequestQueueInfo info = info_of(*q);
     info.stats = QueueStats{};
     page.items.push_back(std::move(info));
   }
@@ -711,32 +331,14 @@ Result<QueuesPage> Store::list_queues(const User& u, const QueueListOptions& o) 
   return page;
 }
 
-namespace {
-Result<bool> check_queue_name(const std::string& name) {
-  if (name.empty() || name.size() > kMaxQueueName) {
-    return errors::invalid_parameter("Request queue name must be 1 to 63 characters long.");
-  }
-  for (char c : name) {
-    bool ok =
-        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
-    if (!ok) {
-      return errors::invalid_parameter(
-          "Request queue name may contain only letters, digits and '-' (got \"" + name + "\").");
-    }
-  }
-  if (name.front() == '-' || name.back() == '-') {
-    return errors::invalid_parameter("Request queue name must not start or end with '-'.");
-  }
-  return true;
-}
-}  // namespace
-
-Result<CreateResult> Store::create_queue(const User& u, std::optional<std::string> name) {
+Result<CreateResult> Store::create_queue(const Caller& c, std::optional<std::string> name) {
+  if (!c.user) return errors::token_not_provided();
+  const User& u = *c.user;
   if (name) {
-    auto ok = check_queue_name(*name);
-    if (!ok) return ok.error();
+    if (auto ok = check_queue_name(*name); !ok) return ok.error();
   }
   TimeMs now = clock_.now_ms();
+  if (auto st = charge_user(c.user, now); !st) return st.error();
   std::unique_lock lock(mu_);
   if (name) {
     auto n = names_.find({u.id, *name});
@@ -744,9 +346,7 @@ Result<CreateResult> Store::create_queue(const User& u, std::optional<std::strin
       auto q = queues_.at(n->second);
       std::lock_guard ql(q->mu);
       q->touch(now, false);
-      CreateResult r{q->info(), false};
-      r.info.console_url = options_.console_base + q->id;
-      return r;
+      return CreateResult{info_of(*q), false};
     }
   }
   auto q = std::make_shared<Queue>();
@@ -759,170 +359,138 @@ Result<CreateResult> Store::create_queue(const User& u, std::optional<std::strin
   q->created_at = q->modified_at = q->accessed_at = now;
   q->created_seq = next_created_seq_++;
   queues_.emplace(q->id, q);
+  by_user_.emplace(q->user_id, q->created_at, q->created_seq, q->id);
   if (name) names_.emplace(std::make_pair(u.id, *name), q->id);
-  CreateResult r{q->info(), true};
-  r.info.console_url = options_.console_base + q->id;
-  return r;
+  return CreateResult{info_of(*q), true};
 }
 
-Result<RequestQueueInfo> Store::get_queue(const User* u, const QueueRef& ref) {
-  auto q = resolve(u, ref, false, Operation::kQueueGet);
+Result<RequestQueueInfo> Store::get_queue(const Caller& c, const QueueRef& ref) {
+  if (auto st = charge_user(c.user, clock_.now_ms()); !st) return st.error();
+  auto q = resolve(c.user, ref, false);
   if (!q) return q.error();
   std::lock_guard ql((*q)->mu);
-  (*q)->touch(clock_.now_ms(), false);
-  RequestQueueInfo info = (*q)->info();
-  info.console_url = options_.console_base + info.id;
-  return info;
+  TimeMs now = clock_.now_ms();
+  if (auto st = charge_queue(**q, Operation::kQueueGet, now); !st) return st.error();
+  (*q)->touch(now, false);
+  return info_of(**q);
 }
 
-Result<RequestQueueInfo> Store::update_queue(const User& u, const QueueRef& ref, const Json& body) {
-  if (!body.is_object())
-    return errors::invalid_input("Invalid input: the body must be a JSON object.");
-  auto q = resolve(&u, ref, true, Operation::kQueuePut);
-  if (!q) return q.error();
-  std::optional<std::optional<std::string>> new_name;
-  std::optional<std::string> new_access;
-  for (auto it = body.begin(); it != body.end(); ++it) {
-    if (it.key() == "name") {
-      if (it->is_null())
-        new_name = std::optional<std::string>{};
-      else if (it->is_string()) {
-        auto ok = check_queue_name(it->get<std::string>());
-        if (!ok) return ok.error();
-        new_name = it->get<std::string>();
-      } else {
-        return errors::invalid_input("Invalid input: \"name\" must be a string or null.");
-      }
-    } else if (it.key() == "generalAccess") {
-      static const char* kAccess[] = {"ANYONE_WITH_ID_CAN_READ", "ANYONE_WITH_NAME_CAN_READ",
-                                      "FOLLOW_USER_SETTING", "RESTRICTED"};
-      if (!it->is_string() || std::none_of(std::begin(kAccess), std::end(kAccess),
-                                           [&](const char* a) { return *it == a; })) {
-        return errors::invalid_input(
-            "Invalid input: \"generalAccess\" must be one of ANYONE_WITH_ID_CAN_READ, "
-            "ANYONE_WITH_NAME_CAN_READ, FOLLOW_USER_SETTING, RESTRICTED.");
-      }
-      new_access = it->get<std::string>();
-    }
-    // Other keys (e.g. the JS client's `title`) are accepted and ignored.
+Result<RequestQueueInfo> Store::update_queue(const Caller& c, const QueueRef& ref,
+                                             const QueueChanges& changes) {
+  if (changes.name && *changes.name) {
+    if (auto ok = check_queue_name(**changes.name); !ok) return ok.error();
+  }
+  if (changes.general_access && std::find(std::begin(kAccessValues), std::end(kAccessValues),
+                                          *changes.general_access) == std::end(kAccessValues)) {
+    return errors::invalid_input(
+        "Invalid input: \"generalAccess\" must be one of ANYONE_WITH_ID_CAN_READ, "
+        "ANYONE_WITH_NAME_CAN_READ, FOLLOW_USER_SETTING, RESTRICTED.");
   }
   TimeMs now = clock_.now_ms();
+  if (auto st = charge_user(c.user, now); !st) return st.error();
+  auto q = resolve(c.user, ref, true);
+  if (!q) return q.error();
   std::unique_lock lock(mu_);
   std::lock_guard ql((*q)->mu);
   Queue& queue = **q;
-  if (new_name && *new_name != queue.name) {
-    if (*new_name && names_.count({queue.user_id, **new_name})) {
-      return errors::name_not_unique(**new_name);
+  if (auto st = charge_queue(queue, Operation::kQueuePut, now); !st) return st.error();
+  if (changes.name && *changes.name != queue.name) {
+    const std::optional<std::string>& new_name = *changes.name;
+    if (new_name && names_.count({queue.user_id, *new_name})) {
+      return errors::name_not_unique(*new_name);
     }
     if (queue.name) names_.erase({queue.user_id, *queue.name});
-    queue.name = *new_name;
+    queue.name = new_name;
     if (queue.name) names_.emplace(std::make_pair(queue.user_id, *queue.name), queue.id);
   }
-  if (new_access) queue.general_access = *new_access;
+  if (changes.general_access) queue.general_access = *changes.general_access;
   queue.touch(now, true);
-  RequestQueueInfo info = queue.info();
-  info.console_url = options_.console_base + info.id;
-  return info;
+  return info_of(queue);
 }
 
-Status Store::delete_queue(const User& u, const QueueRef& ref) {
-  auto q = resolve(&u, ref, true, Operation::kQueueDelete);
+Status Store::delete_queue(const Caller& c, const QueueRef& ref) {
+  if (auto st = charge_user(c.user, clock_.now_ms()); !st) return st.error();
+  auto q = resolve(c.user, ref, true);
   if (!q) return q.error();
   std::unique_lock lock(mu_);
   std::lock_guard ql((*q)->mu);
+  if (auto st = charge_queue(**q, Operation::kQueueDelete, clock_.now_ms()); !st) {
+    return st.error();
+  }
   if ((*q)->name) names_.erase({(*q)->user_id, *(*q)->name});
+  by_user_.erase({(*q)->user_id, (*q)->created_at, (*q)->created_seq, (*q)->id});
   queues_.erase((*q)->id);
   return Ok{};
 }
 
 // --- requests --------------------------------------------------------------------------------
 
-namespace {
-// Decision 2: an id in an add body must be the one derived from its uniqueKey.
-Result<std::string> derived_id(const ParsedRequest& p) {
-  std::string rid = request_id_for(p.unique_key);
-  if (p.id && *p.id != rid) {
-    return errors::request_id_invalid("Request ID does not correspond to uniqueKey (expected \"" +
-                                      rid + "\" for this uniqueKey, got \"" + *p.id + "\").");
-  }
-  return rid;
-}
-}  // namespace
-
-Result<AddResult> Store::add_request(const User& u, const QueueRef& ref, const Json& body,
-                                     const RequestOptions& o) {
-  if (auto ck = check_client_key(o.client_key); !ck) return ck.error();
-  auto parsed = parse_request_body(body, "");
-  if (!parsed) return parsed.error();
-  auto rid = derived_id(*parsed);
-  if (!rid) return rid.error();
-  auto entered = enter(&u, ref, true, Operation::kRequestsPost, &o.client_key);
+Result<AddResult> Store::add_request(const Caller& c, const QueueRef& ref, RequestDraft d,
+                                     const WriteOptions& o) {
+  const StoreQuirks& bug = options_.quirks;
+  std::string rid = request_id_for(d.unique_key);
+  auto entered = enter(c, ref, Operation::kRequestsPost);
   if (!entered) return entered.error();
   Queue& queue = *entered->queue;
   const TimeMs now = entered->now;
   queue.touch(now, false);
-  auto it = queue.lower_bound(*rid);
-  if (it != queue.entries.end() && it->first == *rid) {
+  if (bug.never_dedup) rid = queue.fresh_id(rid);
+  if (bug.dedup_by_url) rid = queue.id_by_url(d.url).value_or(rid);
+  auto it = queue.lower_bound(rid);
+  if (it != queue.entries.end() && it->first == rid) {
     // Decision 21: an existing uniqueKey is reported, not changed, not moved.
+    bool handled = it->second.handled();
+    if (bug.duplicate_overwrites) {
+      queue.erase(it);
+      queue.insert(rid, std::move(d), o.forefront, now);
+      queue.touch(now, true);
+    }
     ++queue.stats.read_count;
-    return AddResult{*rid, true, it->second.handled()};
+    return AddResult{rid, true, handled};
   }
-  queue.insert(it, *rid, std::move(*parsed), o.forefront, now);
+  queue.insert(it, rid, std::move(d), o.forefront, now);
   ++queue.stats.write_count;
   queue.touch(now, true);
-  return AddResult{*rid, false, false};
+  return AddResult{rid, false, false};
 }
 
-Result<BatchAddResult> Store::batch_add(const User& u, const QueueRef& ref, const Json& body,
-                                        const RequestOptions& o, const UnprocessedMask* mask) {
-  if (auto ck = check_client_key(o.client_key); !ck) return ck.error();
-  // Decision 6: an array of 1..25 items, else 400 and nothing stored.
-  if (!body.is_array())
-    return errors::invalid_input("Invalid input: the body must be a JSON array of requests.");
-  if (body.empty() || body.size() > kMaxBatch) {
-    return errors::invalid_input("Invalid input: a batch must contain 1 to 25 requests (got " +
-                                 std::to_string(body.size()) + ").");
-  }
-  std::vector<ParsedRequest> items;
+Result<BatchAddResult> Store::batch_add(const Caller& c, const QueueRef& ref,
+                                        std::vector<RequestDraft> drafts, const WriteOptions& o,
+                                        const UnprocessedMask* mask) {
+  const StoreQuirks& bug = options_.quirks;
   std::vector<std::string> ids;
-  items.reserve(body.size());
-  for (std::size_t i = 0; i < body.size(); ++i) {
-    auto p = parse_request_body(body[i], "item " + std::to_string(i) + ": ");
-    if (!p) return p.error();
-    auto rid = derived_id(*p);
-    if (!rid) return rid.error();
-    // Decision 7: duplicate uniqueKeys inside one batch.
-    for (std::size_t j = 0; j < items.size(); ++j) {
-      if (ids[j] == *rid && items[j].unique_key == p->unique_key) {
-        return errors::duplicate_requests(p->unique_key);
-      }
-    }
-    ids.push_back(std::move(*rid));
-    items.push_back(std::move(*p));
+  ids.reserve(drafts.size());
+  for (const RequestDraft& d : drafts) {
+    ids.push_back(request_id_for(d.unique_key));
   }
   RateLimits rl = rate_limits();
-  auto entered = enter(&u, ref, true, Operation::kRequestsBatchPost, &o.client_key);
+  if (bug.rate_limits_off) rl.enabled = false;
+  auto entered = enter(c, ref, Operation::kRequestsBatchPost);
   if (!entered) return entered.error();
   Queue& queue = *entered->queue;
   const TimeMs now = entered->now;
+  const bool front = o.forefront;
   queue.touch(now, false);
   BatchAddResult out;
+  out.processed.reserve(drafts.size());
   bool modified = false;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    ParsedRequest& p = items[i];
+  for (std::size_t i = 0; i < drafts.size(); ++i) {
+    RequestDraft& d = drafts[i];
     bool over_budget = !queue.take_batch_item(rl, now);
     if (over_budget || (mask && i < mask->size() && (*mask)[i])) {
-      out.unprocessed.push_back({p.unique_key, p.url, std::string(kMethods[p.method])});
+      out.unprocessed.push_back({d.unique_key, d.url, std::string(kRequestMethods[d.method])});
       continue;
     }
+    if (bug.never_dedup) ids[i] = queue.fresh_id(ids[i]);
+    if (bug.dedup_by_url) ids[i] = queue.id_by_url(d.url).value_or(ids[i]);
     auto it = queue.lower_bound(ids[i]);
     if (it != queue.entries.end() && it->first == ids[i]) {
       ++queue.stats.read_count;
-      out.processed.push_back({ids[i], p.unique_key, true, it->second.handled()});
+      out.processed.push_back({ids[i], d.unique_key, true, it->second.handled()});
       continue;
     }
-    std::string uk = p.unique_key;
-    queue.insert(it, ids[i], std::move(p), o.forefront, now);
+    std::string uk = d.unique_key;
+    queue.insert(it, ids[i], std::move(d), front, now);
     ++queue.stats.write_count;
     modified = true;
     out.processed.push_back({ids[i], std::move(uk), false, false});
@@ -931,74 +499,37 @@ Result<BatchAddResult> Store::batch_add(const User& u, const QueueRef& ref, cons
   return out;
 }
 
-Result<BatchDeleteResult> Store::batch_delete(const User& u, const QueueRef& ref, const Json& body,
-                                              const RequestOptions& o,
+Result<BatchDeleteResult> Store::batch_delete(const Caller& c, const QueueRef& ref,
+                                              const std::vector<RequestKey>& keys,
                                               const UnprocessedMask* mask) {
-  if (auto ck = check_client_key(o.client_key); !ck) return ck.error();
-  if (!body.is_array())
-    return errors::invalid_input("Invalid input: the body must be a JSON array.");
-  if (body.empty() || body.size() > kMaxBatch) {
-    return errors::invalid_input("Invalid input: a batch must contain 1 to 25 requests (got " +
-                                 std::to_string(body.size()) + ").");
-  }
-  struct Item {
-    std::optional<std::string> id, unique_key;
-  };
-  std::vector<Item> items;
-  for (std::size_t i = 0; i < body.size(); ++i) {
-    const Json& b = body[i];
-    Item item;
-    if (!b.is_object())
-      return errors::invalid_input("Invalid input: item " + std::to_string(i) +
-                                   " must be an object.");
-    if (auto it = b.find("id"); it != b.end() && !it->is_null()) {
-      if (!it->is_string())
-        return errors::invalid_input("Invalid input: item " + std::to_string(i) +
-                                     ": \"id\" must be a string.");
-      item.id = it->get<std::string>();
-    }
-    if (auto it = b.find("uniqueKey"); it != b.end() && !it->is_null()) {
-      if (!it->is_string())
-        return errors::invalid_input("Invalid input: item " + std::to_string(i) +
-                                     ": \"uniqueKey\" must be a string.");
-      item.unique_key = it->get<std::string>();
-    }
-    if (!item.id && !item.unique_key) {
-      return errors::invalid_input("Invalid input: item " + std::to_string(i) +
-                                   " needs an \"id\" or a \"uniqueKey\".");
-    }
-    if (item.id && item.unique_key && *item.id != request_id_for(*item.unique_key)) {
-      return errors::request_id_invalid("Request ID does not correspond to uniqueKey (item " +
-                                        std::to_string(i) + ").");
-    }
-    items.push_back(std::move(item));
-  }
+  const StoreQuirks& bug = options_.quirks;
   RateLimits rl = rate_limits();
-  auto entered = enter(&u, ref, true, Operation::kRequestsBatchDelete, &o.client_key);
+  if (bug.rate_limits_off) rl.enabled = false;
+  auto entered = enter(c, ref, Operation::kRequestsBatchDelete);
   if (!entered) return entered.error();
   Queue& queue = *entered->queue;
   const TimeMs now = entered->now;
   queue.touch(now, false);
   BatchDeleteResult out;
   bool modified = false;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    Item& item = items[i];
-    std::string rid = item.id ? *item.id : request_id_for(*item.unique_key);
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const RequestKey& key = keys[i];
+    std::string rid = key.id ? *key.id : request_id_for(*key.unique_key);
     auto it = queue.find(rid);
-    if (it != queue.entries.end() && item.unique_key && it->second.unique_key != *item.unique_key) {
+    if (it != queue.entries.end() && key.unique_key && it->second.unique_key != *key.unique_key) {
       it = queue.entries.end();
     }
     bool over_budget = !queue.take_batch_item(rl, now);
     if (over_budget || (mask && i < mask->size() && (*mask)[i])) {
       // RequestDraft wants uniqueKey and url: known only when the request exists.
       Json u_item = Json::object();
-      if (item.id) u_item["id"] = *item.id;
+      if (key.id) u_item["id"] = *key.id;
       if (it != queue.entries.end()) {
         u_item["uniqueKey"] = it->second.unique_key;
         u_item["url"] = it->second.url_ref();
-        u_item["method"] = kMethods[it->second.method];
-      } else if (item.unique_key) {
-        u_item["uniqueKey"] = *item.unique_key;
+        u_item["method"] = kRequestMethods[it->second.method];
+      } else if (key.unique_key) {
+        u_item["uniqueKey"] = *key.unique_key;
       }
       out.unprocessed.push_back(std::move(u_item));
       continue;
@@ -1012,7 +543,8 @@ Result<BatchDeleteResult> Store::batch_delete(const User& u, const QueueRef& ref
       modified = true;
     } else {
       // Decision 5: an absent request counts as processed.
-      d.unique_key = item.unique_key;
+      if (bug.not_found_is_500) return not_found();
+      d.unique_key = key.unique_key;
     }
     out.processed.push_back(std::move(d));
   }
@@ -1020,149 +552,89 @@ Result<BatchDeleteResult> Store::batch_delete(const User& u, const QueueRef& ref
   return out;
 }
 
-Result<std::string> Store::list_requests(const User* u, const QueueRef& ref, const ListOptions& o,
-                                         std::string out) {
-  if (auto ck = check_client_key(o.client_key); !ck) return ck.error();
-  std::int64_t limit = o.limit.value_or(kListDefaultLimit);
-  if (limit < 1)
-    return errors::invalid_parameter("Parameter \"limit\" must be a positive integer.");
-  if (limit > kListMaxLimit) {
-    if (options_.behaviour.reject_over_max_limit) {
-      return errors::invalid_parameter("Parameter \"limit\" must be at most 10000.");
-    }
-    limit = kListMaxLimit;  // decision 10
-  }
-  // Decision 33.
-  if (o.exclusive_start_id && (o.cursor || o.filter_locked || o.filter_pending)) {
-    return errors::invalid_parameter(
-        "Parameter \"exclusiveStartId\" cannot be combined with \"cursor\" or \"filter\".");
-  }
-  std::optional<std::string> start;
-  if (o.cursor) {
-    start = decode_cursor(*o.cursor);
-    if (!start) return errors::invalid_parameter("Parameter \"cursor\" is not a valid cursor.");
-  } else if (o.exclusive_start_id) {
-    start = o.exclusive_start_id;
-  }
-  auto entered = enter(u, ref, false, Operation::kRequestsGet, &o.client_key);
+Result<ListPage> Store::list_requests(const Caller& c, const QueueRef& ref, const ListQuery& lq,
+                                      const RequestSink& sink) {
+  const StoreQuirks& bug = options_.quirks;
+  auto entered = enter(c, ref, Operation::kRequestsGet);
   if (!entered) return entered.error();
   Queue& queue = *entered->queue;
-  const TimeMs now = entered->now;
-  queue.touch(now, false);
-  auto it = start ? queue.upper_bound(*start) : queue.entries.begin();
-  // One allocation for the page: the size of the first item stands for the rest (a page of
-  // 1000 is ~300 KB; growing it by doubling would copy it twice more). Bounded, as one item
-  // may carry megabytes of userData.
-  if (it != queue.entries.end()) {
-    std::size_t first_size = out.size();
-    queue.append_request_json(out, it->first, it->second);
-    std::size_t per_item = out.size() - first_size + 16;
-    out.resize(first_size);
-    std::size_t items = static_cast<std::size_t>(std::min<std::int64_t>(limit, kListMaxLimit));
-    out.reserve(first_size + std::min<std::size_t>(items * per_item, std::size_t(8) << 20) + 256);
-  }
-  bool filtered = o.filter_locked || o.filter_pending;
-  out += "{\"items\":[";
-  bool first = true;
-  std::int64_t scanned = 0, listed = 0;
-  std::string last_id;
-  for (; it != queue.entries.end() && scanned < limit; ++it, ++scanned) {
+  queue.touch(entered->now, false);
+  auto it = lq.after ? queue.upper_bound(*lq.after) : queue.entries.begin();
+  if (bug.cursor_skips_first && lq.after && it != queue.entries.end()) ++it;
+  const bool filtered = lq.filter_locked || lq.filter_pending;
+  ListPage page;
+  std::int64_t scanned = 0;
+  const std::string* last_id = nullptr;
+  for (; it != queue.entries.end() && scanned < lq.limit; ++it, ++scanned) {
     const auto& e = it->second;
-    last_id = it->first;
+    last_id = &it->first;
     if (filtered) {
       bool locked = !e.handled() && e.locked();
       bool pending = !e.handled() && !e.locked();
       // Decision 32: the union of the requested states.
-      if (!((o.filter_locked && locked) || (o.filter_pending && pending))) continue;
+      if (!((lq.filter_locked && locked) || (lq.filter_pending && pending))) continue;
     }
-    if (!first) out += ',';
-    first = false;
-    queue.append_request_json(out, it->first, e);
-    ++listed;
+    sink(queue.view(it->first, e));
+    ++page.listed;
   }
-  queue.stats.read_count += listed;
-  out += "],\"limit\":";
-  out += std::to_string(limit);
-  if (o.exclusive_start_id) {
-    out += ",\"exclusiveStartId\":";
-    append_json_string(out, *o.exclusive_start_id);
-  }
-  if (o.cursor) {
-    out += ",\"cursor\":";
-    append_json_string(out, *o.cursor);
-  }
+  queue.stats.read_count += page.listed;
   // Decision 31: nextCursor exactly when the page stopped on `limit` with more to scan.
-  if (scanned == limit && it != queue.entries.end()) {
-    out += ",\"nextCursor\":\"";
-    out += encode_cursor(last_id);
-    out += '"';
+  if (last_id && ((scanned == lq.limit && it != queue.entries.end()) || bug.next_cursor_always)) {
+    page.next_after = *last_id;
   }
-  out += '}';
-  return out;
+  return page;
 }
 
-Result<std::string> Store::get_request(const User* u, const QueueRef& ref, std::string_view id,
-                                       std::string out) {
-  auto entered = enter(u, ref, false, Operation::kRequestGet, nullptr);
+Status Store::get_request(const Caller& c, const QueueRef& ref, std::string_view id,
+                          const RequestSink& sink) {
+  auto entered = enter(c, ref, Operation::kRequestGet);
   if (!entered) return entered.error();
   Queue& queue = *entered->queue;
-  const TimeMs now = entered->now;
-  queue.touch(now, false);
+  queue.touch(entered->now, false);
   auto it = queue.find(id);
-  if (it == queue.entries.end()) return errors::record_not_found();
+  if (it == queue.entries.end()) return not_found();
   ++queue.stats.read_count;
-  queue.append_request_json(out, it->first, it->second);
-  return out;
+  sink(queue.view(it->first, it->second));
+  return Ok{};
 }
 
-Result<AddResult> Store::update_request(const User& u, const QueueRef& ref, std::string_view id,
-                                        const Json& body, const RequestOptions& o) {
-  if (auto ck = check_client_key(o.client_key); !ck) return ck.error();
-  auto parsed = parse_request_body(body, "");
-  if (!parsed) return parsed.error();
-  std::string rid = request_id_for(parsed->unique_key);
-  // Decision 3: a body id must equal the path id and the derived id; the path id must be the
-  // derived id too, or the request would be stored under an id its uniqueKey does not give.
-  if (parsed->id && *parsed->id != id) {
-    return errors::request_id_invalid("The request ID in the body (\"" + *parsed->id +
-                                      "\") differs from the one in the URL (\"" + std::string(id) +
-                                      "\").");
-  }
-  if (rid != id) {
-    return errors::request_id_invalid("Request ID does not correspond to uniqueKey (expected \"" +
-                                      rid + "\" for this uniqueKey, got \"" + std::string(id) +
-                                      "\").");
-  }
-  auto entered = enter(&u, ref, true, Operation::kRequestPut, &o.client_key);
+Result<AddResult> Store::update_request(const Caller& c, const QueueRef& ref, std::string_view id,
+                                        RequestDraft d, const WriteOptions& o) {
+  const StoreQuirks& bug = options_.quirks;
+  std::string rid(id);
+  auto entered = enter(c, ref, Operation::kRequestPut);
   if (!entered) return entered.error();
   Queue& queue = *entered->queue;
   const TimeMs now = entered->now;
-  queue.touch(now, true);
-  ++queue.stats.write_count;
+  const bool front = o.forefront;
   auto it = queue.find(rid);
   if (it == queue.entries.end()) {
+    if (bug.upsert_rejected) return errors::record_not_found();
     // Decision 4: upsert.
-    queue.insert(rid, std::move(*parsed), o.forefront, now);
+    queue.touch(now, true);
+    ++queue.stats.write_count;
+    queue.insert(rid, std::move(d), front, now);
     return AddResult{rid, false, false};
   }
+  queue.touch(now, true);
+  ++queue.stats.write_count;
   // Section 4 (11): a replace, not a merge. Decision 22: wasAlreadyHandled is the state before.
   bool was_handled = it->second.handled();
   queue.erase(it);
-  queue.insert(rid, std::move(*parsed), o.forefront, now);  // decision 23: end, or front
+  queue.insert(rid, std::move(d), front, now);  // decision 23: end, or front
   return AddResult{rid, true, was_handled};
 }
 
-Status Store::delete_request(const User& u, const QueueRef& ref, std::string_view id,
-                             const RequestOptions& o) {
-  if (auto ck = check_client_key(o.client_key); !ck) return ck.error();
-  auto entered = enter(&u, ref, true, Operation::kRequestDelete, &o.client_key);
+Status Store::delete_request(const Caller& c, const QueueRef& ref, std::string_view id) {
+  auto entered = enter(c, ref, Operation::kRequestDelete);
   if (!entered) return entered.error();
   Queue& queue = *entered->queue;
   const TimeMs now = entered->now;
   queue.touch(now, false);
   auto it = queue.find(id);
   if (it == queue.entries.end()) {
-    if (options_.behaviour.delete_absent_is_404) return errors::record_not_found();
+    if (options_.behaviour.delete_absent_is_404 || options_.quirks.not_found_is_500)
+      return not_found();
     return Ok{};  // decision 5
   }
   queue.erase(it);
@@ -1171,18 +643,9 @@ Status Store::delete_request(const User& u, const QueueRef& ref, std::string_vie
   return Ok{};
 }
 
-Result<Head> Store::head(const User* u, const QueueRef& ref, std::optional<std::int64_t> limit_opt,
-                         const std::optional<std::string>& client_key) {
-  if (auto ck = check_client_key(client_key); !ck) return ck.error();
-  std::int64_t limit = limit_opt.value_or(kHeadDefaultLimit);
-  if (limit < 0)
-    return errors::invalid_parameter("Parameter \"limit\" must be a non-negative integer.");
-  if (limit > kHeadMaxLimit) {
-    if (options_.behaviour.reject_over_max_limit)
-      return errors::invalid_parameter("Parameter \"limit\" must be at most 1000.");
-    limit = kHeadMaxLimit;
-  }
-  auto entered = enter(u, ref, false, Operation::kHeadGet, &client_key);
+Result<Head> Store::head(const Caller& c, const QueueRef& ref, std::int64_t limit) {
+  const StoreQuirks& bug = options_.quirks;
+  auto entered = enter(c, ref, Operation::kHeadGet);
   if (!entered) return entered.error();
   Queue& queue = *entered->queue;
   const TimeMs now = entered->now;
@@ -1195,51 +658,59 @@ Result<Head> Store::head(const User* u, const QueueRef& ref, std::optional<std::
   for (auto it = queue.available.begin();
        it != queue.available.end() && std::int64_t(h.items.size()) < limit; ++it) {
     const auto& [rid, e] = *it->second;
-    h.items.push_back(
-        {rid, e.unique_key, e.url_ref(), kMethods[e.method], e.retry_count, std::nullopt});
+    h.items.push_back({rid, e.unique_key, e.url_ref(), std::string(kRequestMethods[e.method]),
+                       e.retry_count, std::nullopt});
+  }
+  if (bug.head_shows_locked) {
+    for (auto it = queue.locks.begin();
+         it != queue.locks.end() && std::int64_t(h.items.size()) < limit; ++it) {
+      const auto& [rid, e] = *it->second;
+      h.items.push_back({rid, e.unique_key, e.url_ref(), std::string(kRequestMethods[e.method]),
+                         e.retry_count, std::nullopt});
+    }
   }
   queue.stats.head_item_read_count += static_cast<std::int64_t>(h.items.size());
   return h;
 }
 
-Result<Head> Store::head_and_lock(const User& u, const QueueRef& ref, double lock_secs,
-                                  std::optional<std::int64_t> limit_opt,
-                                  const std::optional<std::string>& client_key) {
-  if (auto ck = check_client_key(client_key); !ck) return ck.error();
-  auto ms = lock_ms(lock_secs);
-  if (!ms) return ms.error();
-  std::int64_t limit = limit_opt.value_or(kLockHeadDefaultLimit);
-  if (limit < 0)
-    return errors::invalid_parameter("Parameter \"limit\" must be a non-negative integer.");
-  if (limit > kLockHeadMaxLimit) {
-    if (options_.behaviour.reject_over_max_limit)
-      return errors::invalid_parameter("Parameter \"limit\" must be at most 25.");
-    limit = kLockHeadMaxLimit;  // decision 10
-  }
-  auto entered = enter(&u, ref, true, Operation::kHeadLockPost, &client_key);
+Result<Head> Store::head_and_lock(const Caller& c, const QueueRef& ref, double lock_secs,
+                                  std::int64_t limit) {
+  const StoreQuirks& bug = options_.quirks;
+  const std::int64_t ms = lock_ms_of(lock_secs);
+  auto entered = enter(c, ref, Operation::kHeadLockPost);
   if (!entered) return entered.error();
   Queue& queue = *entered->queue;
   const TimeMs now = entered->now;
-  std::uint32_t owner = queue.owner_index(client_key);
+  std::uint32_t owner = queue.owner_index(c.client_key);
   Head h;
   h.limit = limit;
   h.lock_secs = static_cast<std::int64_t>(std::llround(lock_secs));
-  if (client_key) h.client_key = client_key;
-  TimeMs expires = now + *ms;
+  if (c.client_key) h.client_key = c.client_key;
+  TimeMs expires = now + ms;
   // Decision 26: only unlocked requests are handed out, so none goes to two holders at once.
   // A zero-second lock has already expired: it hands the request out but does not hold it.
   while (!queue.available.empty() && std::int64_t(h.items.size()) < limit) {
     auto it = queue.available.begin()->second;
     queue.available.erase(queue.available.begin());
     auto& e = it->second;
-    h.items.push_back(
-        {it->first, e.unique_key, e.url_ref(), kMethods[e.method], e.retry_count, expires});
-    if (*ms > 0) {
+    h.items.push_back({it->first, e.unique_key, e.url_ref(), std::string(kRequestMethods[e.method]),
+                       e.retry_count, expires});
+    if (ms > 0) {
       e.lock = Queue::LockKey{expires, ++queue.seq};
       e.lock_owner = owner;
       queue.locks.emplace(e.lock, it);
     } else {
       queue.make_available(it, e.forefront, now);
+    }
+  }
+  if (bug.lock_not_exclusive) {
+    // Requests locked by others are handed out again (their locks stay as they are).
+    for (auto it = queue.locks.begin();
+         it != queue.locks.end() && std::int64_t(h.items.size()) < limit; ++it) {
+      const auto& [rid, e] = *it->second;
+      if (e.lock_owner == owner) continue;
+      h.items.push_back({rid, e.unique_key, e.url_ref(), std::string(kRequestMethods[e.method]),
+                         e.retry_count, expires});
     }
   }
   queue.touch(now, !h.items.empty());
@@ -1250,29 +721,28 @@ Result<Head> Store::head_and_lock(const User& u, const QueueRef& ref, double loc
   return h;
 }
 
-Result<TimeMs> Store::prolong_lock(const User& u, const QueueRef& ref, std::string_view id,
-                                   double lock_secs, const RequestOptions& o) {
-  if (auto ck = check_client_key(o.client_key); !ck) return ck.error();
-  auto ms = lock_ms(lock_secs);
-  if (!ms) return ms.error();
-  auto entered = enter(&u, ref, true, Operation::kRequestLockPut, &o.client_key);
+Result<TimeMs> Store::prolong_lock(const Caller& c, const QueueRef& ref, std::string_view id,
+                                   double lock_secs, const WriteOptions& o) {
+  const StoreQuirks& bug = options_.quirks;
+  const std::int64_t ms = lock_ms_of(lock_secs);
+  auto entered = enter(c, ref, Operation::kRequestLockPut);
   if (!entered) return entered.error();
   Queue& queue = *entered->queue;
   const TimeMs now = entered->now;
   auto it = queue.find(id);
-  if (it == queue.entries.end()) return errors::record_not_found();
+  if (it == queue.entries.end()) return not_found();
   auto& e = it->second;
   if (e.handled() || !e.locked()) {
     return errors::request_handled_or_locked(
         "Request \"" + std::string(id) + "\" is not locked (it is handled, or its lock expired).");
   }
-  if (queue.client_keys[e.lock_owner] != o.client_key.value_or("")) {
+  if (queue.client_keys[e.lock_owner] != c.client_key.value_or("") && !bug.lock_owner_ignored) {
     std::string msg = "Request \"" + std::string(id) + "\" is locked by another client.";
     if (options_.behaviour.prolong_by_other_is_400) return errors::request_handled_or_locked(msg);
     return errors::insufficient_permissions(msg);  // decision 27
   }
   TimeMs base = options_.behaviour.prolong_from_current_expiry ? e.lock.expires : now;
-  TimeMs expires = base + *ms;
+  TimeMs expires = base + ms;
   queue.locks.erase(e.lock);
   e.forefront = o.forefront;
   if (expires <= now) {
@@ -1287,21 +757,22 @@ Result<TimeMs> Store::prolong_lock(const User& u, const QueueRef& ref, std::stri
   return expires;
 }
 
-Status Store::delete_lock(const User& u, const QueueRef& ref, std::string_view id,
-                          const RequestOptions& o) {
-  if (auto ck = check_client_key(o.client_key); !ck) return ck.error();
-  auto entered = enter(&u, ref, true, Operation::kRequestLockDelete, &o.client_key);
+Status Store::delete_lock(const Caller& c, const QueueRef& ref, std::string_view id,
+                          const WriteOptions& o) {
+  const StoreQuirks& bug = options_.quirks;
+  auto entered = enter(c, ref, Operation::kRequestLockDelete);
   if (!entered) return entered.error();
   Queue& queue = *entered->queue;
   const TimeMs now = entered->now;
   auto it = queue.find(id);
-  if (it == queue.entries.end()) return errors::record_not_found();
+  if (it == queue.entries.end()) return not_found();
   auto& e = it->second;
   // Decision 28.
   if (e.handled() || !e.locked()) {
     return errors::request_handled_or_locked("Request \"" + std::string(id) + "\" is not locked.");
   }
-  if (queue.client_keys[e.lock_owner] != o.client_key.value_or("")) {
+  if (bug.delete_lock_ignored) return Ok{};
+  if (queue.client_keys[e.lock_owner] != c.client_key.value_or("") && !bug.lock_owner_ignored) {
     return errors::request_handled_or_locked("Request \"" + std::string(id) +
                                              "\" is locked by another client.");
   }
@@ -1311,14 +782,12 @@ Status Store::delete_lock(const User& u, const QueueRef& ref, std::string_view i
   return Ok{};
 }
 
-Result<std::int64_t> Store::unlock_requests(const User& u, const QueueRef& ref,
-                                            const std::optional<std::string>& client_key) {
-  if (auto ck = check_client_key(client_key); !ck) return ck.error();
-  auto entered = enter(&u, ref, true, Operation::kRequestsUnlockPost, &client_key);
+Result<std::int64_t> Store::unlock_requests(const Caller& c, const QueueRef& ref) {
+  auto entered = enter(c, ref, Operation::kRequestsUnlockPost);
   if (!entered) return entered.error();
   Queue& queue = *entered->queue;
   const TimeMs now = entered->now;
-  const std::string& key = client_key ? *client_key : queue.client_keys[0];
+  const std::string& key = c.client_key ? *c.client_key : queue.client_keys[0];
   auto owner = queue.client_index.find(key);
   std::int64_t count = 0;
   if (owner != queue.client_index.end()) {
@@ -1343,6 +812,7 @@ void Store::reset() {
   std::unique_lock lock(mu_);
   queues_.clear();
   names_.clear();
+  by_user_.clear();
   for (auto& shard : budget_shards_) {
     std::lock_guard bl(shard.mu);
     shard.budgets.clear();
@@ -1354,113 +824,111 @@ std::size_t Store::queue_count() const {
   return queues_.size();
 }
 
-Json Store::snapshot() const {
+std::vector<QueueImage> Store::export_queues() const {
   std::vector<std::shared_ptr<Queue>> all;
   {
     std::shared_lock lock(mu_);
-    for (const auto& [id, q] : queues_) all.push_back(q);
+    for (const auto& key : by_user_) {
+      auto it = queues_.find(std::get<3>(key));
+      if (it != queues_.end()) all.push_back(it->second);
+    }
   }
-  Json queues = Json::array();
+  std::vector<QueueImage> out;
+  out.reserve(all.size());
   for (const auto& q : all) {
     std::lock_guard ql(q->mu);
-    Json jq = {{"id", q->id},
-               {"name", q->name ? Json(*q->name) : Json(nullptr)},
-               {"userId", q->user_id},
-               {"username", q->username},
-               {"generalAccess", q->general_access},
-               {"createdAt", format_iso8601(q->created_at)},
-               {"modifiedAt", format_iso8601(q->modified_at)},
-               {"accessedAt", format_iso8601(q->accessed_at)},
-               {"hadMultipleClients", q->had_multiple_clients}};
-    Json reqs = Json::array();
-    // Pending requests in queue order first, so a restore keeps the order; then the rest.
-    std::string text;
-    auto dump_entry = [&](const std::string& rid, const Queue::Entry& e) {
-      text.clear();
-      q->append_request_json(text, rid, e);
-      Json r = Json::parse(text, nullptr, false);
-      if (e.forefront) r["__forefront"] = true;
-      reqs.push_back(std::move(r));
+    QueueImage img;
+    img.info = info_of(*q);
+    auto add = [&](const std::string& rid, const Queue::Entry& e) {
+      StoredRequest r;
+      r.id = rid;
+      r.draft.unique_key = e.unique_key;
+      r.draft.url = e.url_ref();
+      r.draft.method = e.method;
+      r.draft.retry_count = e.retry_count;
+      r.draft.extra = e.extra;
+      if (e.handled()) r.draft.handled_at = e.handled_at;
+      r.forefront = e.forefront;
+      if (e.locked()) {
+        r.lock_expires_at = e.lock.expires;
+        if (e.lock_owner != 0) r.lock_client_key = q->client_keys[e.lock_owner];
+      }
+      img.requests.push_back(std::move(r));
     };
-    for (const auto& [k, it] : q->available) dump_entry(it->first, it->second);
-    for (const auto& [k, it] : q->locks) dump_entry(it->first, it->second);
+    // Pending requests in queue order first, so an import keeps the order; then the rest.
+    for (const auto& [k, it] : q->available) add(it->first, it->second);
+    for (const auto& [k, it] : q->locks) add(it->first, it->second);
     for (const auto& [rid, e] : q->entries) {
-      if (e.handled()) dump_entry(rid, e);
+      if (e.handled()) add(rid, e);
     }
-    jq["requests"] = std::move(reqs);
-    queues.push_back(std::move(jq));
+    out.push_back(std::move(img));
   }
-  return {{"format", "rqcheck-store-snapshot/1"}, {"queues", std::move(queues)}};
+  return out;
 }
 
-Status Store::restore(const Json& snap) {
-  // Json::value() throws when a key holds another type: every optional field is type-checked
-  // first (a "format" array answered 500; found by fuzz/targets/store_restore.cc).
-  auto typed = [](const Json& o, const char* key, bool (Json::*is)() const noexcept) {
-    auto it = o.find(key);
-    return it == o.end() || ((*it).*is)();
-  };
-  if (!snap.is_object() || !typed(snap, "format", &Json::is_string) ||
-      snap.value("format", "") != "rqcheck-store-snapshot/1" || !snap.contains("queues") ||
-      !snap["queues"].is_array()) {
-    return errors::invalid_input(
-        "Invalid input: not an rqcheck store snapshot (format rqcheck-store-snapshot/1).");
-  }
+Status Store::import_queues(std::vector<QueueImage> images) {
   std::unordered_map<std::string, std::shared_ptr<Queue>> queues;
   std::map<std::pair<std::string, std::string>, std::string> names;
-  TimeMs now = clock_.now_ms();
-  for (const Json& jq : snap["queues"]) {
-    if (!jq.is_object() || !jq.contains("id") || !jq["id"].is_string() || !jq.contains("userId") ||
-        !jq["userId"].is_string()) {
-      return errors::invalid_input(
-          "Invalid input: every snapshot queue needs \"id\" and \"userId\".");
+  std::set<std::tuple<std::string, TimeMs, std::int64_t, std::string>> by_user;
+  std::int64_t seq = 0;
+  {
+    std::shared_lock lock(mu_);
+    seq = next_created_seq_;
+  }
+  for (QueueImage& img : images) {
+    const RequestQueueInfo& info = img.info;
+    if (!is_apify_id(info.id) || info.user_id.empty()) {
+      return errors::invalid_input("Invalid input: a queue needs a 17-character id and a userId.");
     }
-    for (const char* key : {"username", "generalAccess", "createdAt", "modifiedAt", "accessedAt"}) {
-      if (!typed(jq, key, &Json::is_string)) {
-        return errors::invalid_input("Invalid input: snapshot queue field \"" + std::string(key) +
-                                     "\" must be a string.");
-      }
+    if (queues.count(info.id)) {
+      return errors::invalid_input("Invalid input: queue \"" + info.id + "\" appears twice.");
     }
-    if (!typed(jq, "hadMultipleClients", &Json::is_boolean)) {
-      return errors::invalid_input(
-          "Invalid input: snapshot queue field \"hadMultipleClients\" must be a boolean.");
+    if (info.name) {
+      if (auto ok = check_queue_name(*info.name); !ok) return ok.error();
+      if (names.count({info.user_id, *info.name})) return errors::name_not_unique(*info.name);
     }
     auto q = std::make_shared<Queue>();
-    q->id = jq["id"];
-    q->user_id = jq["userId"];
-    q->username = jq.value("username", "");
-    if (jq.contains("name") && jq["name"].is_string()) q->name = jq["name"].get<std::string>();
-    q->general_access = jq.value("generalAccess", "FOLLOW_USER_SETTING");
-    q->created_at = parse_iso8601(jq.value("createdAt", "")).value_or(now);
-    q->modified_at = parse_iso8601(jq.value("modifiedAt", "")).value_or(now);
-    q->accessed_at = parse_iso8601(jq.value("accessedAt", "")).value_or(now);
-    q->had_multiple_clients = jq.value("hadMultipleClients", false);
-    q->created_seq = next_created_seq_++;
-    if (jq.contains("requests") && jq["requests"].is_array()) {
-      for (const Json& r : jq["requests"]) {
-        Json body = r;
-        if (body.is_object() && !typed(body, "__forefront", &Json::is_boolean)) {
-          return errors::invalid_input(
-              "Invalid input: snapshot request field \"__forefront\" must be a boolean.");
-        }
-        bool front = body.is_object() && body.value("__forefront", false);
-        if (body.is_object()) body.erase("__forefront");
-        auto p = parse_request_body(body, "snapshot request: ");
-        if (!p) return p.error();
-        auto rid = derived_id(*p);
-        if (!rid) return rid.error();
-        if (q->find(*rid) != q->entries.end()) continue;
-        // In order and at the back, so the snapshot's queue order is kept; the forefront flag
-        // still decides where the request goes when a later lock of it expires.
-        q->insert(*rid, std::move(*p), false, now)->second.forefront = front;
+    q->id = info.id;
+    q->user_id = info.user_id;
+    q->username = info.username;
+    q->name = info.name;
+    q->general_access = info.general_access;
+    q->created_at = info.created_at;
+    q->modified_at = info.modified_at;
+    q->accessed_at = info.accessed_at;
+    q->had_multiple_clients = info.had_multiple_clients;
+    q->seen_client = info.had_multiple_clients;
+    q->stats = info.stats;
+    q->stats.storage_bytes = 0;  // recomputed by insert
+    q->created_seq = seq++;
+    for (StoredRequest& r : img.requests) {
+      std::string rid = request_id_for(r.draft.unique_key);
+      if (r.id != rid) {
+        return errors::request_id_invalid("Request ID \"" + r.id + "\" of queue \"" + info.id +
+                                          "\" does not correspond to its uniqueKey.");
+      }
+      if (q->find(rid) != q->entries.end()) continue;
+      // In order and at the back, so the image's queue order is kept; the forefront flag still
+      // decides where the request goes when a later lock of it expires.
+      bool locked = !r.draft.handled_at && r.lock_expires_at;
+      auto it = q->insert(rid, std::move(r.draft), false, q->created_at);
+      it->second.forefront = r.forefront;
+      if (locked) {
+        q->available.erase(it->second.order);
+        it->second.lock = Queue::LockKey{*r.lock_expires_at, ++q->seq};
+        it->second.lock_owner = q->owner_index(r.lock_client_key);
+        q->locks.emplace(it->second.lock, it);
       }
     }
     if (q->name) names[{q->user_id, *q->name}] = q->id;
+    by_user.emplace(q->user_id, q->created_at, q->created_seq, q->id);
     queues[q->id] = std::move(q);
   }
   std::unique_lock lock(mu_);
   queues_ = std::move(queues);
   names_ = std::move(names);
+  by_user_ = std::move(by_user);
+  next_created_seq_ = seq;
   return Ok{};
 }
 

@@ -18,10 +18,10 @@ struct OperationMessages {
 const std::vector<OperationMessages>& table() {
   static const std::vector<OperationMessages> t = [] {
     std::vector<OperationMessages> out;
-    for (const OperationInfo& info : all_operations()) {
+    for (const OperationInfo& info : request_queue_operations()) {
       OperationMessages m;
       const std::string id(info.id);
-      if (info.has_request_body) m.request = id + ".request";
+      if (info.has_request_body()) m.request = id + ".request";
       std::vector<int> statuses{info.success_status};
       // requestQueues_post answers 201 for a new queue and 200 for an existing name (spec §4 (2)).
       if (info.op == Operation::kQueuesPost) statuses = {200, 201};

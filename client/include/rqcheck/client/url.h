@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "rqcheck/core/percent.h"
 #include "rqcheck/core/result.h"
 
 namespace rqcheck::client {
@@ -30,7 +31,7 @@ struct BaseUrl {
 Result<BaseUrl> parse_base_url(std::string_view url);
 
 // Percent-encodes everything except RFC 3986 unreserved characters (A-Z a-z 0-9 - . _ ~).
-std::string percent_encode(std::string_view s);
+using rqcheck::percent_encode;
 
 // k=v pairs, both percent-encoded, joined with '&'.
 std::string build_query(const std::vector<std::pair<std::string, std::string>>& params);

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "rqcheck/core/limits.h"
 #include "rqcheck/core/result.h"
 
 namespace rqcheck {
@@ -18,6 +19,12 @@ std::string error_body(const ApiError& e);
 
 // The status the catalogue documents for an error type; 0 when the type is not catalogued.
 int documented_status(std::string_view type);
+// The documented type a bare status stands for (400 invalid-input, 429 rate-limit-exceeded, ...);
+// "" when the catalogue has none.
+std::string_view default_error_type(int status);
+// An error of `type` sent with `status`, with the catalogue's standard message for that type
+// (fault injection sends these).
+ApiError error_of_type(int status, std::string_view type);
 
 namespace errors {
 ApiError invalid_input(std::string message);               // 400
@@ -43,10 +50,5 @@ ApiError internal_server_error(std::string message);        // 500
 ApiError service_unavailable(std::string message);          // 503
 ApiError not_implemented(std::string message);  // 501 (an endpoint rqcheck does not emulate)
 }  // namespace errors
-
-// The payload limit of the API (MAX_PAYLOAD_SIZE_BYTES), applied after decompression.
-inline constexpr std::size_t kMaxPayloadBytes = 9437184;
-// Items per batch add or batch delete.
-inline constexpr std::size_t kMaxBatch = 25;
 
 }  // namespace rqcheck

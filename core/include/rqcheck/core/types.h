@@ -31,7 +31,7 @@ struct RequestQueueInfo {
   TimeMs created_at = 0, modified_at = 0, accessed_at = 0;
   std::int64_t total_request_count = 0, handled_request_count = 0, pending_request_count = 0;
   bool had_multiple_clients = false;
-  std::string console_url;
+  std::string console_url;  // required by the spec; left out of the JSON only when empty
   std::string general_access = "FOLLOW_USER_SETTING";
   QueueStats stats;
 };

@@ -51,11 +51,6 @@ enum class FaultKind {
 std::string_view fault_kind_name(FaultKind kind);
 std::optional<FaultKind> fault_kind_from_name(std::string_view name);
 
-// Operation by operationId or by a short alias (add, batch_add, batch_delete, head, lock, list,
-// get, update, delete, prolong, delete_lock, unlock, list_queues, create_queue, get_queue,
-// update_queue, delete_queue).
-std::optional<Operation> operation_from_alias(std::string_view name);
-
 // Every present field must match. Strings compare exactly; `path` is an ECMAScript regex searched
 // in the path (use ^...$ to anchor); `queue` matches the queue id or the queue reference as sent;
 // `user` matches the token owner's user id or username.

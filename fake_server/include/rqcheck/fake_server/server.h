@@ -58,6 +58,8 @@ struct FakeServerOptions {
 
 struct BugDescription {
   std::string name, description;
+  std::string breaks;  // the rule it breaks: "decision 31", "spec 4 (8)", ...
+  std::string seam;    // where: call, store, outcome or reply
 };
 // Every deliberately wrong behaviour the fake can be switched to.
 std::vector<BugDescription> bug_catalogue();

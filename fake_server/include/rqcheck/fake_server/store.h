@@ -1,20 +1,26 @@
-// The fake's in-memory request-queue store: users, queues and requests with the semantics of
-// spec sections 4 and 6 and the decisions of section 9. No HTTP here: the server parses
-// requests into these calls and maps the Results to responses.
+// The fake's request-queue store: users, queues and requests with the semantics of spec sections
+// 4 and 6 and the decisions of section 9. Semantics only: no HTTP and no wire JSON. Calls take
+// typed values (the wire layer parsed the body once into RequestDrafts and checked the request
+// rules of core/requests.h) and hand stored requests to a sink as views, so a writer can put them
+// on the wire without a copy.
 //
 //   ManualClock clock(0);
 //   Store store(StoreOptions{}, clock);
 //   User u = store.user_for_token("t1").value();
-//   auto q = store.create_queue(u, "my-queue");                  // {info, created}
-//   auto r = store.add_request(u, QueueRef::by_id(q->info.id), body, {.forefront = true});
+//   auto q = store.create_queue(u, "my-queue");                 // {info, created}
+//   Caller me{&u, "client-a"};
+//   RequestDraft d;  d.unique_key = d.url = "https://example.com";
+//   auto r = store.add_request(me, QueueRef::by_id(q->info.id), std::move(d), {.forefront = true});
 //
-// Complexity: every request operation is O(log n) in the queue's size (plus O(k log n) for k
-// locks that expired since the last call); a list page is O(log n + page); head is
-// O(log n + limit). One mutex per queue, a shared mutex for the queue directory.
+// Every request operation resolves its queue, takes the queue's mutex and charges the rate limit
+// once (enter()); it is O(log n) in the queue's size (plus O(k log n) for k locks that expired
+// since the last call); a list page is O(log n + page); head is O(log n + limit); the queue list
+// is O(log n + page) through a per-user index.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -22,11 +28,13 @@
 #include <set>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
-#include "rqcheck/core/json.h"
+#include "rqcheck/core/limits.h"
 #include "rqcheck/core/operations.h"
+#include "rqcheck/core/requests.h"
 #include "rqcheck/core/result.h"
 #include "rqcheck/core/time.h"
 #include "rqcheck/core/types.h"
@@ -42,26 +50,45 @@ struct User {
 // Per-queue limits (decision 37). 0 disables a limit.
 struct RateLimits {
   bool enabled = true;
-  int single_request_per_sec = 400;  // add, get, update, delete one request; lock ops
-  int batch_per_sec = 40;            // batch add, batch delete, head/lock
-  int other_per_sec = 60;            // queue CRUD, head, list, unlock
-  int batch_items_per_sec = 1000;  // items of batch add/delete; the rest go to unprocessedRequests
-  int global_per_minute = 250000;  // per user
+  int single_request_per_sec = kRateSingleRequestPerSec;  // add/get/update/delete one; lock ops
+  int batch_per_sec = kRateBatchPerSec;                   // batch add, batch delete, head/lock
+  int other_per_sec = kRateOtherPerSec;                   // queue CRUD, head, list, unlock
+  int batch_items_per_sec = kRateBatchItemsPerSec;        // batch items; the rest go to unprocessed
+  int global_per_minute = kRateGlobalPerMinute;           // per user
 };
+// The limit of `op`'s class (X-RateLimit-Limit).
+int limit_for(const RateLimits& limits, Operation op);
 
 // Switches for the rows of section 9 where a real deployment is known to answer otherwise.
 struct Behaviour {
-  bool delete_absent_is_404 = false;   // decision 5: 204 (default) or 404
-  bool reject_over_max_limit = false;  // decision 10: clamp (default) or 400
-  bool prolong_from_current_expiry =
-      false;  // section 4 (15): now+lockSecs (default) or expiry+lockSecs
-  bool prolong_by_other_is_400 =
-      false;  // decision 27: 403 (default) or 400 request-handled-or-locked
+  bool delete_absent_is_404 = false;         // decision 5: 204 (default) or 404
+  bool reject_over_max_limit = false;        // decision 10: clamp (default) or 400 (wire layer)
+  bool prolong_from_current_expiry = false;  // section 4 (15): now+lockSecs or expiry+lockSecs
+  bool prolong_by_other_is_400 = false;      // decision 27: 403 (default) or 400
+};
+
+// Store decisions a named bug of the fake may change (bugs/, test-only). Each flag breaks one
+// rule where the store takes that decision; all false is the contract.
+struct StoreQuirks {
+  bool never_dedup = false;           // an add of a present uniqueKey stores a second request
+  bool dedup_by_url = false;          // dedup compares urls instead of uniqueKeys
+  bool duplicate_overwrites = false;  // an add of a present uniqueKey replaces it
+  bool upsert_rejected = false;       // PUT of an absent id is 404
+  bool cursor_skips_first = false;    // a page after a cursor leaves out its first item
+  bool next_cursor_always = false;    // every non-empty page carries nextCursor
+  bool head_shows_locked = false;     // GET head also lists requests locked by others
+  bool lock_not_exclusive = false;    // head/lock also hands out requests locked by others
+  bool lock_owner_ignored = false;    // anyone may prolong or delete a lock
+  bool delete_lock_ignored = false;   // deleting a lock keeps it (and answers success)
+  bool handled_count_frozen = false;  // handledRequestCount stays 0
+  bool not_found_is_500 = false;      // absent queues and requests are 500, not 404 or 204
+  bool rate_limits_off = false;       // rate limits are never charged
 };
 
 struct StoreOptions {
   RateLimits rate_limits;
   Behaviour behaviour;
+  StoreQuirks quirks;
   std::string console_base = "https://console.apify.com/storage/request-queues/";
   std::uint64_t seed = 1;  // queue and user ids are drawn from it
 };
@@ -72,24 +99,42 @@ struct QueueRef {
   static QueueRef by_id(std::string id) { return QueueRef{std::move(id)}; }
 };
 
-struct RequestOptions {
+// Who makes a call: the token's user (null without a token) and its clientKey. Each call without
+// a clientKey counts as a new client (decision 30).
+struct Caller {
+  const User* user = nullptr;
   std::optional<std::string> client_key;
+};
+
+struct WriteOptions {
   bool forefront = false;
 };
 
-struct ListOptions {
-  std::optional<std::string> client_key;
-  std::optional<std::int64_t> limit;
-  std::optional<std::string> cursor;
-  std::optional<std::string> exclusive_start_id;
-  bool filter_locked = false, filter_pending = false;
+// A list-requests page to walk (the wire layer decoded the cursor and applied the limits).
+struct ListQuery {
+  std::int64_t limit = kListRequestsLimit.default_value;
+  std::optional<std::string> after;  // list the ids after this one (cursor, exclusiveStartId)
+  bool filter_locked = false, filter_pending = false;  // none set: every request
+};
+
+struct ListPage {
+  std::int64_t listed = 0;
+  // Set when the page stopped on `limit` with more requests to scan: the last scanned id, from
+  // which the next cursor is made (decision 31).
+  std::optional<std::string> next_after;
 };
 
 struct QueueListOptions {
   std::int64_t offset = 0;
-  std::optional<std::int64_t> limit;
+  std::int64_t limit = kListStoragesLimit.default_value;
   bool desc = false, unnamed = false;
-  std::optional<std::string> ownership;  // ownedByMe | sharedWithMe
+  bool shared_with_me = false;  // ownership=sharedWithMe: nothing (the fake shares no queues)
+};
+
+// PUT queue: each field set is changed.
+struct QueueChanges {
+  std::optional<std::optional<std::string>> name;  // set to nullopt: unnamed
+  std::optional<std::string> general_access;
 };
 
 struct CreateResult {
@@ -97,9 +142,36 @@ struct CreateResult {
   bool created = false;
 };
 
+// A stored request, lent to a sink for the duration of one call.
+struct RequestView {
+  std::string_view id, unique_key, url;
+  std::uint8_t method = 0;  // index into kRequestMethods
+  std::int32_t retry_count = 0;
+  std::string_view extra;  // ,"key":value... of the other fields
+  std::optional<TimeMs> handled_at;
+  bool plain = false;  // unique_key and url need no JSON escaping
+  std::optional<TimeMs> lock_expires_at;
+  std::string_view lock_client_key;  // "" when locked without a clientKey or not locked
+};
+using RequestSink = std::function<void(const RequestView&)>;
+
 // What a batch add or delete may not process (fault injection: partial failures). Items whose
 // mask entry is true go to unprocessedRequests untouched.
 using UnprocessedMask = std::vector<bool>;
+
+// A queue with everything in it, as plain data: snapshots export and import it.
+struct StoredRequest {
+  std::string id;
+  RequestDraft draft;  // unique_key, url, method, retry_count, handled_at, extra
+  bool forefront = false;
+  std::optional<TimeMs> lock_expires_at;
+  std::optional<std::string> lock_client_key;  // nullopt: locked without a clientKey
+};
+struct QueueImage {
+  RequestQueueInfo info;  // id, name, user, access, times, hadMultipleClients, stats
+  // Pending requests in queue order, then locked ones by expiry, then handled ones.
+  std::vector<StoredRequest> requests;
+};
 
 class Store {
  public:
@@ -113,86 +185,93 @@ class Store {
   void set_fixed_users(std::vector<User> users);
   // The user a token belongs to; without fixed users every non-empty token is its own user.
   Result<User> user_for_token(std::string_view token);
+  std::optional<User> user_by_id(std::string_view id) const;
 
   // --- queues (rows 1-5) ---
-  Result<QueuesPage> list_queues(const User& u, const QueueListOptions& o);
-  Result<CreateResult> create_queue(const User& u, std::optional<std::string> name);
-  // `user` is null for calls without a token (reads by raw id only).
-  Result<RequestQueueInfo> get_queue(const User* u, const QueueRef& q);
-  Result<RequestQueueInfo> update_queue(const User& u, const QueueRef& q, const Json& body);
-  Status delete_queue(const User& u, const QueueRef& q);
+  Result<QueuesPage> list_queues(const Caller& c, const QueueListOptions& o);
+  Result<CreateResult> create_queue(const Caller& c, std::optional<std::string> name);
+  Result<RequestQueueInfo> get_queue(const Caller& c, const QueueRef& q);
+  Result<RequestQueueInfo> update_queue(const Caller& c, const QueueRef& q,
+                                        const QueueChanges& changes);
+  Status delete_queue(const Caller& c, const QueueRef& q);
 
-  // --- requests (rows 6-17). Results carry the JSON text of `data` where the server writes it
-  // straight to the wire. ---
-  Result<AddResult> add_request(const User& u, const QueueRef& q, const Json& body,
-                                const RequestOptions& o);
-  // Returns the `data` object of ListOfRequests as JSON text, appended to `into` (which may
-  // hold a prefix, such as the server's `{"data":`, so the page is not copied again).
-  Result<std::string> list_requests(const User* u, const QueueRef& q, const ListOptions& o,
-                                    std::string into = {});
-  Result<BatchAddResult> batch_add(const User& u, const QueueRef& q, const Json& body,
-                                   const RequestOptions& o, const UnprocessedMask* mask = nullptr);
-  Result<BatchDeleteResult> batch_delete(const User& u, const QueueRef& q, const Json& body,
-                                         const RequestOptions& o,
+  // --- requests (rows 6-17) ---
+  Result<AddResult> add_request(const Caller& c, const QueueRef& q, RequestDraft d,
+                                const WriteOptions& o);
+  Result<BatchAddResult> batch_add(const Caller& c, const QueueRef& q,
+                                   std::vector<RequestDraft> drafts, const WriteOptions& o,
+                                   const UnprocessedMask* mask = nullptr);
+  Result<BatchDeleteResult> batch_delete(const Caller& c, const QueueRef& q,
+                                         const std::vector<RequestKey>& keys,
                                          const UnprocessedMask* mask = nullptr);
-  // Returns the stored request as JSON text, appended to `into` (as for list_requests).
-  Result<std::string> get_request(const User* u, const QueueRef& q, std::string_view id,
-                                  std::string into = {});
-  Result<AddResult> update_request(const User& u, const QueueRef& q, std::string_view id,
-                                   const Json& body, const RequestOptions& o);
-  Status delete_request(const User& u, const QueueRef& q, std::string_view id,
-                        const RequestOptions& o);
-  Result<Head> head(const User* u, const QueueRef& q, std::optional<std::int64_t> limit,
-                    const std::optional<std::string>& client_key);
-  Result<Head> head_and_lock(const User& u, const QueueRef& q, double lock_secs,
-                             std::optional<std::int64_t> limit,
-                             const std::optional<std::string>& client_key);
-  Result<TimeMs> prolong_lock(const User& u, const QueueRef& q, std::string_view id,
-                              double lock_secs, const RequestOptions& o);
-  Status delete_lock(const User& u, const QueueRef& q, std::string_view id,
-                     const RequestOptions& o);
-  Result<std::int64_t> unlock_requests(const User& u, const QueueRef& q,
-                                       const std::optional<std::string>& client_key);
+  // Hands each listed request to `sink`, in id order.
+  Result<ListPage> list_requests(const Caller& c, const QueueRef& q, const ListQuery& query,
+                                 const RequestSink& sink);
+  Status get_request(const Caller& c, const QueueRef& q, std::string_view id,
+                     const RequestSink& sink);
+  Result<AddResult> update_request(const Caller& c, const QueueRef& q, std::string_view id,
+                                   RequestDraft d, const WriteOptions& o);
+  Status delete_request(const Caller& c, const QueueRef& q, std::string_view id);
+  Result<Head> head(const Caller& c, const QueueRef& q, std::int64_t limit);
+  // `lock_secs` as asked (echoed as an integer); a request is locked for lock_secs seconds.
+  Result<Head> head_and_lock(const Caller& c, const QueueRef& q, double lock_secs,
+                             std::int64_t limit);
+  Result<TimeMs> prolong_lock(const Caller& c, const QueueRef& q, std::string_view id,
+                              double lock_secs, const WriteOptions& o);
+  Status delete_lock(const Caller& c, const QueueRef& q, std::string_view id,
+                     const WriteOptions& o);
+  Result<std::int64_t> unlock_requests(const Caller& c, const QueueRef& q);
 
-  // Rate limiting (decision 37): charges one call of `op` against the queue's bucket and the
-  // user's global budget. Returns the limit that applies (for X-RateLimit-Limit) or a 429.
-  Result<int> charge(const User* u, const QueueRef* q, Operation op);
+  // --- rate limits (decision 37): charged inside each operation, once. ---
   int limit_for(Operation op) const;
   void set_rate_limits(const RateLimits& r);
   RateLimits rate_limits() const;
 
-  // Admin: drop everything (users stay), and a JSON snapshot of all queues for export/import.
+  // --- admin ---
+  // Drops every queue (users stay).
   void reset();
-  Json snapshot() const;
-  Status restore(const Json& snapshot);
-
+  // Every queue as plain data, and back (all or nothing: a bad image changes nothing).
+  std::vector<QueueImage> export_queues() const;
+  Status import_queues(std::vector<QueueImage> queues);
   std::size_t queue_count() const;
   const Behaviour& behaviour() const { return options_.behaviour; }
+  // Named bugs (test-only) change store decisions; set before serving.
+  void set_quirks(const StoreQuirks& q) { options_.quirks = q; }
+  const StoreQuirks& quirks() const { return options_.quirks; }
 
-  struct Queue;  // defined in store.cc
+  struct Queue;  // defined in queue.h
 
  private:
-  Result<std::shared_ptr<Queue>> resolve(const User* u, const QueueRef& q, bool write,
-                                         Operation op);
   // A queue entered by one request operation: kept alive and locked until this goes away.
   struct Entered {
     std::shared_ptr<Queue> queue;
     std::unique_lock<std::mutex> lock;
     TimeMs now = 0;
   };
-  // The first step of every request operation: resolve the queue, lock it, release expired
-  // locks (decision 29) and, when `caller` is given, note the caller (decision 30).
-  Result<Entered> enter(const User* u, const QueueRef& q, bool write, Operation op,
-                        const std::optional<std::string>* caller);
+  // The first step of every request operation: resolve the queue (decisions 13, 14), lock it,
+  // charge the rate limits (decision 37: a refused call changes nothing), release expired locks
+  // (decision 29) and note the caller (decision 30).
+  Result<Entered> enter(const Caller& c, const QueueRef& q, Operation op);
+  Result<std::shared_ptr<Queue>> resolve(const User* u, const QueueRef& q, bool write);
+  // The per-user minute budget (spec 1.2): charged by every operation of a user.
+  Status charge_user(const User* u, TimeMs now);
+  // The queue's per-second bucket of `op`'s class; the caller holds the queue's mutex.
+  Status charge_queue(Queue& q, Operation op, TimeMs now);
   std::string new_id();
+  RequestQueueInfo info_of(const Queue& q) const;
+  // 404 record-not-found (500 under the NotFoundIs500 bug).
+  ApiError not_found() const;
 
   StoreOptions options_;
   const Clock& clock_;
   mutable std::shared_mutex mu_;  // guards everything below; each Queue has its own mutex
   std::unordered_map<std::string, std::shared_ptr<Queue>> queues_;    // by id
   std::map<std::pair<std::string, std::string>, std::string> names_;  // (user id, name) -> id
+  // (user id, created_at, created seq) -> queue id: the queue list without a scan.
+  std::set<std::tuple<std::string, TimeMs, std::int64_t, std::string>> by_user_;
   std::unordered_map<std::string, User> users_by_token_;
   std::unordered_map<std::string, User> users_by_name_;
+  std::unordered_map<std::string, User> users_by_id_;
   bool fixed_users_ = false;
   std::uint64_t rng_state_;
   std::int64_t next_created_seq_ = 0;

@@ -1,0 +1,68 @@
+// Named bugs of the queue operations (rows 1-5) and the queue object.
+#include <regex>
+
+#include "registry.h"
+#include "rqcheck/core/errors.h"
+#include "rqcheck/core/request_id.h"
+
+namespace rqcheck::fake::bugs {
+
+using O = Operation;
+
+std::vector<Bug> queue_bugs() {
+  return {
+      {"WrongCreateStatus",
+       "POST /v2/request-queues answers 200 for a new queue and 201 for an existing one",
+       "spec 4 (2): 201 created, 200 existing", nullptr, nullptr,
+       [](const Call& c, Outcome& o) {
+         if (c.op == O::kQueuesPost && !o.error) o.status = o.status == 201 ? 200 : 201;
+       }},
+      {"MissingConsoleUrl", "queue objects leave out consoleUrl", "decision 40", nullptr, nullptr,
+       [](const Call& c, Outcome& o) {
+         if (returns_queue(c.op)) o.queue.console_url.clear();  // an empty url is not written
+       }},
+      {"NaiveTimestamps", "date-times are sent without the Z (naive, no timezone)", "decision 39",
+       nullptr, nullptr, nullptr,
+       [](const Call*, const HttpRequest&, Reply& r) {
+         static const std::regex kIso(R"((\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3})Z)");
+         if (ok(r.status)) r.body = std::regex_replace(r.body, kIso, "$1");
+       }},
+      {"QueueRenameIgnored", "PUT queue answers 200 but ignores the body",
+       "spec 4 (3)-(5): PUT changes name and generalAccess",
+       [](Call& c, const Context&) {
+         if (c.op == O::kQueuePut) c.args.changes = QueueChanges{};
+       }},
+      {"CounterNotUpdated", "handledRequestCount is never updated (always 0) in queue objects",
+       "decision 36", nullptr, [](StoreQuirks& q) { q.handled_count_frozen = true; }},
+      {"QueueListEmpty", "GET /v2/request-queues answers an empty items array",
+       "spec 4 (1): the list holds the user's queues", nullptr, nullptr,
+       [](const Call& c, Outcome& o) {
+         if (c.op == O::kQueuesGet && !o.error) {
+           o.queues.items.clear();
+           o.queues.count = 0;
+         }
+       }},
+      {"UnnamedFlagIgnored", "the unnamed=1 parameter of the queue list is ignored", "decision 35",
+       [](Call& c, const Context&) {
+         if (c.op == O::kQueuesGet) c.args.queues.unnamed = false;
+       }},
+      {"OtherUsersQueueWritable", "writes to another user's queue answer success instead of 403",
+       "decision 13", nullptr, nullptr,
+       [](const Call& c, Outcome& o) {
+         if (!o.error || o.error->status != 403) return;
+         o.error.reset();
+         o.status = operation_info(c.op).success_status;
+         o.no_body = o.status == 204;
+         o.add = AddResult{request_id_for("x"), false, false};
+       }},
+      {"HadMultipleClientsNeverSet", "hadMultipleClients is always false", "decision 30", nullptr,
+       nullptr,
+       [](const Call&, Outcome& o) {
+         o.queue.had_multiple_clients = false;
+         o.head.had_multiple_clients = false;
+         for (auto& q : o.queues.items) q.had_multiple_clients = false;
+       }},
+  };
+}
+
+}  // namespace rqcheck::fake::bugs

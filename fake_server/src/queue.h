@@ -1,0 +1,344 @@
+// One queue of the fake's store (private to the store). Requests live in `entries` keyed by id
+// (the list order, decision 31); pending and unlocked ones are also in `available` by queue order
+// (decision 24); locked ones in `locks` by expiry, so expiring them is O(log n) each.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "rqcheck/core/json.h"
+#include "rqcheck/core/request_id.h"
+#include "rqcheck/core/requests.h"
+#include "rqcheck/core/time.h"
+#include "rqcheck/core/types.h"
+#include "rqcheck/fake_server/store.h"
+
+namespace rqcheck::fake {
+
+struct OrderKey {
+  std::int64_t t = 0;
+  std::int64_t seq = 0;
+  bool operator<(const OrderKey& o) const { return t != o.t ? t < o.t : seq < o.seq; }
+};
+
+struct Store::Queue {
+  struct Entry;
+  using EntryMap = std::map<std::string, Entry>;
+  using EntryIt = EntryMap::iterator;
+  struct LockKey {
+    TimeMs expires;
+    std::int64_t seq;
+    bool operator<(const LockKey& o) const {
+      return expires != o.expires ? expires < o.expires : seq < o.seq;
+    }
+  };
+  struct Entry {
+    std::string unique_key;
+    std::string url;  // empty when equal to unique_key (the common case): saves memory
+    std::string extra;
+    TimeMs handled_at = -1;  // -1: pending
+    OrderKey order;          // position while available
+    LockKey lock{0, 0};      // expires == 0: not locked
+    std::int32_t retry_count = 0;
+    std::uint32_t lock_owner = 0;  // index into client_keys
+    std::uint8_t method = 0;
+    bool url_is_key = false;
+    bool plain = false;  // unique_key and url need no JSON escaping (json_string_is_plain)
+    bool forefront = false;
+    bool handled() const { return handled_at >= 0; }
+    bool locked() const { return lock.expires != 0; }
+    const std::string& url_ref() const { return url_is_key ? unique_key : url; }
+  };
+
+  std::mutex mu;
+  std::string id;
+  std::optional<std::string> name;
+  std::string user_id, username;
+  std::string general_access = "FOLLOW_USER_SETTING";
+  TimeMs created_at = 0, modified_at = 0, accessed_at = 0;
+  std::int64_t created_seq = 0;
+  QueueStats stats;
+  std::int64_t handled_count = 0;
+  std::int64_t seq = 0;
+  bool had_multiple_clients = false;
+  bool seen_client = false;
+  std::optional<std::string> first_client_key;  // nullopt with seen_client: a keyless caller
+
+  EntryMap entries;  // use find/lower_bound/upper_bound below, not the map's own: see `fingers`
+  std::map<OrderKey, EntryIt> available;
+  std::map<LockKey, EntryIt> locks;
+  std::vector<std::string> client_keys{""};  // lock owners; 0 = no clientKey
+  std::unordered_map<std::string, std::uint32_t> client_index{{"", 0}};
+
+  // Rate-limit windows (decision 37): one-second buckets per operation class.
+  struct Bucket {
+    std::int64_t window = -1;
+    std::int64_t count = 0;
+  };
+  Bucket buckets[3];
+  Bucket batch_items;
+
+  // Decision 37: one batch item against the per-second item budget; false when it is spent.
+  bool take_batch_item(const RateLimits& rl, TimeMs now) {
+    if (!rl.enabled || rl.batch_items_per_sec <= 0) return true;
+    if (batch_items.window != now / 1000) batch_items = Bucket{now / 1000, 0};
+    if (batch_items.count >= rl.batch_items_per_sec) return false;
+    ++batch_items.count;
+    return true;
+  }
+
+  std::uint32_t owner_index(const std::optional<std::string>& ck) {
+    const std::string& key = ck ? *ck : client_keys[0];
+    auto [it, inserted] = client_index.emplace(key, static_cast<std::uint32_t>(client_keys.size()));
+    if (inserted) client_keys.push_back(key);
+    return it->second;
+  }
+
+  // Decision 30: the flag turns true once two different clients, or a second keyless call, touch
+  // the queue.
+  void note_client(const std::optional<std::string>& ck) {
+    if (had_multiple_clients) return;
+    if (!seen_client) {
+      seen_client = true;
+      first_client_key = ck;
+      return;
+    }
+    if (!ck || !first_client_key || *ck != *first_client_key) had_multiple_clients = true;
+  }
+
+  OrderKey make_order(bool front, TimeMs t) {
+    ++seq;
+    return front ? OrderKey{-t, -seq} : OrderKey{t, seq};
+  }
+
+  void make_available(EntryIt it, bool front, TimeMs t) {
+    it->second.forefront = front;
+    it->second.order = make_order(front, t);
+    // New requests go to one end of the order (now, or -now at the front): hinting that end
+    // makes the insert amortized O(1) instead of a walk down a tree of a million nodes.
+    available.emplace_hint(front ? available.begin() : available.end(), it->second.order, it);
+  }
+
+  void drop_lock(EntryIt it) {
+    if (!it->second.locked()) return;
+    locks.erase(it->second.lock);
+    it->second.lock = LockKey{0, 0};
+    it->second.lock_owner = 0;
+  }
+
+  // Takes an entry out of whatever index holds it (before a change of state or a delete).
+  void unindex(EntryIt it) {
+    Entry& e = it->second;
+    if (e.handled()) return;
+    if (e.locked())
+      drop_lock(it);
+    else
+      available.erase(e.order);
+  }
+
+  // Decision 29: an expired lock makes the request pending again, ordered by its expiry time.
+  void expire_locks(TimeMs now) {
+    while (!locks.empty() && locks.begin()->first.expires <= now) {
+      EntryIt it = locks.begin()->second;
+      TimeMs expired_at = it->second.lock.expires;
+      drop_lock(it);
+      make_available(it, it->second.forefront, expired_at);
+    }
+  }
+
+  void touch(TimeMs now, bool modified) {
+    accessed_at = now;
+    if (modified) modified_at = now;
+  }
+
+  std::int64_t total() const { return static_cast<std::int64_t>(entries.size()); }
+
+  RequestQueueInfo info() const {
+    RequestQueueInfo q;
+    q.id = id;
+    q.name = name;
+    q.user_id = user_id;
+    q.username = username;
+    q.created_at = created_at;
+    q.modified_at = modified_at;
+    q.accessed_at = accessed_at;
+    q.total_request_count = total();
+    q.handled_request_count = handled_count;
+    q.pending_request_count = total() - handled_count;
+    q.had_multiple_clients = had_multiple_clients;
+    q.general_access = general_access;
+    q.stats = stats;
+    return q;
+  }
+
+  // The stored request as a view for a sink (valid while the queue is locked).
+  RequestView view(const std::string& rid, const Entry& e) const {
+    RequestView v;
+    v.id = rid;
+    v.unique_key = e.unique_key;
+    v.url = e.url_ref();
+    v.method = e.method;
+    v.retry_count = e.retry_count;
+    v.extra = e.extra;
+    if (e.handled()) v.handled_at = e.handled_at;
+    v.plain = e.plain;
+    if (e.locked()) {
+      v.lock_expires_at = e.lock.expires;
+      v.lock_client_key = client_keys[e.lock_owner];
+    }
+    return v;
+  }
+
+  // --- the id index ---------------------------------------------------------------------------
+  // A red-black tree of a million ids is ~20 levels of cache misses per lookup (ids are hashes,
+  // so no path stays warm): a fifth of the fake's CPU when adding requests. `fingers` cuts that
+  // to a few: bucket b holds the first entry whose id falls in bucket b or later, where buckets
+  // split the id space by the first four characters (ids are uniform over the 62-character
+  // alphabet). A lookup starts at its bucket's finger and steps forward a few entries. There
+  // are one to two entries per bucket; the index is rebuilt when the queue outgrows it twofold
+  // or shrinks to an eighth (amortized O(1), 8-16 bytes per request).
+  static constexpr std::size_t kMinBuckets = 64;  // 512 bytes for a small queue
+  std::vector<EntryIt> fingers = std::vector<EntryIt>(kMinBuckets, entries.end());
+
+  // Monotonic in byte order over all strings, so a lookup by any string starts early enough:
+  // the first four characters as base-62 digits of the alphabet. Past the end of the string,
+  // or at a character outside the alphabet, the rest is filled with the lowest digit (or, after
+  // 'z', the highest), which keeps the order.
+  std::size_t bucket_of(std::string_view key) const {
+    static constexpr std::uint64_t kSpace = 62ull * 62 * 62 * 62;
+    std::uint64_t v = 0;
+    unsigned fill = 0;
+    bool filling = false;
+    for (std::size_t i = 0; i < 4; ++i) {
+      unsigned rank = fill;
+      if (!filling) {
+        unsigned c = i < key.size() ? static_cast<unsigned char>(key[i]) : 0;
+        bool exact = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+        rank = c < '0'    ? 0
+               : c <= '9' ? c - '0'
+               : c < 'A'  ? 10
+               : c <= 'Z' ? c - 'A' + 10
+               : c < 'a'  ? 36
+               : c <= 'z' ? c - 'a' + 36
+                          : 61;
+        if (!exact) {
+          filling = true;
+          fill = c > 'z' ? 61 : 0;
+        }
+      }
+      v = v * 62 + rank;
+    }
+    return static_cast<std::size_t>(v * fingers.size() / kSpace);
+  }
+
+  EntryIt lower_bound(std::string_view key) {
+    auto it = fingers[bucket_of(key)];
+    while (it != entries.end() && std::string_view(it->first) < key) ++it;
+    return it;
+  }
+  EntryIt find(std::string_view key) {
+    auto it = lower_bound(key);
+    return it != entries.end() && it->first == key ? it : entries.end();
+  }
+  EntryIt upper_bound(std::string_view key) {
+    auto it = lower_bound(key);
+    return it != entries.end() && it->first == key ? std::next(it) : it;
+  }
+
+  // Buckets b, b-1, ... whose finger was `was` now point at `now` (the run of empty buckets
+  // before b shares b's finger).
+  void repoint(std::size_t b, EntryIt was, EntryIt now) {
+    for (std::size_t i = b + 1; i-- > 0 && fingers[i] == was;) fingers[i] = now;
+  }
+  void rebuild_fingers(std::size_t count) {
+    fingers.assign(count, entries.end());
+    std::size_t next = 0;
+    for (auto it = entries.begin(); it != entries.end() && next < count; ++it) {
+      std::size_t b = bucket_of(it->first);
+      while (next <= b) fingers[next++] = it;
+    }
+  }
+  void resize_fingers() {
+    std::size_t n = entries.size(), have = fingers.size();
+    if (n > 2 * have || (have > kMinBuckets && n < have / 8)) {
+      std::size_t want = kMinBuckets;
+      while (want < n) want *= 2;
+      rebuild_fingers(want);
+    }
+  }
+
+  // Inserts a new request parsed from a body; `hint` is where it goes (lower_bound of its id),
+  // so a lookup that found nothing is not repeated.
+  EntryIt insert(const std::string& rid, RequestDraft&& p, bool front, TimeMs now) {
+    return insert(lower_bound(rid), rid, std::move(p), front, now);
+  }
+  EntryIt insert(EntryIt hint, const std::string& rid, RequestDraft&& p, bool front, TimeMs now) {
+    Entry e;
+    e.url_is_key = p.url == p.unique_key;
+    e.unique_key = std::move(p.unique_key);
+    if (!e.url_is_key) e.url = std::move(p.url);
+    e.plain = json_string_is_plain(e.unique_key) && json_string_is_plain(e.url);
+    e.extra = std::move(p.extra);
+    e.method = p.method;
+    e.retry_count = static_cast<std::int32_t>(p.retry_count);
+    auto it = entries.emplace_hint(hint, rid, std::move(e));
+    std::size_t b = bucket_of(rid);
+    if (fingers[b] == hint) repoint(b, hint, it);  // it is now the first entry of bucket b or later
+    resize_fingers();
+    if (p.handled_at) {
+      it->second.handled_at = *p.handled_at;
+      ++handled_count;
+    } else {
+      make_available(it, front, now);
+    }
+    stats.storage_bytes +=
+        static_cast<std::int64_t>(rid.size() + it->second.unique_key.size() +
+                                  it->second.url.size() + it->second.extra.size());
+    return it;
+  }
+
+  // An id no request has yet, derived from `rid` (the NeverDedup bug stores look-alikes).
+  std::string fresh_id(const std::string& rid) {
+    std::string id = rid;
+    for (int n = 1; find(id) != entries.end(); ++n) {
+      id = request_id_for(rid + "#" + std::to_string(n));
+    }
+    return id;
+  }
+
+  // The id of a request with this url (the DedupByUrl bug; a scan, test-only).
+  std::optional<std::string> id_by_url(std::string_view url) const {
+    for (const auto& [rid, e] : entries) {
+      if (e.url_ref() == url) return rid;
+    }
+    return std::nullopt;
+  }
+
+  // Decision 37: one call against the bucket of its operation class; false when it is spent.
+  bool take_call(int op_class, int limit, TimeMs now) {
+    Bucket& b = buckets[op_class];
+    std::int64_t window = now / 1000;
+    if (b.window != window) b = Bucket{window, 0};
+    if (b.count >= limit) return false;
+    ++b.count;
+    return true;
+  }
+
+  void erase(EntryIt it) {
+    unindex(it);
+    if (it->second.handled()) --handled_count;
+    stats.storage_bytes -=
+        static_cast<std::int64_t>(it->first.size() + it->second.unique_key.size() +
+                                  it->second.url.size() + it->second.extra.size());
+    repoint(bucket_of(it->first), it, std::next(it));
+    entries.erase(it);
+    resize_fingers();
+  }
+};
+
+}  // namespace rqcheck::fake

@@ -1,0 +1,66 @@
+// The transport layer of the fake: cpp-httplib set up for speed (PERFORMANCE.md: TCP_NODELAY,
+// keep-alive, a thread pool, a deep listen backlog), request bodies read and decoded with a
+// bound after decoding, and the faults that act on the connection (reset, close, a truncated or
+// dribbled body). It knows nothing of the API: it hands each request to a handler and delivers
+// what the handler answers. httplib stays in transport.cc.
+//
+//   Transport t(options, [](HttpRequest& req) { return Delivery{Reply::no_content()}; });
+//   if (auto st = t.start(); !st) ...;
+//   int port = t.port();
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+
+#include "call.h"
+#include "rqcheck/core/result.h"
+
+namespace rqcheck::fake {
+
+// A reply and how to deliver it.
+struct Delivery {
+  Reply reply;
+  enum class Drop { kNone, kReset, kClose };
+  Drop drop = Drop::kNone;                 // end the connection instead of answering
+  std::optional<std::size_t> truncate_at;  // send only this many body bytes, then close
+  std::size_t chunk_bytes = 0;             // > 0: send the body in chunks of this size ...
+  std::int64_t chunk_delay_ms = 0;         // ... with this pause between them
+};
+
+struct TransportOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;       // 0: any free port
+  int threads = 256;  // connections served at once (each connection holds a thread)
+  int keep_alive_timeout_secs = 5;
+  int listen_backlog = 1024;
+  std::ostream* request_log = nullptr;  // one line per request when set
+};
+
+class Transport {
+ public:
+  using Handler = std::function<Delivery(HttpRequest&)>;
+  Transport(TransportOptions options, Handler handler);
+  ~Transport();
+  Transport(const Transport&) = delete;
+  Transport& operator=(const Transport&) = delete;
+
+  // Binds and serves on a background thread; fails when the address cannot be bound.
+  Status start();
+  // Stops accepting, finishes in-flight requests and joins the thread. Idempotent.
+  void stop();
+  // Blocks until stop() is called from another thread.
+  void wait();
+  bool running() const;
+  int port() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace rqcheck::fake

@@ -965,5 +965,69 @@ TEST_F(FakeServerHardeningTest, SilentConnectionsDoNotStarveANewClient) {
   silent.clear();
 }
 
+// ---- the connection cap and the timeouts --------------------------------------------------------
+
+std::unique_ptr<FakeServer> SmallServer(int max_connections, int head_timeout_ms) {
+  FakeServerOptions o;
+  o.store.rate_limits.enabled = false;
+  o.users = {User{"HardeningUser0001", "hardening", kToken}};
+  o.max_connections = max_connections;
+  o.head_timeout_ms = head_timeout_ms;
+  auto s = std::make_unique<FakeServer>(std::move(o));
+  EXPECT_TRUE(s->start());
+  return s;
+}
+
+TEST_F(FakeServerHardeningTest, ConnectionBeyondTheCapIsAnswered503WithRetryAfter) {
+  auto small = SmallServer(3, 10000);
+  const int port = small->port();
+  std::vector<std::unique_ptr<RawConn>> held;
+  for (int i = 0; i < 3; ++i) {  // three keep-alive connections, each answered once
+    RawResponse r;
+    held.push_back(std::make_unique<RawConn>(port));
+    ASSERT_TRUE(held.back()->Send(Http("GET", "/__admin/health")));
+    ASSERT_EQ(held.back()->ReadResponse(r), Read::kResponse);
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  RawConn extra(port);
+  ASSERT_TRUE(extra.Send(Http("GET", "/__admin/health")));
+  RawResponse r;
+  ASSERT_EQ(extra.ReadResponse(r), Read::kResponse);
+  EXPECT_EQ(r.status, 503) << r.body;
+  ExpectEnvelope(r);
+  EXPECT_EQ(r.header("retry-after").value_or(""), "1");
+  EXPECT_TRUE(r.says_close());
+  Read next = extra.WaitClosed(nullptr);
+  EXPECT_TRUE(next == Read::kClosed || next == Read::kReset) << to_string(next);
+  // One of the three leaves: a new client is served again.
+  held.pop_back();
+  int status = 0;
+  for (int attempt = 0; attempt < 100 && status != 200; ++attempt) {
+    std::this_thread::sleep_for(milliseconds(10));
+    RawConn again(port);
+    RawResponse a;
+    if (again.Send(Http("GET", "/__admin/health")) && again.ReadResponse(a) == Read::kResponse) {
+      status = a.status;
+    }
+  }
+  EXPECT_EQ(status, 200);
+}
+
+TEST_F(FakeServerHardeningTest, UnfinishedHeadIsAnswered408AfterTheHeadTimeout) {
+  auto small = SmallServer(100, 200);
+  RawConn c(small->port());
+  auto t0 = SteadyClock::now();
+  ASSERT_TRUE(c.Send("GET /__admin/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "));
+  RawResponse r;
+  ASSERT_EQ(c.ReadResponse(r), Read::kResponse);
+  auto took = std::chrono::duration_cast<milliseconds>(SteadyClock::now() - t0);
+  EXPECT_EQ(r.status, 408) << r.body;
+  ExpectEnvelope(r);
+  EXPECT_GE(took.count(), 150);
+  EXPECT_LT(took.count(), 2000);
+  Read next = c.WaitClosed(nullptr);
+  EXPECT_TRUE(next == Read::kClosed || next == Read::kReset) << to_string(next);
+}
+
 }  // namespace
 }  // namespace rqcheck::fake

@@ -327,24 +327,17 @@ void Engine::add(int fd) {
   bool over = false;
   {
     std::lock_guard lock(mu_);
-    if (counted_ >= cap_) {
-      over = true;
-      if (draining_ >= 1024) {
-        ::close(fd);
-        return;
-      }
-    } else {
-      ++counted_;
+    over = counted_ >= cap_;
+    if (over && draining_ >= 1024) {
+      ::close(fd);  // a flood: 1024 refused connections are still draining, close at once
+      return;
     }
+    c->counted = !over;
+    ++(over ? draining_ : counted_);
     conns_.emplace(c, std::move(owned));
   }
   if (over) {
     // Beyond the cap: say so, never silence (issue 17).
-    c->counted = false;
-    {
-      std::lock_guard lock(mu_);
-      ++draining_;
-    }
     send_small(*c, error_response(
                        errors::service_unavailable("rq-fake has " + std::to_string(cap_) +
                                                    " open connections, its limit; retry later."),

@@ -83,14 +83,16 @@ def capacity(fake, q):
             return None
     a = run(["--idle", "1000", "--active", "16", "--seconds", str(SECONDS)])
     if a:
-        print(f"capacity: 1000 idle keep-alive connections ({a['still_open']} still open after) + 16 "
+        print(f"capacity: 1000 idle keep-alive connections (answered once in {a['setup_ms']/1000:.1f} s; "
+              f"{a['still_open']} still open after) + 16 "
               f"active clients: {a['rps']:.0f} calls/s, p50 {a['p50_ms']:.2f} ms, p99 {a['p99_ms']:.2f} ms, "
               f"max {a['max_ms']:.2f} ms, {a['errors']} errors (target: p99 < 20 ms)")
     else:
         print("capacity: the idle keep-alive row failed")
     b = run(["--slowloris", "500", "--calls", "200"])
     if b:
-        print(f"capacity: 500 slowloris sockets (unfinished heads) + 200 normal calls on new "
+        print(f"capacity: 500 slowloris sockets (unfinished heads; {b['still_open']} still open after) "
+              f"+ 200 normal calls on new "
               f"connections: p50 {b['p50_ms']:.2f} ms, p99 {b['p99_ms']:.2f} ms, max {b['max_ms']:.2f} ms, "
               f"{b['errors']} errors (target: < 100 ms)")
     else:

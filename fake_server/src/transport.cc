@@ -102,6 +102,10 @@ struct Conn {
 
 thread_local Conn* tl_conn = nullptr;
 
+// How long a worker waits for a keep-alive client's next request before it hands the
+// connection back to the reactor.
+constexpr int kLingerMs = 2;
+
 // The bytes of one complete request (its rebuilt head and its body) for httplib's parser; the
 // answer goes straight to the socket.
 class MessageStream : public httplib::Stream {
@@ -202,6 +206,7 @@ class Engine {
   void reactor_loop();
   void worker_loop();
   void on_readable(Conn* c);
+  bool read_some(Conn* c, bool& eof);
   void on_timeout(Conn* c);
   void serve(Conn* c);
   Parse advance(Conn& c, ApiError& err);
@@ -534,9 +539,10 @@ void Engine::on_timeout(Conn* c) {
                       " did not arrive within " + std::to_string(ms) + " ms."});
 }
 
-void Engine::on_readable(Conn* c) {
+// Reads what the socket has now into the connection's buffer (a draining one discards it);
+// false when the connection was reset.
+bool Engine::read_some(Conn* c, bool& eof) {
   char buf[65536];
-  bool eof = false;
   std::size_t got = 0;
   for (;;) {
     ssize_t n = ::recv(c->fd, buf, sizeof buf, 0);
@@ -546,15 +552,21 @@ void Engine::on_readable(Conn* c) {
         c->in.append(buf, static_cast<std::size_t>(n));
       }
       got += static_cast<std::size_t>(n);
-      if (got >= (1u << 20)) break;  // fairness: come back after the others
+      if (got >= (1u << 20)) return true;  // fairness: come back after the others
       continue;
     }
     if (n == 0) {
       eof = true;
-      break;
+      return true;
     }
     if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+    return errno == EAGAIN || errno == EWOULDBLOCK;
+  }
+}
+
+void Engine::on_readable(Conn* c) {
+  bool eof = false;
+  if (!read_some(c, eof)) {
     close_now(c);  // reset by the peer
     return;
   }
@@ -635,6 +647,30 @@ void Engine::serve(Conn* c) {
     if (p == Parse::kError) {
       refuse(c, err);
       return;
+    }
+    // A keep-alive client usually sends its next request right after it read the answer: wait
+    // for it a moment here rather than hand the connection to the reactor and back (two
+    // wake-ups per call).
+    pollfd pf{c->fd, POLLIN, 0};
+    if (c->stage == Conn::Stage::kHead && ::poll(&pf, 1, kLingerMs) > 0) {
+      bool eof = false;
+      if (!read_some(c, eof)) {
+        close_now(c);
+        return;
+      }
+      p = advance(*c, err);
+      if (p == Parse::kDone) {
+        c->peer_closed = eof;
+        continue;
+      }
+      if (p == Parse::kError) {
+        refuse(c, err);
+        return;
+      }
+      if (eof) {
+        close_now(c);
+        return;
+      }
     }
     if (c->stage == Conn::Stage::kBody && c->head.head().expect_continue && !c->continue_sent) {
       c->continue_sent = true;

@@ -5,7 +5,9 @@
 // page forbids inline script as a second fence.
 'use strict';
 
-const POLL_MS = 1000;
+// How often the page refreshes; a view refreshes every `every` ticks. localStorage.rqFakePollMs
+// sets another interval (100 ms to 60 s; the browser tests poll fast).
+const POLL_MS = Math.min(60000, Math.max(100, Number(localStorage.getItem('rqFakePollMs')) || 1000));
 const JOURNAL_ROWS = 300;
 
 const app = {
@@ -15,6 +17,7 @@ const app = {
   view: null,       // the mounted view: {refresh(), every}
   busy: false,      // a refresh is in flight
   ticks: 0,
+  refreshes: 0,
   overview: null,   // the latest /__admin/overview
   serverSkewMs: 0,  // server clock minus browser clock (the fake's clock may be virtual)
 };
@@ -658,6 +661,8 @@ async function tick() {
     await refreshOverview();
     banner('');
     if (app.ticks % (app.view.every || 1) === 0) await app.view.refresh();
+    // For the browser tests: how many live refreshes have completed.
+    document.body.dataset.refreshes = String(++app.refreshes);
   } catch (e) {
     if (!(e instanceof ApiError && e.status === 401)) banner('rq-fake does not answer: ' + e.message);
   } finally {

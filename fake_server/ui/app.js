@@ -215,28 +215,47 @@ function limitSelect(value, onChange) {
 
 // ---- storages -------------------------------------------------------------------------------
 
-function storagesView(query) {
-  const root = el('div');
-  const user = query.get('user') || '';
-  let limit = Number(query.get('limit')) || 50;
-  const body = el('div', { 'data-test': 'storages' });
+// The kinds of storage the storages view lists, each a section with its own server-side pager.
+// A kind is shown when /__admin/overview counts it under `storages` (overviewKey). To add one:
+// an admin endpoint that pages its storages like /__admin/queues (items, count, total,
+// nextCursor; ?user=, ?cursor=, ?limit=), an entry here, and a view for one storage.
+const STORAGE_KINDS = [
+  {
+    overviewKey: 'requestQueues',
+    title: 'Request queues',
+    noun: 'queues',
+    endpoint: '/__admin/queues',
+    headers: ['name', 'id', { text: 'total', class: 'num' }, { text: 'pending', class: 'num' },
+      { text: 'locked', class: 'num' }, { text: 'handled', class: 'num' }, 'multiple clients', 'modified'],
+    row: (item) => {
+      const c = item.counts;
+      return el('tr', { 'data-test': 'queue-row', 'data-queue': item.id },
+        el('td', null, link(item.name || '(unnamed)', ['queue', item.id], {}, { 'data-test': 'queue-link' })),
+        el('td', { class: 'mono' }, item.id),
+        el('td', { class: 'num' }, fmtNum(c.total)),
+        el('td', { class: 'num' }, link(fmtNum(c.pending), ['queue', item.id], { state: 'pending' })),
+        el('td', { class: 'num' }, link(fmtNum(c.locked), ['queue', item.id], { state: 'locked' })),
+        el('td', { class: 'num' }, link(fmtNum(c.handled), ['queue', item.id], { state: 'handled' })),
+        el('td', null, item.hadMultipleClients ? 'yes' : 'no'),
+        el('td', null, fmtTime(item.modifiedAt)));
+    },
+  },
+];
+
+// One kind's section of the storages view: its storages grouped by user, a page at a time.
+function storageSection(kind, user, limit) {
+  const body = el('div', { 'data-test': 'storages-' + kind.overviewKey });
   const pager = new Pager(() => load());
-  const userInput = el('input', { type: 'search', placeholder: 'user id or username', value: user, 'data-test': 'user-filter' });
-  root.append(
-    el('h1', null, 'Storages'),
-    el('form', { class: 'toolbar', onsubmit: (ev) => { ev.preventDefault(); location.hash = hashOf(['storages'], { user: userInput.value.trim(), limit }); } },
-      el('label', null, 'user ', userInput), el('button', { type: 'submit' }, 'filter'),
-      limitSelect(limit, (n) => { limit = n; pager.reset(); load(); })),
-    el('h2', null, 'Request queues'), body, pager.el);
+  const root = el('section', null, el('h2', null, kind.title), body, pager.el);
 
   async function load() {
     const t0 = performance.now();
     let page;
     try {
-      const q = new URLSearchParams({ limit: String(limit) });
+      const q = new URLSearchParams({ limit: String(limit()) });
       if (user) q.set('user', user);
       if (pager.cursor) q.set('cursor', pager.cursor);
-      page = await api('/__admin/queues?' + q);
+      page = await api(kind.endpoint + '?' + q);
     } catch (e) {
       showError(body, e);
       return;
@@ -247,27 +266,34 @@ function storagesView(query) {
     for (const item of page.items) {
       if (item.userId !== lastUser) {
         lastUser = item.userId;
-        rows.push(el('tr', { class: 'group', 'data-test': 'user-row' }, el('td', { colspan: 8 },
+        rows.push(el('tr', { class: 'group', 'data-test': 'user-row' }, el('td', { colspan: kind.headers.length },
           'user ', link(item.username || item.userId, ['storages'], { user: item.userId }), ' ',
           el('span', { class: 'muted mono' }, item.userId))));
       }
-      const c = item.counts;
-      rows.push(el('tr', { 'data-test': 'queue-row', 'data-queue': item.id },
-        el('td', null, link(item.name || '(unnamed)', ['queue', item.id], {}, { 'data-test': 'queue-link' })),
-        el('td', { class: 'mono' }, item.id),
-        el('td', { class: 'num' }, fmtNum(c.total)),
-        el('td', { class: 'num' }, link(fmtNum(c.pending), ['queue', item.id], { state: 'pending' })),
-        el('td', { class: 'num' }, link(fmtNum(c.locked), ['queue', item.id], { state: 'locked' })),
-        el('td', { class: 'num' }, link(fmtNum(c.handled), ['queue', item.id], { state: 'handled' })),
-        el('td', null, item.hadMultipleClients ? 'yes' : 'no'),
-        el('td', null, fmtTime(item.modifiedAt))));
+      rows.push(kind.row(item));
     }
     body.replaceChildren(rows.length
-      ? table(['name', 'id', { text: 'total', class: 'num' }, { text: 'pending', class: 'num' },
-        { text: 'locked', class: 'num' }, { text: 'handled', class: 'num' }, 'multiple clients', 'modified'], rows)
-      : el('p', { class: 'empty' }, user ? 'No queues of this user.' : 'No queues yet.'));
-    pager.render(page.count, page.nextCursor, fmtNum(page.count) + ' of ' + fmtNum(page.total) + ' queues · ' + ms + ' ms');
+      ? table(kind.headers, rows)
+      : el('p', { class: 'empty' }, user ? 'No ' + kind.noun + ' of this user.' : 'No ' + kind.noun + ' yet.'));
+    pager.render(page.count, page.nextCursor, fmtNum(page.count) + ' of ' + fmtNum(page.total) + ' ' + kind.noun + ' · ' + ms + ' ms');
   }
+  return { root, load, reset: () => pager.reset() };
+}
+
+function storagesView(query) {
+  const root = el('div');
+  const user = query.get('user') || '';
+  let limit = Number(query.get('limit')) || 50;
+  const counted = (app.overview && app.overview.storages) || {};
+  const sections = STORAGE_KINDS.filter((k) => k.overviewKey in counted).map((k) => storageSection(k, user, () => limit));
+  const load = () => Promise.all(sections.map((s) => s.load()));
+  const userInput = el('input', { type: 'search', placeholder: 'user id or username', value: user, 'data-test': 'user-filter' });
+  root.append(
+    el('h1', null, 'Storages'),
+    el('form', { class: 'toolbar', onsubmit: (ev) => { ev.preventDefault(); location.hash = hashOf(['storages'], { user: userInput.value.trim(), limit }); } },
+      el('label', null, 'user ', userInput), el('button', { type: 'submit' }, 'filter'),
+      limitSelect(limit, (n) => { limit = n; for (const s of sections) s.reset(); load(); })),
+    el('div', { 'data-test': 'storages' }, sections.map((s) => s.root)));
   return { root, refresh: load, every: 2 };
 }
 

@@ -38,7 +38,9 @@ describe('dashboard', () => {
                 assert.match(csp, /script-src 'self'/);
                 assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
                 await page.waitForSelector('body[data-ready="1"]', { timeout: 15000 });
-                assert.ok(await page.$('[data-test=storages]'), 'the storages view is shown');
+                assert.ok(await page.$('[data-test=storages] [data-test=storages-requestQueues]'), 'the storages view lists request queues');
+                // No --admin-token: the token form is not shown (hidden must win over its display: flex).
+                assert.equal(await page.$eval('[data-test=token-form]', (e) => getComputedStyle(e).display), 'none');
             }
             // Every tab renders, then the page idles through a few live refreshes.
             for (const tab of ['journal', 'faults', 'report', 'storages']) {

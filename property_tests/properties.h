@@ -1,6 +1,6 @@
-// The properties of rq-properties, runnable from the CLI and from GoogleTest: each runs a
-// RapidCheck property against a target and returns its outcome (seed, time, the shrunk
-// counterexample and, on failure, a replay script).
+// Running the registered properties (registry.h), from the CLI and from GoogleTest: each runs a
+// RapidCheck property against a target and returns its outcome (seed, cases, time, the shrunk
+// counterexample and, on failure, a replay script and a re-run line).
 //
 //   RunOptions o;                          // embedded fake, RC_PARAMS or the defaults below
 //   PropertyOutcome r = run_property("dedup", o);
@@ -13,25 +13,24 @@
 #include <vector>
 
 #include "harness/target.h"
+#include "registry.h"
 
 namespace rqcheck::prop {
 
-struct PropertyInfo {
-  std::string name;
-  std::string level;  // "must" or "should"
-  std::string title;
-};
-const std::vector<PropertyInfo>& property_catalogue();
-
 struct RunOptions {
-  std::optional<std::string> base_url;  // nullopt: an embedded rq-fake
-  std::string token = "rqcheck-properties";
+  std::optional<std::string> base_url;    // nullopt: an embedded rq-fake
+  std::string token = kEmbeddedToken;     // a remote target's; never printed
   std::vector<std::string> bugs;          // named wrong behaviours of the embedded fake
   bool client_drops_unprocessed = false;  // the client-side bug DropUnprocessed (retry)
   std::optional<std::uint64_t> seed;      // else RC_PARAMS' seed, else random
   std::optional<int> max_success;         // else RC_PARAMS' max_success, else the default
   std::optional<int> max_size;
-  bool quiet = false;  // no RapidCheck output on stderr
+  // HTTP retries of every call (429, 5xx, transport errors; backoff 500 ms doubling, jitter).
+  // nullopt: 8 (apify-client-js) against a remote target, 0 against the embedded fake.
+  std::optional<int> retries;
+  // Requests this property may send; checked before each case (a case that starts under the
+  // budget runs to its end). nullopt: no budget.
+  std::optional<std::uint64_t> max_requests;
 };
 
 struct PropertyOutcome {
@@ -39,19 +38,25 @@ struct PropertyOutcome {
   bool passed = false;
   bool gave_up = false;
   bool skipped = false;  // not applicable to this target (reason in message)
+  bool unknown = false;  // no property of that id
   std::uint64_t seed = 0;
   int max_success = 0, max_size = 0;
-  int cases = 0;
+  int cases = 0;                // cases that ran
+  bool budget_reached = false;  // cases after the request budget was used up did not run
   double seconds = 0;
+  TargetStats stats;
   std::string message;        // RapidCheck's report (the shrunk command sequence on failure)
-  std::string replay_script;  // on failure: bash + curl against a fresh rq-fake
+  std::string replay_script;  // on failure: bash + curl
+  std::string rerun;          // on failure: the rq-properties command line (token as $APIFY_TOKEN)
 };
 
 // Default test sizes: command sequences of 1..101 commands (a quarter of the cases over 40),
 // and every property together well under 60 s on a 2-core machine (about 10 s).
 inline constexpr int kDefaultMaxSuccess = 150;
 inline constexpr int kDefaultMaxSize = 100;
+inline constexpr int kRemoteRetries = 8;
 
-PropertyOutcome run_property(const std::string& name, const RunOptions& options);
+PropertyOutcome run_property(const Property& property, const RunOptions& options);
+PropertyOutcome run_property(const std::string& id, const RunOptions& options);
 
 }  // namespace rqcheck::prop

@@ -4,13 +4,14 @@
 #include <cctype>
 
 #include "rqcheck/core/json.h"
-#include "rqcheck/schemas/validation.h"
 
 namespace rqcheck::conformance {
 
 namespace {
-constexpr std::size_t kMaxEvidence = 60;
+// Responses are kept up to 16 KiB; request bodies whole up to 16 MiB, so that a reproducer can
+// send them again (the reports cut them).
 constexpr std::size_t kEvidenceBodyLimit = 16 * 1024;
+constexpr std::size_t kEvidenceRequestLimit = 16 * 1024 * 1024;
 
 std::string cut(std::string s, std::size_t n) {
   if (s.size() > n) {
@@ -43,27 +44,6 @@ std::string Response::summary() const {
   }
   if (exchange.response_body.empty()) return s + " (no body)";
   return s + " " + cut(exchange.response_body, 300);
-}
-
-std::vector<std::string> validate_exchange(const client::Exchange& ex) {
-  std::vector<std::string> out;
-  if (!ex.operation || !ex.has_response()) return out;
-  Json body;  // null = no body
-  if (!ex.response_body.empty()) {
-    auto parsed = parse_json(ex.response_body);
-    if (!parsed) {
-      out.push_back(std::string(operation_info(*ex.operation).id) + " " +
-                    std::to_string(ex.status) + ": the body is not JSON");
-      return out;
-    }
-    body = std::move(*parsed);
-  }
-  auto r = schemas::validate_response(*ex.operation, ex.status, body);
-  if (!r) {
-    out.push_back(std::string(operation_info(*ex.operation).id) + " " + std::to_string(ex.status) +
-                  ": " + r.summary());
-  }
-  return out;
 }
 
 Context::Context(const Check& check, client::RequestQueueApi& api, client::HttpClient& http,
@@ -154,33 +134,51 @@ void Context::fail_with(std::string expected, std::string received) {
 
 void Context::skip(std::string reason) { throw CheckSkip{std::move(reason)}; }
 
-void Context::observe(const client::Exchange& exchange) {
+void Context::observe(const client::Exchange& exchange, bool second_user) {
   ++run_.requests;
-  auto violations = validate_exchange(exchange);
+  std::vector<std::string> ids = run_.schema.record(check_.id, exchange);
+  Kept kept{exchange, second_user};
+  client::Exchange& copy = kept.exchange;
+  if (copy.request_body.size() > kEvidenceRequestLimit) {
+    copy.request_body = cut(std::move(copy.request_body), kEvidenceRequestLimit);
+    copy.bodies_truncated = true;
+  }
+  if (copy.response_body.size() > kEvidenceBodyLimit) {
+    copy.response_body = cut(std::move(copy.response_body), kEvidenceBodyLimit);
+    copy.bodies_truncated = true;
+  }
   std::lock_guard lock(mu_);
-  for (auto& v : violations) schema_violations_.push_back(std::move(v));
-  if (evidence_.size() < kMaxEvidence) {
-    client::Exchange copy = exchange;
-    if (copy.request_body.size() > kEvidenceBodyLimit) {
-      copy.request_body = cut(std::move(copy.request_body), kEvidenceBodyLimit);
-      copy.bodies_truncated = true;
-    }
-    if (copy.response_body.size() > kEvidenceBodyLimit) {
-      copy.response_body = cut(std::move(copy.response_body), kEvidenceBodyLimit);
-      copy.bodies_truncated = true;
-    }
-    evidence_.push_back(std::move(copy));
+  for (auto& id : ids) {
+    if (std::find(schema_findings_.begin(), schema_findings_.end(), id) == schema_findings_.end())
+      schema_findings_.push_back(std::move(id));
+  }
+  ++seen_;
+  if (head_.size() < kEvidenceHead) {
+    head_.push_back(std::move(kept));
+  } else if (tail_.size() < kEvidenceTail) {
+    tail_.push_back(std::move(kept));
+  } else {
+    tail_[tail_next_] = std::move(kept);
+    tail_next_ = (tail_next_ + 1) % kEvidenceTail;
   }
 }
 
-std::vector<client::Exchange> Context::evidence() const {
+void Context::take_evidence(Outcome& out) const {
   std::lock_guard lock(mu_);
-  return evidence_;
+  out.evidence.clear();
+  out.evidence_second_user.clear();
+  auto add = [&](const Kept& k) {
+    out.evidence.push_back(k.exchange);
+    out.evidence_second_user.push_back(k.second_user);
+  };
+  for (const auto& k : head_) add(k);
+  for (std::size_t i = 0; i < tail_.size(); ++i) add(tail_[(tail_next_ + i) % tail_.size()]);
+  out.evidence_omitted = seen_ - head_.size() - tail_.size();
 }
 
-std::vector<std::string> Context::schema_violations() const {
+std::vector<std::string> Context::schema_findings() const {
   std::lock_guard lock(mu_);
-  return schema_violations_;
+  return schema_findings_;
 }
 
 bool Context::budget_exhausted() const {

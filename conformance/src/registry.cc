@@ -98,8 +98,14 @@ void register_check(Check check) {
   v.insert(it, std::move(check));
 }
 
-detail::Registrar::Registrar(Check check, CheckFn fn) {
+detail::Registrar::Registrar(Check check, CheckFn fn, const char* file, int line) {
   check.fn = std::move(fn);
+  // __FILE__ is the path the compiler was given (absolute under CMake): keep the part from the
+  // module folder on, so docs/checks.md does not depend on where the tree is.
+  std::string f = file;
+  std::size_t at = f.rfind("conformance/checks/");
+  check.file = at == std::string::npos ? f : f.substr(at);
+  check.line = line;
   register_check(std::move(check));
 }
 

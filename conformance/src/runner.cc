@@ -54,6 +54,38 @@ std::vector<const Check*> select_checks(const Selection& s) {
   return out;
 }
 
+std::string selection_error(const Selection& s) {
+  auto unmatched = [](const std::vector<std::string>& globs, const char* flag) -> std::string {
+    for (const auto& g : globs) {
+      bool hit = false;
+      for (const auto& c : all_checks()) hit = hit || glob_match(g, c.id);
+      if (!hit) {
+        return std::string(flag) + " '" + g +
+               "' matches no check (ids look like rq.batch_add.max_25; see --list)";
+      }
+    }
+    return {};
+  };
+  if (auto e = unmatched(s.only, "--only"); !e.empty()) return e;
+  if (auto e = unmatched(s.skip, "--skip"); !e.empty()) return e;
+  Selection unsharded = s;
+  unsharded.total_shards = 1;
+  unsharded.shard_index = 0;
+  if (select_checks(unsharded).empty()) {
+    std::string what;
+    for (const auto& g : s.only) what += " --only '" + g + "'";
+    for (const auto& g : s.skip) what += " --skip '" + g + "'";
+    for (Level l : s.levels) what += " --level " + std::string(level_name(l));
+    return "the selection" + what + " matches no check";
+  }
+  return {};
+}
+
+std::string_view result_label(const CheckResult& r) {
+  if (r.outcome.status == Verdict::kFail) return r.violation ? "fail" : "warn";
+  return status_name(r.outcome.status);
+}
+
 bool apply_sharding_env(Selection& s, std::string* error) {
   const char* total = std::getenv("GTEST_TOTAL_SHARDS");
   const char* index = std::getenv("GTEST_SHARD_INDEX");
@@ -93,7 +125,7 @@ std::size_t RunReport::warnings() const {
 }
 int RunReport::exit_code() const {
   if (!harness_error.empty() || interrupted || count(Verdict::kError) > 0) return 2;
-  return violations() > 0 ? 1 : 0;
+  return violations() > 0 || !schema_findings.empty() ? 1 : 0;
 }
 
 static void delete_tracked_queues(client::HttpClient& http, RunState& run,
@@ -118,9 +150,10 @@ CheckResult run_one(const Check& check, client::RequestQueueApi& api, client::Ht
   result.check = &check;
   auto started = std::chrono::steady_clock::now();
   Context ctx(check, api, http, second, target, run);
-  auto observer = [&ctx](const client::Exchange& ex) { ctx.observe(ex); };
-  http.set_exchange_observer(observer);
-  if (second) second->set_exchange_observer(observer);
+  http.set_exchange_observer([&ctx](const client::Exchange& ex) { ctx.observe(ex, false); });
+  if (second) {
+    second->set_exchange_observer([&ctx](const client::Exchange& ex) { ctx.observe(ex, true); });
+  }
   Outcome out;
   if ((check.needs & kNeedRateLimits) && !target.rate_limits) {
     out = Outcome::skip(
@@ -147,23 +180,11 @@ CheckResult run_one(const Check& check, client::RequestQueueApi& api, client::Ht
     } catch (...) {
       out = Outcome::error("harness error: unknown exception");
     }
-    // Schema validation of every response, in one place.
-    auto violations = ctx.schema_violations();
-    if (!violations.empty() && (out.status == Verdict::kPass || out.status == Verdict::kFail)) {
-      std::string joined;
-      for (std::size_t i = 0; i < violations.size() && i < 5; ++i) {
-        joined += (i ? "\n" : "") + violations[i];
-      }
-      if (violations.size() > 5) joined += "\n(" + std::to_string(violations.size() - 5) + " more)";
-      if (out.status == Verdict::kPass) {
-        out =
-            Outcome::fail("every response matches the schema of its operation and status", joined);
-      } else {
-        out.received += "\nschema violations too:\n" + joined;
-      }
-    }
   }
-  out.evidence = ctx.evidence();
+  // The schema findings of the check's responses are the run's (RunReport::schema_findings);
+  // the check is judged on its own assertions and only names them.
+  result.schema_findings = ctx.schema_findings();
+  ctx.take_evidence(out);
   http.set_exchange_observer(nullptr);
   if (second) second->set_exchange_observer(nullptr);
   delete_tracked_queues(http, run, nullptr);
@@ -189,6 +210,10 @@ RunReport run_checks(const RunOptions& o, const ProgressFn& progress) {
   SystemClock clock;
   report.started_at = format_iso8601(clock.now_ms());
   auto started = std::chrono::steady_clock::now();
+  if (std::string e = selection_error(o.selection); !e.empty()) {
+    report.harness_error = e;
+    return report;
+  }
 
   client::ClientConfig config;
   config.base_url = o.base_url;
@@ -211,6 +236,7 @@ RunReport run_checks(const RunOptions& o, const ProgressFn& progress) {
   TargetInfo target = o.target;
   target.base_url = o.base_url;
   target.has_second_token = second != nullptr;
+  report.target = target;
 
   if (http.config_error()) {
     report.harness_error = "invalid --base-url: " + http.config_error()->message;
@@ -242,6 +268,7 @@ RunReport run_checks(const RunOptions& o, const ProgressFn& progress) {
     report.results.push_back(std::move(r));
   }
   delete_tracked_queues(http, run, &report.cleanup_errors);
+  report.schema_findings = run.schema.snapshot();
   report.requests = run.requests.load();
   report.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);

@@ -38,11 +38,19 @@ TEST(RegistryTest, EveryCheckHasABreakingBugOfTheFake) {
   }
 }
 
+// Bugs that only the schema validation of every response catches (one wrong field that no
+// check reads): SchemaFindingsTest proves that each gives a schema finding.
+const std::set<std::string> kCaughtBySchema = {"StorageBytesAsString"};
+
 TEST(RegistryTest, EveryBugOfTheFakeIsCaughtBySomeCheck) {
   std::set<std::string> used;
   for (const auto& c : all_checks()) used.insert(c.breaking_bug);
   for (const auto& b : fake::bug_catalogue()) {
-    EXPECT_TRUE(used.count(b.name)) << "no check names bug " << b.name;
+    if (kCaughtBySchema.count(b.name)) {
+      EXPECT_FALSE(used.count(b.name)) << b.name << " is named by a check: not schema-only";
+    } else {
+      EXPECT_TRUE(used.count(b.name)) << "no check names bug " << b.name;
+    }
     EXPECT_FALSE(b.description.empty()) << b.name;
   }
 }

@@ -180,6 +180,10 @@ void FakeServer::Impl::decide_faults(Call& call) {
 
 Delivery FakeServer::Impl::handle(HttpRequest& http) {
   if (is_admin_path(http.path)) return Delivery{admin.handle(http)};
+  // The dashboard lives at / too (admin_ui.h); the API has nothing there.
+  if (http.path == "/" && (http.method == "GET" || http.method == "HEAD")) {
+    return Delivery{admin.handle(http)};
+  }
   if (http.method == "OPTIONS") return Delivery{preflight()};
   RouteMatch route = match_route(http.method, http.path);
   Reply reply;

@@ -10,6 +10,7 @@
 #include <rapidcheck/state.h>
 
 #include <algorithm>
+#include <initializer_list>
 #include <ostream>
 #include <set>
 #include <sstream>
@@ -19,6 +20,7 @@
 #include "../harness/target.h"
 #include "../model/queue_model.h"
 #include "rqcheck/client/api.h"
+#include "rqcheck/client/batch_add.h"
 
 namespace rqcheck::prop {
 
@@ -63,11 +65,44 @@ inline std::string err_text(const ApiError& e) {
   return std::to_string(e.status) + " " + e.type + ": " + e.message;
 }
 
+// Fails the case with the API error (status, type and message) when `r` is an error.
+template <typename R>
+void require_ok(const R& r, const std::string& what) {
+  if (!r.ok()) RC_FAIL(what + " failed: " + err_text(r.error()));
+}
+// Success, or an error with status `status`.
+template <typename R>
+void require_ok_or(const R& r, int status, const std::string& what) {
+  if (!r.ok() && r.error().status != status) {
+    RC_FAIL(what + ": success or " + std::to_string(status) + " expected, got " +
+            err_text(r.error()));
+  }
+}
+// An error with one of `statuses`.
+template <typename R>
+void require_error(const R& r, std::initializer_list<int> statuses, const std::string& what) {
+  std::string want;
+  for (int st : statuses) want += (want.empty() ? "" : " or ") + std::to_string(st);
+  if (r.ok()) RC_FAIL(what + ": " + want + " expected, got success");
+  for (int st : statuses) {
+    if (r.error().status == st) return;
+  }
+  RC_FAIL(what + ": " + want + " expected, got " + err_text(r.error()));
+}
+
+// Against a target on a real clock (no AdvanceClock), locks are long enough never to expire
+// during a case, however slow its calls (retries of 429s included); the model's clock stands
+// still there.
+inline constexpr std::int64_t kRealClockLockFactor = 120;
+inline std::int64_t lock_ms(std::int64_t lock_secs, bool virtual_clock) {
+  return lock_secs * 1000 * (virtual_clock ? 1 : kRealClockLockFactor);
+}
+
 // Counters (decision 36): after every step when Checks::counters is on.
 inline void check_counters(const State& s1, Sut& sut) {
   if (!sut.checks.counters) return;
   auto q = sut.api.get_queue(sut.queue);
-  RC_ASSERT(q.ok());
+  require_ok(q, "get_queue (counters)");
   RC_ASSERT(q->total_request_count == q->handled_request_count + q->pending_request_count);
   RC_ASSERT(q->total_request_count == s1.q.total());
   RC_ASSERT(q->handled_request_count == s1.q.handled());
@@ -78,7 +113,7 @@ inline void check_counters(const State& s1, Sut& sut) {
 // says.
 template <typename R, typename W>
 void expect_write(const R& r, const W& want) {
-  RC_ASSERT(r.ok());
+  require_ok(r, "the write");
   RC_ASSERT(r->request_id == want.id);
   RC_ASSERT(r->was_already_present == want.was_already_present);
   RC_ASSERT(r->was_already_handled == want.was_already_handled);
@@ -149,11 +184,26 @@ struct BatchAdd : Cmd {
       body.push_back(request_body(keys[i], urls[i], handled[i]));
       want.push_back(s1.q.add(keys[i], urls[i], handled[i], forefront));
     }
-    auto r = sut.api.batch_add_requests(sut.queue, body, client::WriteOptions{forefront, client});
-    RC_ASSERT(r.ok());
-    RC_ASSERT(r->unprocessed.empty());
-    RC_ASSERT(r->processed.size() == keys.size());
-    for (const auto& p : r->processed) {
+    BatchAddResult got;
+    const client::WriteOptions wo{forefront, client};
+    if (sut.target.embedded()) {
+      auto r = sut.api.batch_add_requests(sut.queue, body, wo);
+      require_ok(r, "batch_add_requests");
+      got = *r;
+    } else {
+      // Over a rate limit a server hands items back in unprocessedRequests: resend them, as the
+      // official clients do.
+      client::BatchAddAllOptions o;
+      o.write = wo;
+      auto all = client::batch_add_all(sut.api, sut.queue, body, o);
+      if (!all.errors.empty()) {
+        RC_FAIL("batch_add_requests failed: " + err_text(all.errors.back()));
+      }
+      got = std::move(all.result);
+    }
+    RC_ASSERT(got.unprocessed.empty());
+    RC_ASSERT(got.processed.size() == keys.size());
+    for (const auto& p : got.processed) {
       auto it = std::find(keys.begin(), keys.end(), p.unique_key);
       RC_ASSERT(it != keys.end());
       const ModelWrite& w = want[static_cast<std::size_t>(it - keys.begin())];
@@ -180,11 +230,10 @@ struct GetRequest : Cmd {
     const ModelRequest* m = s0.q.find_key(key);
     auto r = sut.api.get_request(sut.queue, QueueModel::id_of(key));
     if (!m) {
-      RC_ASSERT(!r.ok());
-      RC_ASSERT(r.error().status == 404);
+      require_error(r, {404}, "get_request of an absent request");
       return;
     }
-    RC_ASSERT(r.ok());
+    require_ok(r, "get_request");
     RC_ASSERT(r->value("uniqueKey", "") == key);
     RC_ASSERT(r->value("url", "") == m->url);
     RC_ASSERT(r->value("id", "") == m->id);
@@ -224,9 +273,9 @@ struct DeleteRequest : Cmd {
     auto r =
         sut.api.delete_request(sut.queue, QueueModel::id_of(key), client::ClientKeyOptions{client});
     if (s0.q.find_key(key))
-      RC_ASSERT(r.ok());
+      require_ok(r, "delete_request");
     else
-      RC_ASSERT((r.ok() || r.error().status == 404));
+      require_ok_or(r, 404, "delete_request of an absent request");
     check_counters(after(*this, s0), sut);
   }
   void show(std::ostream& os) const override {
@@ -252,7 +301,7 @@ struct BatchDelete : Cmd {
       body.push_back(by_id ? Json{{"id", QueueModel::id_of(k)}} : Json{{"uniqueKey", k}});
     }
     auto r = sut.api.batch_delete_requests(sut.queue, body, client::ClientKeyOptions{client});
-    RC_ASSERT(r.ok());
+    require_ok(r, "batch_delete_requests");
     std::size_t present = 0;
     for (const auto& k : keys) present += s0.q.find_key(k) ? 1 : 0;
     // Every present item is processed; absent ones are processed or unprocessed (decision 5).
@@ -298,7 +347,7 @@ struct ListWalk : Cmd {
       o.cursor = cursor;
       o.filter = filter_params(filter);
       auto r = sut.api.list_requests(sut.queue, o);
-      RC_ASSERT(r.ok());
+      require_ok(r, "list_requests");
       RC_ASSERT(static_cast<std::int64_t>(r->items.size()) <= limit);
       for (const auto& item : r->items) seen.push_back(item.value("id", ""));
       if (!r->next_cursor) {
@@ -351,11 +400,11 @@ struct ListWalkWithChurn : Cmd {
       if (c.add) {
         auto r = sut.api.add_request(sut.queue, request_body(c.key, "https://x.test/1", false),
                                      client::WriteOptions{false, std::string("c1")});
-        RC_ASSERT(r.ok());
+        require_ok(r, "add_request between pages");
         ever.insert(id);
       } else {
         auto r = sut.api.delete_request(sut.queue, id, client::ClientKeyOptions{"c1"});
-        RC_ASSERT((r.ok() || r.error().status == 404));
+        require_ok_or(r, 404, "delete_request of an absent request");
         throughout.erase(id);
       }
     };
@@ -369,7 +418,7 @@ struct ListWalkWithChurn : Cmd {
       o.limit = limit;
       o.cursor = cursor;
       auto r = sut.api.list_requests(sut.queue, o);
-      RC_ASSERT(r.ok());
+      require_ok(r, "list_requests");
       for (const auto& item : r->items) seen.push_back(item.value("id", ""));
       if (!r->next_cursor) {
         ended = true;
@@ -402,7 +451,7 @@ struct Head : Cmd {
   void run(const State& s0, Sut& sut) const override {
     announce(*this, sut);
     auto r = sut.api.list_head(sut.queue, client::HeadOptions{limit, std::string("c1")});
-    RC_ASSERT(r.ok());
+    require_ok(r, "list_head");
     auto available = s0.q.queue_order();
     std::size_t want_n = std::min<std::size_t>(available.size(), static_cast<std::size_t>(limit));
     RC_ASSERT(r->items.size() == want_n);
@@ -433,18 +482,19 @@ struct LockHead : Cmd {
     RC_PRE(s.exact_order || static_cast<std::size_t>(limit) >= s.q.queue_order().size());
   }
   void apply(State& s) const override {
-    s.q.lock_head(client, static_cast<std::size_t>(limit), lock_secs * 1000);
+    s.q.lock_head(client, static_cast<std::size_t>(limit), lock_ms(lock_secs, s.virtual_clock));
   }
   void run(const State& s0, Sut& sut) const override {
     announce(*this, sut);
     State s1 = s0;
-    auto want = s1.q.lock_head(client, static_cast<std::size_t>(limit), lock_secs * 1000);
+    const std::int64_t ms = lock_ms(lock_secs, s0.virtual_clock);
+    auto want = s1.q.lock_head(client, static_cast<std::size_t>(limit), ms);
     client::LockHeadOptions o;
-    o.lock_secs = lock_secs;
+    o.lock_secs = ms / 1000;
     o.limit = limit;
     o.client_key = client;
     auto r = sut.api.list_and_lock_head(sut.queue, o);
-    RC_ASSERT(r.ok());
+    require_ok(r, "list_and_lock_head");
     std::vector<std::string> got, want_ids;
     for (const auto& i : r->items) {
       got.push_back(i.id);
@@ -478,21 +528,20 @@ struct ProlongLock : Cmd {
     RC_PRE((m != nullptr && m->locked() && !m->handled));
   }
   void apply(State& s) const override {
-    s.q.prolong(client, QueueModel::id_of(key), lock_secs * 1000, forefront);
+    s.q.prolong(client, QueueModel::id_of(key), lock_ms(lock_secs, s.virtual_clock), forefront);
   }
   void run(const State& s0, Sut& sut) const override {
     announce(*this, sut);
     LockOutcome o = s0.q.lock_state(client, QueueModel::id_of(key));
     client::ProlongLockOptions opt;
-    opt.lock_secs = lock_secs;
+    opt.lock_secs = lock_ms(lock_secs, s0.virtual_clock) / 1000;
     opt.forefront = forefront;
     opt.client_key = client;
     auto r = sut.api.prolong_request_lock(sut.queue, QueueModel::id_of(key), opt);
     if (o == LockOutcome::kOk) {
-      RC_ASSERT(r.ok());
+      require_ok(r, "prolong_request_lock");
     } else {
-      RC_ASSERT(!r.ok());
-      RC_ASSERT((r.error().status == 403 || r.error().status == 400));
+      require_error(r, {403, 400}, "prolong_request_lock by a client that does not hold it");
     }
   }
   void show(std::ostream& os) const override {
@@ -519,10 +568,9 @@ struct DeleteLock : Cmd {
     auto r = sut.api.delete_request_lock(sut.queue, QueueModel::id_of(key),
                                          client::DeleteLockOptions{forefront, client});
     if (o == LockOutcome::kOk) {
-      RC_ASSERT(r.ok());
+      require_ok(r, "delete_request_lock");
     } else {
-      RC_ASSERT(!r.ok());
-      RC_ASSERT((r.error().status == 400 || r.error().status == 403));
+      require_error(r, {400, 403}, "delete_request_lock by a client that does not hold it");
     }
   }
   void show(std::ostream& os) const override {
@@ -539,7 +587,7 @@ struct Unlock : Cmd {
     State s1 = s0;
     std::int64_t want = s1.q.unlock(client);
     auto r = sut.api.unlock_requests(sut.queue, client::ClientKeyOptions{client});
-    RC_ASSERT(r.ok());
+    require_ok(r, "unlock_requests");
     RC_ASSERT(*r == want);
   }
   void show(std::ostream& os) const override { os << "Unlock(" << client << ")"; }
@@ -550,7 +598,7 @@ struct GetQueue : Cmd {
   void run(const State& s0, Sut& sut) const override {
     announce(*this, sut);
     auto q = sut.api.get_queue(sut.queue);
-    RC_ASSERT(q.ok());
+    require_ok(q, "get_queue");
     RC_ASSERT(q->total_request_count == q->handled_request_count + q->pending_request_count);
     RC_ASSERT(q->total_request_count == s0.q.total());
     RC_ASSERT(q->handled_request_count == s0.q.handled());

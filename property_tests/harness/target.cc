@@ -2,9 +2,14 @@
 
 #include <sstream>
 
+#include "rqcheck/conformance/replay.h"
 #include "rqcheck/fake_server/server.h"
 
 namespace rqcheck::prop {
+
+namespace {
+constexpr std::size_t kTranscriptBodyLimit = 16 * 1024;
+}  // namespace
 
 Target::Target(TargetConfig config) : config_(std::move(config)) {
   client::ClientConfig cc;
@@ -27,29 +32,39 @@ Target::Target(TargetConfig config) : config_(std::move(config)) {
     auto st = fake_->start();
     if (!st) throw std::runtime_error("cannot start the embedded rq-fake: " + st.error().message);
     cc.base_url = fake_->base_url();
+    cc.retry = config_.retry.value_or(client::RetryPolicy::none());
   } else {
     cc.base_url = *config_.base_url;
+    cc.retry = config_.retry.value_or(client::RetryPolicy{});
   }
   cc.token = config_.token;
-  cc.retry = config_.retry;
   cc.log_capacity = 16;
+  cc.user_agent = "rq-properties/0.1";
   http_ = std::make_unique<client::HttpClient>(cc);
   http_->set_exchange_observer([this](const client::Exchange& ex) { record(ex); });
 }
 
-void Target::record(const client::Exchange& ex) {
-  {
-    TranscriptStep s;
-    s.method = ex.method;
-    s.target = ex.target;
-    s.body = ex.request_body;
-    s.status = ex.status;
-    s.response =
-        ex.response_body.size() > 400 ? ex.response_body.substr(0, 400) + "..." : ex.response_body;
-    std::lock_guard lock(mu_);
-    s.note = note_;
-    steps_.push_back(std::move(s));
+void Target::record(const client::Exchange& ex, bool collapse_retries) {
+  ++requests_;
+  if (ex.attempt > 1) ++retried_;
+  if (ex.status == 429) ++rate_limited_;
+  if (ex.status >= 500) ++server_errors_;
+  TranscriptStep s;
+  s.exchange = ex;
+  client::Exchange& e = *s.exchange;
+  if (e.response_body.size() > kTranscriptBodyLimit) {
+    e.response_body.resize(kTranscriptBodyLimit);
+    e.bodies_truncated = true;
   }
+  std::lock_guard lock(mu_);
+  s.note = note_;
+  if (collapse_retries && ex.attempt > 1 && !steps_.empty() && steps_.back().exchange &&
+      steps_.back().exchange->attempt == ex.attempt - 1 &&
+      steps_.back().exchange->method == ex.method && steps_.back().exchange->target == ex.target) {
+    steps_.back() = std::move(s);
+    return;
+  }
+  steps_.push_back(std::move(s));
 }
 
 client::Exchange Target::admin(const std::string& method, const std::string& path,
@@ -80,9 +95,6 @@ Result<std::string> Target::fresh_queue() {
   }
   auto q = http_->get_or_create_queue();
   if (!q) return q.error();
-  std::lock_guard lock(mu_);
-  steps_.clear();  // the replay script creates its own queue
-  queue_id_ = q->id;
   return q->id;
 }
 
@@ -110,98 +122,55 @@ std::vector<TranscriptStep> Target::transcript() const {
   return steps_;
 }
 
-std::string Target::queue_id() const {
-  std::lock_guard lock(mu_);
-  return queue_id_;
+TargetStats Target::stats() const {
+  return TargetStats{requests_.load(), retried_.load(), rate_limited_.load(),
+                     server_errors_.load()};
 }
 
-namespace {
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'')
-      out += "'\\''";
-    else
-      out += c;
-  }
-  return out + "'";
-}
-
-std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  if (from.empty()) return s;
-  for (std::size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) {
-    s.replace(p, from.size(), to);
-  }
-  return s;
-}
-
-std::string one_line(std::string s) {
-  for (char& c : s) {
-    if (c == '\n' || c == '\r') c = ' ';
-  }
-  return s;
-}
-
-}  // namespace
-
-std::string replay_script(const std::string& property, std::uint64_t seed,
-                          const std::vector<std::string>& bugs, const std::string& queue_id,
-                          const std::vector<TranscriptStep>& steps) {
-  std::ostringstream os;
-  os << "#!/usr/bin/env bash\n"
-     << "# Replays the shrunk failing case of rq-properties property '" << property << "' (seed "
-     << seed << ").\n"
-     << "# Usage: bash replay.sh            (starts a fresh rq-fake: RQ_FAKE=path/to/rq-fake)\n"
-     << "#        BASE_URL=http://host:port TOKEN=... bash replay.sh   (any target)\n"
-     << "# Each call prints the status and body it gets now; '# failing run:' shows what the\n"
-     << "# failing run got.\n"
-     << "set -euo pipefail\n"
-     << "TOKEN=${TOKEN:-rqcheck-replay}\n"
-     << "if [ -z \"${BASE_URL:-}\" ]; then\n"
-     << "  RQ_FAKE=${RQ_FAKE:-rq-fake}\n"
-     << "  log=$(mktemp)\n"
-     << "  \"$RQ_FAKE\" --port 0 --clock virtual --no-rate-limit --fault-seed " << kFaultSeed;
-  for (const auto& b : bugs) os << " --bug " << shell_quote(b);
-  os << " >\"$log\" 2>&1 &\n"
-     << "  fake_pid=$!\n"
-     << "  trap 'kill $fake_pid 2>/dev/null; rm -f \"$log\"' EXIT\n"
-     << "  for _ in $(seq 100); do grep -q 'listening on' \"$log\" && break; sleep 0.05; done\n"
-     << "  BASE_URL=$(sed -n 's/.*listening on //p' \"$log\" | head -1)\n"
-     << "fi\n"
-     << "call() {  # METHOD TARGET [BODY]\n"
-     << "  local args=(-sS -X \"$1\" -H \"Authorization: Bearer $TOKEN\" -w ' -> "
-        "%{http_code}\\n')\n"
-     << "  if [ $# -ge 3 ]; then args+=(-H 'Content-Type: application/json' --data-binary \"$3\"); "
-        "fi\n"
-     << "  echo \"== $1 $2\"\n"
-     << "  curl \"${args[@]}\" \"$BASE_URL$2\"\n"
-     << "}\n"
-     << "advance() {  # MS: moves rq-fake's virtual clock\n"
-     << "  echo \"== advance clock $1 ms\"\n"
-     << "  curl -sS -X POST -H 'Content-Type: application/json' --data-binary "
-        "\"{\\\"advanceMs\\\":$1}\" "
-        "\"$BASE_URL/__admin/clock\" >/dev/null\n"
-     << "}\n"
-     << "Q=$(curl -sS -X POST -H \"Authorization: Bearer $TOKEN\" \"$BASE_URL/v2/request-queues\" "
-        "| sed -n 's/.*\"id\":\"\\([A-Za-z0-9]*\\)\".*/\\1/p' | head -1)\n"
-     << "echo \"queue $Q\"\n";
-  std::string last_note;
-  for (const auto& s : steps) {
-    if (s.note != last_note) {
-      os << "\n# " << one_line(s.note) << "\n";
-      last_note = s.note;
+std::string replay_script(const ReplayInfo& info, const std::vector<TranscriptStep>& steps) {
+  using conformance::ReplayCall;
+  conformance::ReplayPlan plan;
+  plan.about = {"Replays the shrunk failing case of rq-properties property '" + info.property +
+                    "' (seed " + std::to_string(info.seed) + ").",
+                "Re-run the property: " + info.rerun,
+                "Usage: RQ_FAKE=path/to/rq-fake bash " + std::string("FILE") +
+                    (info.base_url.empty() ? "" : "   (BASE_URL and APIFY_TOKEN: the target)")};
+  if (info.base_url.empty()) {
+    plan.fake_args = {"--clock", "virtual", "--no-rate-limit", "--fault-seed",
+                      std::to_string(kFaultSeed)};
+    for (const auto& b : info.bugs) {
+      plan.fake_args.push_back("--bug");
+      plan.fake_args.push_back(b);
     }
+    plan.fake_token = kEmbeddedToken;
+  } else {
+    plan.default_base_url = info.base_url;
+    plan.about[2] = "Usage: APIFY_TOKEN=... bash FILE   (BASE_URL: another target)";
+  }
+  if (!info.client_side_bug.empty()) {
+    plan.about.push_back("The failing run had the client-side bug " + info.client_side_bug +
+                         " on: the bug is in what the client did with these answers, so they "
+                         "reproduce against a correct server too.");
+  }
+  plan.expected = "the answers the model predicts";
+  plan.received = "the answers above marked as the failing run's (the last one broke the property)";
+  for (const auto& s : steps) {
     if (s.advance_ms) {
-      os << "advance " << *s.advance_ms << "\n";
+      ReplayCall c;
+      c.advance_clock_ms = s.advance_ms;
+      c.note = s.note;
+      plan.calls.push_back(std::move(c));
       continue;
     }
-    std::string target = queue_id.empty() ? s.target : replace_all(s.target, queue_id, "$Q");
-    os << "call " << s.method << " \"" << target << "\"";
-    if (!s.body.empty()) os << " " << shell_quote(s.body);
-    os << "\n# failing run: " << s.status << " " << one_line(s.response) << "\n";
+    if (!s.exchange) continue;
+    const client::Exchange& ex = *s.exchange;
+    bool auth = client::find_header(ex.request_headers, "Authorization").has_value();
+    ReplayCall c =
+        conformance::replay_call(ex, auth ? ReplayCall::Auth::kToken : ReplayCall::Auth::kNone);
+    c.note = s.note;
+    plan.calls.push_back(std::move(c));
   }
-  return os.str();
+  return conformance::replay_script(plan).script;
 }
 
 }  // namespace rqcheck::prop

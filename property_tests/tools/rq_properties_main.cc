@@ -1,24 +1,65 @@
-// rq-properties: runs the RapidCheck properties of property_tests/ against an embedded rq-fake
-// (default) or any endpoint (--base-url/--token), prints each seed and result, and writes a
-// replay script for every failure. RC_PARAMS is honoured (seed, max_success, max_size, ...).
+// rq-properties: runs the registered RapidCheck properties (property_tests/registry.h) against an
+// embedded rq-fake (default) or any endpoint (--base-url/--token), prints each seed and result,
+// and writes a replay script for every failure. RC_PARAMS is honoured (seed, max_success, ...).
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "../properties.h"
+#include "rqcheck/client/http_client.h"
 
 namespace {
 
-int usage(const char* msg) {
-  if (msg) std::cerr << "rq-properties: " << msg << "\n";
-  std::cerr << "usage: rq-properties [--base-url URL] [--token TOKEN] [--only NAME[,NAME...]]\n"
-               "                     [--bug NAME]... [--seed N] [--max-success N] [--max-size N]\n"
-               "                     [--replay-dir DIR] [--strict] [--verbose] [--list]\n"
-               "  RC_PARAMS=\"seed=N max_success=M\" is honoured as well.\n";
+using namespace rqcheck;
+using namespace rqcheck::prop;
+
+const char* kUsage = R"(usage: rq-properties [options]
+
+Runs RapidCheck state-machine properties of the request-queue API against a target and compares
+every answer with a model written from scratch.
+
+target
+  --base-url URL      endpoint to test (default: $APIFY_API_BASE_URL, else an embedded rq-fake
+                      with a virtual clock and rate limits off)
+  --token TOKEN       its API token (default: $APIFY_TOKEN; required with --base-url); never
+                      printed: re-run lines and replay scripts read $APIFY_TOKEN
+  --retries N         HTTP retries of every call on 429, 5xx and transport errors, backoff
+                      500 ms doubling with jitter like apify-client-js (default: 8 with
+                      --base-url, 0 against the embedded fake, which has nothing to retry)
+  --max-requests N    request budget of the whole run, shared by the properties; a property
+                      stops starting cases once its share is used (default: 50000 with
+                      --base-url, none against the embedded fake)
+  --bug NAME          (embedded fake only) switch on a named bug of the fake (rq-fake
+                      --list-bugs), or DropUnprocessed (a client-side bug of the retry
+                      property); repeatable
+selection
+  --only ID|GLOB      run only matching properties (comma-separated or repeated; each pattern
+                      must match one, or the run stops with exit 2)
+  --strict            should-level failures (order) count as failures (default: warnings)
+  --list              print the properties (id, level, guarded decisions, breaking bug) and exit
+sizes (RC_PARAMS="seed=N max_success=M max_size=S" is honoured too)
+  --seed N            the seed of every property (default: RapidCheck's, random, printed)
+  --max-success N     cases per property (default: 150)
+  --max-size N        size bound: command sequences of up to N+1 commands (default: 100)
+output
+  --replay-dir DIR    where replay scripts go (default: .):
+                      DIR/rq-properties-<id>-<seed>.replay.sh, one per failed property
+  --verbose           RapidCheck's report for passes too (the distribution of tags)
+exit codes
+  0  every property passed (warnings allowed unless --strict)
+  1  a property failed (its seed, shrunk case, re-run line and replay script are printed)
+  2  harness or configuration error: bad option, a pattern that matches nothing, no token, the
+     target unreachable or refusing the token, a property that gave up
+)";
+
+int usage_error(const std::string& msg) {
+  std::cerr << "rq-properties: " << msg << "\n(rq-properties --help lists the options)\n";
   return 2;
 }
 
@@ -32,97 +73,218 @@ std::vector<std::string> split(const std::string& s) {
   return out;
 }
 
+bool glob_match(const std::string& g, const std::string& t) {
+  std::size_t gi = 0, ti = 0, star = std::string::npos, mark = 0;
+  while (ti < t.size()) {
+    if (gi < g.size() && (g[gi] == '?' || g[gi] == t[ti])) {
+      ++gi, ++ti;
+    } else if (gi < g.size() && g[gi] == '*') {
+      star = gi++;
+      mark = ti;
+    } else if (star != std::string::npos) {
+      gi = star + 1;
+      ti = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (gi < g.size() && g[gi] == '*') ++gi;
+  return gi == g.size();
+}
+
+bool parse_u64(const std::string& v, std::uint64_t* out) {
+  if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 19)
+    return false;
+  *out = std::strtoull(v.c_str(), nullptr, 10);
+  return true;
+}
+
+std::string seconds(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, s < 10 ? "%.1f s" : "%.0f s", s);
+  return buf;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  using namespace rqcheck::prop;
   RunOptions opts;
   std::vector<std::string> only;
   std::string replay_dir = ".";
   bool strict = false, verbose = false;
-  if (const char* t = std::getenv("RQCHECK_TOKEN")) opts.token = t;
+  std::optional<std::string> token;
+  std::optional<std::uint64_t> max_requests;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    auto value = [&](std::string& v) {
+    std::string v;
+    auto value = [&]() {
       if (i + 1 >= argc) return false;
       v = argv[++i];
       return true;
     };
-    std::string v;
-    if (a == "--help" || a == "-h") return usage(nullptr), 0;
-    if (a == "--list") {
-      for (const auto& p : property_catalogue()) {
-        std::cout << p.name << " (" << p.level << "): " << p.title << "\n";
+    auto number = [&](std::uint64_t* n) { return value() && parse_u64(v, n); };
+    std::uint64_t n = 0;
+    if (a == "--help" || a == "-h") {
+      std::cout << kUsage;
+      return 0;
+    } else if (a == "--list") {
+      for (const auto& p : all_properties()) {
+        std::cout << p.id << " (" << p.level << "): " << p.title << "\n  guards:";
+        for (const auto& g : p.guards) std::cout << " " << g << ";";
+        std::cout << "\n  breaking bug: " << p.breaking_bug
+                  << (p.client_side_bug ? " (client-side)" : "") << "\n  defined in: " << p.file
+                  << ":" << p.line << "\n";
       }
       return 0;
     } else if (a == "--base-url") {
-      if (!value(v)) return usage("--base-url needs a value");
+      if (!value()) return usage_error("--base-url needs a value");
       opts.base_url = v;
     } else if (a == "--token") {
-      if (!value(opts.token)) return usage("--token needs a value");
+      if (!value()) return usage_error("--token needs a value");
+      token = v;
     } else if (a == "--only") {
-      if (!value(v)) return usage("--only needs names");
-      for (auto& n : split(v)) only.push_back(n);
+      if (!value()) return usage_error("--only needs names");
+      for (auto& g : split(v)) only.push_back(g);
     } else if (a == "--bug") {
-      if (!value(v)) return usage("--bug needs a name");
+      if (!value()) return usage_error("--bug needs a name");
       if (v == "DropUnprocessed")
         opts.client_drops_unprocessed = true;
       else
         opts.bugs.push_back(v);
     } else if (a == "--seed") {
-      if (!value(v)) return usage("--seed needs a number");
-      opts.seed = std::stoull(v);
+      if (!number(&n)) return usage_error("--seed takes a number");
+      opts.seed = n;
     } else if (a == "--max-success") {
-      if (!value(v)) return usage("--max-success needs a number");
-      opts.max_success = std::stoi(v);
+      if (!number(&n) || n == 0 || n > 1000000) return usage_error("--max-success takes 1..1e6");
+      opts.max_success = static_cast<int>(n);
     } else if (a == "--max-size") {
-      if (!value(v)) return usage("--max-size needs a number");
-      opts.max_size = std::stoi(v);
+      if (!number(&n) || n > 100000) return usage_error("--max-size takes 0..100000");
+      opts.max_size = static_cast<int>(n);
+    } else if (a == "--retries") {
+      if (!number(&n) || n > 20) return usage_error("--retries takes 0..20");
+      opts.retries = static_cast<int>(n);
+    } else if (a == "--max-requests") {
+      if (!number(&n) || n == 0) return usage_error("--max-requests takes a positive number");
+      max_requests = n;
     } else if (a == "--replay-dir") {
-      if (!value(replay_dir)) return usage("--replay-dir needs a directory");
+      if (!value()) return usage_error("--replay-dir needs a directory");
+      replay_dir = v;
     } else if (a == "--strict") {
       strict = true;
     } else if (a == "--verbose") {
-      verbose = true;  // RapidCheck's report (with the distribution of tags) for passes too
+      verbose = true;
     } else {
-      return usage(("unknown argument " + a).c_str());
+      return usage_error("unknown argument " + a);
     }
   }
-  if (opts.base_url && !opts.bugs.empty()) return usage("--bug needs the embedded fake");
-  std::cout << "rq-properties against " << (opts.base_url ? *opts.base_url : "an embedded rq-fake")
-            << "\n";
-  int failures = 0, warnings = 0;
-  for (const auto& info : property_catalogue()) {
-    if (!only.empty() && std::find(only.begin(), only.end(), info.name) == only.end()) continue;
-    PropertyOutcome r = run_property(info.name, opts);
+  if (!opts.base_url) {
+    if (const char* env = std::getenv("APIFY_API_BASE_URL"); env && *env) opts.base_url = env;
+  }
+  if (opts.base_url) {
+    if (!opts.bugs.empty()) return usage_error("--bug needs the embedded fake (no --base-url)");
+    if (!token) {
+      if (const char* env = std::getenv("APIFY_TOKEN"); env && *env) token = env;
+    }
+    if (!token || token->empty()) {
+      return usage_error("no token for " + *opts.base_url +
+                         ": pass --token or set APIFY_TOKEN (any non-empty token works on "
+                         "rq-fake)");
+    }
+    opts.token = *token;
+    if (!max_requests) max_requests = 50000;
+  }
+  // The selection: every pattern must match a property.
+  std::vector<const Property*> selected;
+  for (const auto& g : only) {
+    bool hit = false;
+    for (const auto& p : all_properties()) hit = hit || glob_match(g, p.id);
+    if (!hit) return usage_error("--only '" + g + "' matches no property (see --list)");
+  }
+  for (const auto& p : all_properties()) {
+    bool keep = only.empty();
+    for (const auto& g : only) keep = keep || glob_match(g, p.id);
+    if (keep) selected.push_back(&p);
+  }
+  // A remote target must answer and take the token before anything is generated.
+  if (opts.base_url) {
+    client::ClientConfig cc;
+    cc.base_url = *opts.base_url;
+    cc.token = opts.token;
+    cc.retry.max_retries = opts.retries.value_or(kRemoteRetries);
+    client::HttpClient http(cc);
+    client::ListQueuesOptions lo;
+    lo.limit = 1;
+    auto pre = http.list_queues(lo);
+    if (!pre && (pre.error().status == 0 || pre.error().status == 401)) {
+      std::cerr << "rq-properties: GET " << *opts.base_url
+                << "/v2/request-queues?limit=1 failed: " << pre.error().status << " "
+                << pre.error().type << ": " << pre.error().message << "\n";
+      return 2;
+    }
+  }
+  std::cout << "rq-properties against "
+            << (opts.base_url ? *opts.base_url : std::string("an embedded rq-fake"));
+  if (opts.base_url) {
+    std::cout << " (" << opts.retries.value_or(kRemoteRetries) << " retries per call, budget "
+              << *max_requests << " requests)";
+  }
+  std::cout << "\n";
+  int failures = 0, warnings = 0, harness = 0;
+  std::uint64_t used = 0;
+  for (std::size_t k = 0; k < selected.size(); ++k) {
+    const Property& p = *selected[k];
+    RunOptions o = opts;
+    if (max_requests) {
+      // An equal share of what is left.
+      std::uint64_t left = *max_requests > used ? *max_requests - used : 0;
+      o.max_requests = std::max<std::uint64_t>(1, left / (selected.size() - k));
+    }
+    PropertyOutcome r = run_property(p, o);
+    used += r.stats.requests;
     if (r.skipped) {
-      std::cout << "SKIP " << info.name << ": " << r.message << "\n";
+      std::cout << "SKIP " << p.id << ": " << r.message << "\n";
       continue;
     }
-    const char* verdict = r.passed ? "PASS" : (info.level == "should" && !strict ? "WARN" : "FAIL");
-    std::cout << verdict << " " << info.name << " (" << info.level << ") " << r.cases << " cases, "
-              << r.seconds << " s, seed " << r.seed << "\n";
+    const char* verdict = r.passed    ? "PASS"
+                          : r.gave_up ? "GAVE UP"
+                                      : (p.level == "should" && !strict ? "WARN" : "FAIL");
+    std::cout << verdict << " " << p.id << " (" << p.level << ") " << r.cases << " cases";
+    if (r.budget_reached) std::cout << " (request budget reached; " << r.max_success << " wanted)";
+    std::cout << ", " << seconds(r.seconds) << ", seed " << r.seed;
+    if (opts.base_url || r.stats.retried > 0) {
+      std::cout << ", " << r.stats.requests << " requests (" << r.stats.retried
+                << " retries: " << r.stats.rate_limited << " x 429, " << r.stats.server_errors
+                << " x 5xx)";
+    }
+    std::cout << "\n";
     if (r.passed && verbose) std::cout << r.message << "\n";
+    if (r.gave_up) {
+      std::cout << r.message << "\n";
+      ++harness;
+      continue;
+    }
     if (!r.passed) {
       std::cout << r.message << "\n";
       if (!r.replay_script.empty()) {
-        std::string path = replay_dir + "/rq-properties-" + info.name + "-" +
-                           std::to_string(r.seed) + ".replay.sh";
+        std::string path =
+            replay_dir + "/rq-properties-" + p.id + "-" + std::to_string(r.seed) + ".replay.sh";
         std::ofstream(path) << r.replay_script;
-        std::cout << "replay: bash " << path << "   (RQ_FAKE=path/to/rq-fake, or BASE_URL=...)\n"
-                  << "re-run: RC_PARAMS=\"seed=" << r.seed << " max_success=" << r.max_success
-                  << " max_size=" << r.max_size << "\" rq-properties --only " << info.name;
-        for (const auto& b : opts.bugs) std::cout << " --bug " << b;
-        if (opts.client_drops_unprocessed) std::cout << " --bug DropUnprocessed";
-        std::cout << "\n";
+        std::cout << "replay: bash " << path << "   ("
+                  << (opts.base_url ? "APIFY_TOKEN=...; against " + *opts.base_url
+                                    : std::string("RQ_FAKE=path/to/rq-fake"))
+                  << "; exit 1: reproduced, 0: not)\n";
       }
+      std::cout << "re-run: " << r.rerun << "\n";
       if (std::string(verdict) == "FAIL")
         ++failures;
       else
         ++warnings;
     }
   }
-  std::cout << (failures ? "FAILED" : "OK") << " (" << failures << " failed, " << warnings
-            << " warnings)\n";
-  return failures ? 1 : 0;
+  std::cout << (failures  ? "FAILED"
+                : harness ? "HARNESS ERROR"
+                          : "OK")
+            << " (" << failures << " failed, " << warnings << " warnings"
+            << (harness ? ", 1+ gave up" : "") << ")\n";
+  return failures ? 1 : harness ? 2 : 0;
 }

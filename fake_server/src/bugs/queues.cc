@@ -62,6 +62,18 @@ std::vector<Bug> queue_bugs() {
          o.head.had_multiple_clients = false;
          for (auto& q : o.queues.items) q.had_multiple_clients = false;
        }},
+      // Exactly one wrong field that no check and no client parse reads, so only the schema
+      // sees it: the conformance test of schema findings (one finding, every check passes).
+      {"StorageBytesAsString", "queue objects send stats.storageBytes as a string (\"0\")",
+       "schema: stats.storageBytes is an integer", nullptr, nullptr, nullptr,
+       [](const Call* c, const HttpRequest&, Reply& r) {
+         if (c == nullptr || !returns_queue(c->op) || !ok(r.status)) return;
+         edit_body(r, [](Json& d) {
+           if (!d.contains("data") || !d["data"].contains("stats")) return;
+           Json& b = d["data"]["stats"]["storageBytes"];
+           if (b.is_number()) b = b.dump();
+         });
+       }},
   };
 }
 

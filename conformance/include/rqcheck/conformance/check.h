@@ -52,6 +52,8 @@ struct Outcome {
   std::string reason;    // kSkip / kError
   std::string observed;  // kPass of a tolerate check: which accepted answer the target gave
   std::vector<client::Exchange> evidence;
+  std::vector<bool> evidence_second_user;  // per evidence entry: sent with the second token
+  std::size_t evidence_omitted = 0;        // exchanges left out between the first and last ones
 
   static Outcome pass(std::string observed = {});
   static Outcome fail(std::string expected, std::string received);
@@ -71,6 +73,9 @@ struct Check {
   std::string breaking_bug;  // the fake's named bug that makes this check fail
   std::uint32_t needs = kNeedNothing;
   CheckFn fn;
+  // Where RQ_CHECK defined it, relative to the repository ("conformance/checks/batch.cc").
+  std::string file;
+  int line = 0;
 };
 
 // The registry, sorted by id. Registration happens in static initialisers (RQ_CHECK).
@@ -80,7 +85,7 @@ void register_check(Check check);
 
 namespace detail {
 struct Registrar {
-  Registrar(Check check, CheckFn fn);
+  Registrar(Check check, CheckFn fn, const char* file, int line);
 };
 }  // namespace detail
 
@@ -91,6 +96,6 @@ struct Registrar {
 #define RQ_CHECK(name, ...)                                                                 \
   static ::rqcheck::conformance::Outcome rq_check_##name(::rqcheck::conformance::Context&); \
   static const ::rqcheck::conformance::detail::Registrar rq_registrar_##name(               \
-      ::rqcheck::conformance::Check __VA_ARGS__, &rq_check_##name);                         \
+      ::rqcheck::conformance::Check __VA_ARGS__, &rq_check_##name, __FILE__, __LINE__);     \
   static ::rqcheck::conformance::Outcome rq_check_##name(                                   \
       [[maybe_unused]] ::rqcheck::conformance::Context& ctx)

@@ -1,7 +1,8 @@
 // What a check works with: the API under test (any RequestQueueApi), raw HTTP for malformed
 // requests, fresh queues named with the run prefix (deleted by the runner), the evidence of the
 // check's exchanges, and the run's request budget. Schema validation of every response happens
-// in one place (Context::observe, hooked to the HttpClient), never inside a check.
+// in one place (Context::observe, hooked to the HttpClient), never inside a check; what it finds
+// goes to the run's SchemaFindings, not into the check's verdict.
 //
 //   std::string q = ctx.queue();                         // a fresh queue for this check
 //   auto added = ctx.ok(ctx.api().add_request(q, ctx.request("a")), "add a request");
@@ -22,6 +23,7 @@
 #include "rqcheck/client/exchange.h"
 #include "rqcheck/client/http_client.h"
 #include "rqcheck/conformance/check.h"
+#include "rqcheck/conformance/schema_findings.h"
 #include "rqcheck/core/json.h"
 #include "rqcheck/core/result.h"
 
@@ -43,6 +45,10 @@ struct TargetInfo {
   bool rate_limits = true;  // expected to enforce rate limits (decision 37)
   bool has_second_token = false;
   bool large_bodies = true;  // allow ~9.4 MB requests
+  // An embedded fake: the named bugs it runs with and whether its rate limits are on (the
+  // reproducer scripts start the same fake).
+  std::vector<std::string> fake_bugs;
+  bool fake_rate_limits = true;
 };
 
 // A parsed answer of a raw call.
@@ -66,6 +72,7 @@ struct RunState {
   std::atomic<std::uint64_t> queue_counter{0};
   std::mutex created_mu;
   std::vector<std::string> created_queues;  // ids not yet deleted
+  SchemaFindings schema;                    // every response of the run, validated
 };
 
 class Context {
@@ -118,12 +125,20 @@ class Context {
   const std::string& note() const { return note_; }
 
   // Called for every exchange of the check (HttpClient observer): counts the budget, keeps the
-  // evidence and validates the response against its schema (operation and status).
-  void observe(const client::Exchange& exchange);
-  std::vector<client::Exchange> evidence() const;
-  // Schema violations seen so far, "<operation> <status>: <summary>".
-  std::vector<std::string> schema_violations() const;
+  // evidence (the first kEvidenceHead and the last kEvidenceTail exchanges) and records the
+  // response's schema findings. `second_user`: sent with the second token.
+  void observe(const client::Exchange& exchange, bool second_user = false);
+  // The kept exchanges in order, which of them used the second token, and how many were left
+  // out in the middle.
+  void take_evidence(Outcome& out) const;
+  // The ids of the run's schema findings that this check's responses showed.
+  std::vector<std::string> schema_findings() const;
   bool budget_exhausted() const;
+
+  // Enough for every call of the checks (a rate-limit check makes ~150), so a reproducer can
+  // replay them all; the reports show fewer.
+  static constexpr std::size_t kEvidenceHead = 1000;
+  static constexpr std::size_t kEvidenceTail = 100;
 
   static std::string describe(const ApiError& e);
 
@@ -138,12 +153,15 @@ class Context {
   std::string note_;
   int client_keys_ = 0;
   mutable std::mutex mu_;
-  std::vector<client::Exchange> evidence_;
-  std::vector<std::string> schema_violations_;
+  struct Kept {
+    client::Exchange exchange;
+    bool second_user = false;
+  };
+  std::vector<Kept> head_;
+  std::vector<Kept> tail_;  // a ring of the last kEvidenceTail once head_ is full
+  std::size_t tail_next_ = 0;
+  std::size_t seen_ = 0;
+  std::vector<std::string> schema_findings_;
 };
-
-// Validates one exchange's response body against the schema of its operation and status;
-// returns a description of each violation (empty when valid or when the operation is unknown).
-std::vector<std::string> validate_exchange(const client::Exchange& exchange);
 
 }  // namespace rqcheck::conformance

@@ -35,6 +35,10 @@ struct Selection {
 bool glob_match(std::string_view glob, std::string_view text);
 // The checks of the registry that the selection keeps, in id order.
 std::vector<const Check*> select_checks(const Selection& selection);
+// Why the selection cannot run: an --only or --skip pattern that matches no check of the
+// registry (a typo would otherwise run nothing, or everything, and pass), or a selection that
+// keeps no check at all (a shard of a non-empty selection may be empty). Empty when fine.
+std::string selection_error(const Selection& selection);
 // Reads the GoogleTest sharding variables into `selection`; false (and `error`) when invalid.
 bool apply_sharding_env(Selection& selection, std::string* error);
 
@@ -59,24 +63,34 @@ struct CheckResult {
   std::chrono::milliseconds duration{0};
   // A failure that counts against conformance (must/tolerate always, should under --strict).
   bool violation = false;
+  // The ids of the run's schema findings seen in this check's responses (not its verdict).
+  std::vector<std::string> schema_findings;
 };
+
+// What a result amounts to, the same word in every report: "pass", "fail" (a violation),
+// "warn" (a should-level failure outside --strict), "skip" or "error".
+std::string_view result_label(const CheckResult& result);
 
 struct RunReport {
   std::string base_url;
+  TargetInfo target;  // what the run knew of the target (the reproducers use it)
   std::string prefix;
   bool strict = false;
   std::string started_at;  // ISO-8601
   std::chrono::milliseconds duration{0};
   std::vector<CheckResult> results;
+  // Each distinct schema violation of the run's responses: must-level violations of their own.
+  std::vector<SchemaFinding> schema_findings;
   std::uint64_t requests = 0;
   std::vector<std::string> cleanup_errors;  // queues that could not be deleted
   bool interrupted = false;
   std::string harness_error;  // a configuration problem that stopped the run
 
   std::size_t count(Verdict s) const;
-  std::size_t violations() const;
-  std::size_t warnings() const;  // should-level failures outside --strict
-  // 0 conformant, 1 violations, 2 harness or configuration error.
+  std::size_t violations() const;  // failed checks that count (schema findings not included)
+  std::size_t warnings() const;    // should-level failures outside --strict
+  // 0 conformant, 1 violations (failed checks or schema findings), 2 harness or configuration
+  // error (also: interrupted, or a check ended in a harness error).
   int exit_code() const;
 };
 

@@ -1,48 +1,26 @@
-#include "properties.h"
-
+// The retry property: adds and batch adds through the retrying client under generated fault
+// schedules of the embedded fake, and DropUnprocessed, the client-side bug that proves it fails.
 #include <rapidcheck.h>
-#include <rapidcheck/state.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <map>
 #include <set>
 #include <sstream>
 
-#include "commands/commands.h"
+#include "../commands/commands.h"
+#include "../properties.h"
+#include "../registry.h"
 #include "rqcheck/client/batch_add.h"
 #include "rqcheck/core/request_id.h"
 #include "rqcheck/core/time.h"
 #include "rqcheck/fake_server/server.h"
 
 namespace rqcheck::prop {
-
-const std::vector<PropertyInfo>& property_catalogue() {
-  static const std::vector<PropertyInfo> kAll = {
-      {"dedup", "must",
-       "ids stable per uniqueKey; wasAlreadyPresent/Handled as the model says; "
-       "stored requests = distinct keys"},
-      {"pagination", "must",
-       "a list walk returns every matching request exactly once and ends, "
-       "also with adds and deletes between pages"},
-      {"counters", "must", "total = handled + pending after every step, each equal to the model's"},
-      {"locks", "must",
-       "no request held by two clients; expired locks return to the head; only "
-       "the owner prolongs or deletes a lock"},
-      {"order", "should",
-       "head and head/lock follow the queue order (forefront newest first, "
-       "then FIFO; expired locks by expiry time)"},
-      {"retry", "must",
-       "adds and batch adds through the retrying client under injected 429s and "
-       "partial batch failures end in the model's state; bounded retries; "
-       "exhausted retries surface an error"},
-  };
-  return kAll;
-}
+namespace anchors {
+void retry() {}
+}  // namespace anchors
 
 namespace {
-
-using namespace rc::state::gen;
 
 // The client-side bug DropUnprocessed: a batch add that silently drops its unprocessedRequests
 // (it reports them as processed), so the batch helper above it never resends them and tells its
@@ -119,47 +97,6 @@ class DroppingApi final : public client::RequestQueueApi {
  private:
   client::RequestQueueApi& in_;
 };
-
-// Keeps the transcript of the last failing test case: during shrinking, RapidCheck's final
-// counterexample is the last case that failed.
-struct FailureCapture {
-  std::vector<TranscriptStep> steps;
-  std::string queue_id;
-};
-
-template <typename GenFunc>
-void run_machine(Target& target, const Checks& checks, bool exact_order, FailureCapture& cap,
-                 GenFunc&& gen) {
-  auto q = target.fresh_queue();
-  RC_ASSERT(q.ok());
-  Sut sut{target, target.http(), *q, checks};
-  State s0;
-  s0.virtual_clock = target.virtual_clock();
-  s0.exact_order = exact_order;
-  try {
-    const auto cmds = *rc::state::gen::commands(s0, gen);
-    // The length distribution (RapidCheck prints it with the result; rq-properties --verbose).
-    const std::size_t n = cmds.size();
-    RC_TAG(n <= 5    ? "commands 1-5"
-           : n <= 15 ? "commands 6-15"
-           : n <= 40 ? "commands 16-40"
-                     : "commands 41+");
-    rc::state::runAll(cmds, s0, sut);
-  } catch (...) {
-    cap.steps = target.transcript();
-    cap.queue_id = *q;
-    target.drop_queue(*q);
-    throw;
-  }
-  target.drop_queue(*q);
-}
-
-using CmdPtr = std::shared_ptr<const Cmd>;
-
-template <typename C>
-std::pair<std::size_t, rc::Gen<CmdPtr>> w(std::size_t weight, const State& s) {
-  return {weight, execOneOfWithArgs<C>()(s)};
-}
 
 // ---- the retry property ---------------------------------------------------------------------
 //
@@ -293,8 +230,9 @@ constexpr std::int64_t kRetryEpoch = 1700000000000;  // 2023-11-14T22:13:20.000Z
 
 bool is_2xx(int status) { return status >= 200 && status < 300; }
 
-void retry_case(Target& target, const RunOptions& options, FailureCapture& cap,
-                std::uint64_t& case_no) {
+void retry_case(CaseEnv& env) {
+  Target& target = env.target;
+  const RunOptions& options = env.options;
   fake::FakeServer* fake = target.fake();
   RC_PRE(fake != nullptr);  // needs the embedded fake's fault engine, journal and virtual clock
   const FaultPlan plan = *gen_fault_plan();
@@ -315,8 +253,8 @@ void retry_case(Target& target, const RunOptions& options, FailureCapture& cap,
   off.enabled = false;
   fake->store().set_rate_limits(off);
   auto q = target.fresh_queue();
-  RC_ASSERT(q.ok());
-  const std::string client_key = "retry-" + std::to_string(++case_no);
+  require_ok(q, "creating the case's queue");
+  const std::string client_key = "retry-" + std::to_string(env.case_no);
 
   try {
     // The setup, through the admin API so that the replay script repeats it.
@@ -347,7 +285,7 @@ void retry_case(Target& target, const RunOptions& options, FailureCapture& cap,
     std::size_t cur_op = 0, cur_call = 0;
     client::ClientConfig cc;
     cc.base_url = fake->base_url();
-    cc.token = options.token;
+    cc.token = kEmbeddedToken;
     cc.retry = client::RetryPolicy{};
     cc.retry.max_retries = plan.max_retries;
     cc.retry.seed = plan.jitter;
@@ -357,7 +295,7 @@ void retry_case(Target& target, const RunOptions& options, FailureCapture& cap,
     http.set_exchange_observer([&](const client::Exchange& ex) {
       if (ex.attempt == 1 && !attempts.empty() && attempts.back().op == cur_op) ++cur_call;
       attempts.push_back(Attempt{ex, cur_op, cur_call});
-      target.record(ex);
+      target.record(ex, /*collapse_retries=*/false);  // the replayed fake repeats the faults
     });
     DroppingApi dropping(http);
     client::RequestQueueApi& api = options.client_drops_unprocessed
@@ -424,7 +362,7 @@ void retry_case(Target& target, const RunOptions& options, FailureCapture& cap,
     client::ListRequestsOptions lo;
     lo.limit = 1000;
     auto page = target.http().list_requests(*q, lo);
-    RC_ASSERT(page.ok());
+    require_ok(page, "list_requests (the final state)");
     std::multiset<std::string> stored;
     for (const auto& it : page->items) stored.insert(it.value("uniqueKey", ""));
     std::multiset<std::string> want;
@@ -494,117 +432,24 @@ void retry_case(Target& target, const RunOptions& options, FailureCapture& cap,
     RC_CLASSIFY(stored.size() < std::set<std::string>(all_keys.begin(), all_keys.end()).size(),
                 "caller told of requests not added");
   } catch (...) {
-    cap.steps = target.transcript();
-    cap.queue_id = *q;
+    env.failed_steps = target.transcript();
     throw;
   }
 }
 
 }  // namespace
 
-PropertyOutcome run_property(const std::string& name, const RunOptions& options) {
-  PropertyOutcome out;
-  out.name = name;
-  const PropertyInfo* info = nullptr;
-  for (const auto& p : property_catalogue()) {
-    if (p.name == name) info = &p;
-  }
-  if (!info) {
-    out.message = "unknown property \"" + name + "\"";
-    return out;
-  }
-  if (name == "retry" && options.base_url) {
-    out.skipped = true;
-    out.passed = true;
-    out.message = "needs the embedded fake (rate limits and a virtual clock)";
-    return out;
-  }
-  TargetConfig tc;
-  tc.base_url = options.base_url;
-  tc.token = options.token;
-  tc.bugs = options.bugs;
-  Target target(tc);
-  FailureCapture cap;
-  std::uint64_t case_no = 0;
-
-  const State probe;
-  rc::detail::TestParams params = rc::detail::configuration().testParams;
-  const char* env = std::getenv("RC_PARAMS");
-  std::string rc_env = env ? env : "";
-  if (rc_env.find("max_success") == std::string::npos) params.maxSuccess = kDefaultMaxSuccess;
-  if (rc_env.find("max_size") == std::string::npos) params.maxSize = kDefaultMaxSize;
-  if (options.max_success) params.maxSuccess = *options.max_success;
-  if (options.max_size) params.maxSize = *options.max_size;
-  if (options.seed) params.seed = *options.seed;
-  out.seed = params.seed;
-  out.max_success = params.maxSuccess;
-  out.max_size = params.maxSize;
-
-  std::function<void()> body;
-  Checks checks;
-  if (name == "dedup") {
-    body = [&] {
-      run_machine(target, checks, false, cap, [](const State& s) {
-        return rc::gen::weightedOneOf<CmdPtr>(
-            {w<AddRequest>(5, s), w<BatchAdd>(3, s), w<UpdateRequest>(2, s), w<GetRequest>(2, s),
-             w<DeleteRequest>(1, s), w<BatchDelete>(1, s), w<ListWalk>(1, s)});
-      });
-    };
-  } else if (name == "pagination") {
-    body = [&] {
-      run_machine(target, checks, false, cap, [](const State& s) {
-        return rc::gen::weightedOneOf<CmdPtr>({w<AddRequest>(3, s), w<BatchAdd>(4, s),
-                                               w<UpdateRequest>(1, s), w<LockHead>(1, s),
-                                               w<DeleteRequest>(1, s), w<AdvanceClock>(1, s),
-                                               w<ListWalk>(4, s), w<ListWalkWithChurn>(2, s)});
-      });
-    };
-  } else if (name == "counters") {
-    checks.counters = true;
-    body = [&] {
-      run_machine(target, checks, false, cap, [](const State& s) {
-        return rc::gen::weightedOneOf<CmdPtr>(
-            {w<AddRequest>(4, s), w<BatchAdd>(3, s), w<UpdateRequest>(3, s), w<DeleteRequest>(2, s),
-             w<BatchDelete>(1, s), w<LockHead>(1, s), w<GetQueue>(1, s)});
-      });
-    };
-  } else if (name == "locks" || name == "order") {
-    bool exact = name == "order";
-    checks.exact_order = exact;
-    body = [&, exact] {
-      run_machine(target, checks, exact, cap, [](const State& s) {
-        return rc::gen::weightedOneOf<CmdPtr>(
-            {w<AddRequest>(3, s), w<BatchAdd>(2, s), w<UpdateRequest>(1, s), w<LockHead>(4, s),
-             w<ProlongLock>(2, s), w<DeleteLock>(2, s), w<Unlock>(1, s), w<AdvanceClock>(2, s),
-             w<Head>(2, s), w<GetRequest>(1, s)});
-      });
-    };
-  } else if (name == "retry") {
-    body = [&] { retry_case(target, options, cap, case_no); };
-  }
-
-  rc::detail::TestMetadata meta;
-  meta.id = "rq-properties/" + name;
-  meta.description = name;
-  auto t0 = std::chrono::steady_clock::now();
-  auto result = rc::detail::checkTestable(body, meta, params);
-  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::ostringstream msg;
-  rc::detail::printResultMessage(result, msg);
-  out.message = msg.str();
-  if (result.template is<rc::detail::SuccessResult>()) {
-    out.passed = true;
-    out.cases = result.template get<rc::detail::SuccessResult>().numSuccess;
-  } else if (result.template is<rc::detail::FailureResult>()) {
-    out.cases = result.template get<rc::detail::FailureResult>().numSuccess;
-    std::vector<std::string> bugs = options.bugs;
-    out.replay_script = replay_script(name, out.seed, bugs, cap.queue_id, cap.steps);
-  } else if (result.template is<rc::detail::GaveUpResult>()) {
-    out.gave_up = true;
-    out.passed = false;
-  }
-  (void)probe;
-  return out;
+RQ_PROPERTY(retry, {.id = "retry",
+                    .title = "adds and batch adds through the retrying client under injected "
+                             "429s and partial batch failures end in the model's state; bounded "
+                             "retries; exhausted retries surface an error",
+                    .level = "must",
+                    .guards = {"spec 7.1 (the official clients' retries)",
+                               "decision 37 (unprocessedRequests)", "decision 20"},
+                    .breaking_bug = "DropUnprocessed",
+                    .client_side_bug = true,
+                    .needs_embedded_fake = true}) {
+  retry_case(env);
 }
 
 }  // namespace rqcheck::prop

@@ -1,0 +1,113 @@
+#include <chrono>
+#include <sstream>
+
+#include "harness/rapidcheck_adapter.h"
+#include "properties.h"
+
+namespace rqcheck::prop {
+
+namespace {
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
+  }
+  return out + "'";
+}
+
+// The rq-properties line that re-runs `p` with the same seed and sizes against the same target
+// (the token as $APIFY_TOKEN: never printed).
+std::string rerun_line(const Property& p, const RunOptions& o, const PropertyOutcome& r) {
+  std::ostringstream s;
+  s << "RC_PARAMS=\"seed=" << r.seed << " max_success=" << r.max_success
+    << " max_size=" << r.max_size << "\" rq-properties --only " << p.id;
+  if (o.base_url) s << " --base-url " << shell_quote(*o.base_url) << " --token \"$APIFY_TOKEN\"";
+  for (const auto& b : o.bugs) s << " --bug " << b;
+  if (o.client_drops_unprocessed) s << " --bug DropUnprocessed";
+  if (o.retries) s << " --retries " << *o.retries;
+  return s.str();
+}
+
+}  // namespace
+
+PropertyOutcome run_property(const std::string& id, const RunOptions& options) {
+  if (const Property* p = find_property(id)) return run_property(*p, options);
+  PropertyOutcome out;
+  out.name = id;
+  out.unknown = true;
+  out.message = "no property named \"" + id + "\" (rq-properties --list)";
+  return out;
+}
+
+PropertyOutcome run_property(const Property& property, const RunOptions& options) {
+  PropertyOutcome out;
+  out.name = property.id;
+  if (property.needs_embedded_fake && options.base_url) {
+    out.skipped = true;
+    out.passed = true;
+    out.message = "needs the embedded fake (its fault engine, journal and virtual clock)";
+    return out;
+  }
+  TargetConfig tc;
+  tc.base_url = options.base_url;
+  tc.token = options.base_url ? options.token : std::string(kEmbeddedToken);
+  tc.bugs = options.bugs;
+  if (options.retries) {
+    client::RetryPolicy retry;
+    retry.max_retries = *options.retries;
+    tc.retry = retry;
+  }
+  Target target(tc);
+
+  RcParams params = rc_params(kDefaultMaxSuccess, kDefaultMaxSize);
+  if (options.max_success) params.max_success = *options.max_success;
+  if (options.max_size) params.max_size = *options.max_size;
+  if (options.seed) params.seed = *options.seed;
+  out.seed = params.seed;
+  out.max_success = params.max_success;
+  out.max_size = params.max_size;
+
+  std::vector<TranscriptStep> failed_steps;
+  std::uint64_t case_no = 0;
+  auto body = [&] {
+    CaseEnv env{target, options, failed_steps, ++case_no};
+    property.body(env);
+  };
+  auto over_budget = [&] {
+    return options.max_requests && target.stats().requests >= *options.max_requests;
+  };
+  auto t0 = std::chrono::steady_clock::now();
+  RcResult result = rc_check("rq-properties/" + property.id, body, params, over_budget);
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  out.message = result.message;
+  out.cases = result.cases;
+  out.budget_reached = result.skipped > 0;
+  out.stats = target.stats();
+  switch (result.verdict) {
+    case RcVerdict::kPassed:
+      out.passed = true;
+      break;
+    case RcVerdict::kFailed: {
+      out.rerun = rerun_line(property, options, out);
+      ReplayInfo info;
+      info.property = property.id;
+      info.seed = out.seed;
+      info.bugs = options.bugs;
+      if (options.base_url) info.base_url = *options.base_url;
+      info.rerun = out.rerun;
+      if (options.client_drops_unprocessed) info.client_side_bug = "DropUnprocessed";
+      out.replay_script = replay_script(info, failed_steps);
+      break;
+    }
+    case RcVerdict::kGaveUp:
+      out.gave_up = true;
+      break;
+  }
+  return out;
+}
+
+}  // namespace rqcheck::prop

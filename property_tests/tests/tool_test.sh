@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# rq-properties from the command line against a child rq-fake as a remote target:
+# - a pattern that matches nothing exits 2 naming it; --help lists defaults, exit codes, files;
+# - a default rq-fake (rate limits on) passes: the calls go through the retry policy, and with
+#   low limits the 429s are retried (--retries 0 shows the failure with status, type, message);
+# - a failure's re-run line and replay script carry the target, the token only as $APIFY_TOKEN;
+#   the replay reproduces against the buggy target and says NOT REPRODUCED against a correct one.
+# usage: tool_test.sh RQ_PROPERTIES RQ_FAKE
+set -uo pipefail
+abs() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
+props=$(abs "$1") fake=$(abs "$2")
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$work"; }
+trap cleanup EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+# start_fake NAME ARGS...: starts rq-fake on a free port; URL_<NAME> holds its base URL
+start_fake() {
+  local name=$1
+  shift
+  "$fake" --port 0 "$@" >"$work/$name.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 100); do grep -qs 'listening on' "$work/$name.log" && break; sleep 0.05; done
+  printf -v "URL_$name" '%s' "$(sed -n 's/.*listening on //p' "$work/$name.log" | head -1)"
+}
+# run CODE NAME ARGS...: runs rq-properties, output in $work/NAME.out, expects exit CODE
+run() {
+  local want=$1 name=$2 code
+  shift 2
+  "$props" --replay-dir "$work" "$@" >"$work/$name.out" 2>&1
+  code=$?
+  [ "$code" = "$want" ] || { fail "$name: exit $code, want $want"; tail -30 "$work/$name.out"; }
+}
+has() { grep -Eq -- "$2" "$work/$1.out" || { fail "$1: no /$2/ in its output"; tail -20 "$work/$1.out"; }; }
+
+run 2 nosuch --only nosuch
+has nosuch "--only 'nosuch' matches no property"
+run 2 typo --only 'dedup,pagnation'
+has typo "'pagnation' matches no property"
+run 0 help --help
+for w in "exit codes" "default: 8 with" "--replay-dir" "rq-properties-<id>-<seed>.replay.sh" "default: 150"; do has help "$w"; done
+run 2 notoken --base-url http://127.0.0.1:9 --only dedup
+has notoken "no token for http://127.0.0.1:9"
+APIFY_TOKEN=t run 2 unreachable --base-url http://127.0.0.1:9 --only dedup --retries 0
+has unreachable "GET http://127.0.0.1:9/v2/request-queues\?limit=1 failed"
+
+# A default rq-fake: rate limits on, as shipped.
+start_fake default
+run 0 default --base-url "$URL_default" --token t --only 'dedup,counters,locks,order,pagination' --max-success 20 --max-size 40
+has default "^OK \(0 failed"
+has default "PASS counters \(must\) 20 cases, [0-9]+\.[0-9] s, seed [0-9]+, [0-9]+ requests"
+# Low limits: 429s are certain. Retried, the run passes; without retries it fails with the error.
+start_fake low --rate-limit single=20,batch=5,other=10
+run 0 low --base-url "$URL_low" --token t --only counters --max-success 5 --max-size 30
+has low "^OK"
+grep -Eq 'requests \([1-9][0-9]* retries: [1-9][0-9]* x 429' "$work/low.out" || { fail "low: no 429 was retried"; cat "$work/low.out"; }
+run 1 noretry --base-url "$URL_low" --token t --only counters --max-success 5 --max-size 30 --retries 0
+has noretry "failed: 429 rate-limit-exceeded: "
+# A request budget stops starting cases.
+run 0 budget --base-url "$URL_default" --token t --only dedup --max-success 100 --max-requests 200
+has budget "request budget reached; 100 wanted"
+
+# A failure against a remote target: re-run line and replay script carry it, not the token.
+start_fake buggy --no-rate-limit --bug CursorSkipsItem
+start_fake correct --no-rate-limit
+secret=tok-$RANDOM-secret
+run 1 remote --base-url "$URL_buggy" --token "$secret" --only pagination
+has remote "re-run: RC_PARAMS=\"seed=[0-9]+ max_success=150 max_size=100\" rq-properties --only pagination --base-url '$URL_buggy' --token \"\\\$APIFY_TOKEN\""
+script=$(ls "$work"/rq-properties-pagination-*.replay.sh 2>/dev/null | head -1)
+[ -n "$script" ] || fail "remote: no replay script"
+if grep -q "$secret" "$work/remote.out" "$script"; then fail "the token was printed"; fi
+APIFY_TOKEN=$secret bash "$script" >"$work/replay-buggy.out" 2>&1
+code=$?
+[ $code = 1 ] || { fail "replay against the buggy target: exit $code"; tail -20 "$work/replay-buggy.out"; }
+has replay-buggy "^REPRODUCED"
+BASE_URL=$URL_correct APIFY_TOKEN=$secret bash "$script" >"$work/replay-correct.out" 2>&1
+code=$?
+[ $code = 0 ] || { fail "replay against a correct target: exit $code"; tail -20 "$work/replay-correct.out"; }
+has replay-correct "^NOT REPRODUCED"
+if grep -q "$secret" "$work/replay-buggy.out" "$work/replay-correct.out"; then fail "the replay printed the token"; fi
+# The re-run line, pasted, fails again the same way against the same target.
+rerun=$(sed -n 's/^re-run: //p' "$work/remote.out" | head -1)
+(cd "$work" && PATH=$(dirname "$props"):$PATH APIFY_TOKEN=$secret eval "$rerun") >"$work/rerun.out" 2>&1
+code=$?
+[ $code = 1 ] || { fail "the re-run line exited $code"; tail -20 "$work/rerun.out"; }
+has rerun "FAIL pagination"
+
+[ $fails = 0 ] || { echo "$fails failed"; exit 1; }
+echo "all passed"

@@ -71,9 +71,16 @@ describe('dashboard', () => {
                 url: urls[2], uniqueKey: urls[2], userData: { label: 'DETAIL', n: urls[2].length }, handledAt: new Date().toISOString() });
             const row = `[data-test=queue-row][data-queue="${q.id}"]`;
             await page.waitForSelector(row, { timeout: 10000 });
-            const cells = await texts(page, row + ' td');
+            // The row may first come from a refresh between the lock and the update: wait for the
+            // refresh after the last write (the counts are asserted below, whatever the wait saw).
+            const want = ['5', '2', '2', '1'];
+            let cells = [];
+            for (const start = Date.now(); Date.now() - start < 10000; await new Promise((r) => setTimeout(r, 50))) {
+                cells = await texts(page, row + ' td');
+                if (JSON.stringify(cells.slice(2, 6)) === JSON.stringify(want)) break;
+            }
             assert.equal(cells[0], 'ui-crawl');
-            assert.deepEqual(cells.slice(2, 6), ['5', '2', '2', '1'], 'total, pending, locked, handled');
+            assert.deepEqual(cells.slice(2, 6), want, 'total, pending, locked, handled');
             await press(page, row + ' [data-test=queue-link]');
             await page.waitForSelector('[data-test=requests-table]');
             assert.deepEqual(await texts(page, '[data-test^=count-]'), ['2', '2', '1', '5']);

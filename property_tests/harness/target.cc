@@ -122,6 +122,17 @@ std::vector<TranscriptStep> Target::transcript() const {
   return steps_;
 }
 
+std::size_t Target::transcript_size() const {
+  std::lock_guard lock(mu_);
+  return steps_.size();
+}
+
+std::vector<TranscriptStep> Target::transcript_since(std::size_t from) const {
+  std::lock_guard lock(mu_);
+  if (from >= steps_.size()) return {};
+  return {steps_.begin() + static_cast<std::ptrdiff_t>(from), steps_.end()};
+}
+
 TargetStats Target::stats() const {
   return TargetStats{requests_.load(), retried_.load(), rate_limited_.load(),
                      server_errors_.load()};

@@ -93,6 +93,9 @@ class Target {
   // The embedded fake's clock (virtual), in ms since the epoch; 0 for a remote target.
   std::int64_t clock_now_ms();
   std::vector<TranscriptStep> transcript() const;
+  // The number of steps so far, and the steps from index `from` on (a command's own calls).
+  std::size_t transcript_size() const;
+  std::vector<TranscriptStep> transcript_since(std::size_t from) const;
   TargetStats stats() const;
 
  private:

@@ -27,6 +27,19 @@ Target::Target(TargetConfig config) : config_(std::move(config)) {
       rl.batch_items_per_sec = o.value("batchItemsPerSec", rl.batch_items_per_sec);
     }
     opts.bugs = config_.bugs;
+    auto& b = opts.store.behaviour;
+    for (const auto& name : config_.behaviours) {
+      if (name == "delete-absent-404")
+        b.delete_absent_is_404 = true;
+      else if (name == "reject-over-max-limit")
+        b.reject_over_max_limit = true;
+      else if (name == "prolong-from-expiry")
+        b.prolong_from_current_expiry = true;
+      else if (name == "prolong-by-other-400")
+        b.prolong_by_other_is_400 = true;
+      else
+        throw std::runtime_error("unknown behaviour '" + name + "' (rq-fake --behave)");
+    }
     opts.fault_seed = kFaultSeed;
     fake_ = std::make_unique<fake::FakeServer>(opts);
     auto st = fake_->start();
@@ -138,6 +151,12 @@ TargetStats Target::stats() const {
                      server_errors_.load()};
 }
 
+const std::vector<std::string>& known_behaviours() {
+  static const std::vector<std::string> names = {"delete-absent-404", "reject-over-max-limit",
+                                                 "prolong-from-expiry", "prolong-by-other-400"};
+  return names;
+}
+
 std::string replay_script(const ReplayInfo& info, const std::vector<TranscriptStep>& steps) {
   using conformance::ReplayCall;
   conformance::ReplayPlan plan;
@@ -151,6 +170,10 @@ std::string replay_script(const ReplayInfo& info, const std::vector<TranscriptSt
                       std::to_string(kFaultSeed)};
     for (const auto& b : info.bugs) {
       plan.fake_args.push_back("--bug");
+      plan.fake_args.push_back(b);
+    }
+    for (const auto& b : info.behaviours) {
+      plan.fake_args.push_back("--behave");
       plan.fake_args.push_back(b);
     }
     plan.fake_token = kEmbeddedToken;

@@ -24,6 +24,7 @@ const char* filter_name(ListFilter f) {
 std::string QueueModel::id_of(const std::string& unique_key) { return request_id_for(unique_key); }
 
 void QueueModel::place(ModelRequest& r, bool forefront, Ms t) {
+  if (r.seq != 0) r.settled = false;  // placed before: this is a move
   r.forefront = forefront;
   r.t = t;
   r.seq = ++seq_;
@@ -137,6 +138,11 @@ void QueueModel::set_lock_expiry(const std::string& id, Ms expires) {
   if (it == by_id_.end() || !it->second.locked()) return;
   it->second.lock_expires = expires;
   expire();
+}
+
+void QueueModel::unsettle(const std::string& id) {
+  auto it = by_id_.find(id);
+  if (it != by_id_.end()) it->second.settled = false;
 }
 
 bool QueueModel::any_locked() const {

@@ -24,7 +24,10 @@ struct ModelRequest {
   std::string tag;  // userData.tag of the stored body ("" when the body had no userData)
   bool handled = false;
   bool forefront = false;  // where it goes when it becomes available again
-  Ms t = 0;                // queue position while pending and unlocked: (t, seq)
+  // Still where its first add put it: never re-placed by a PUT, a lock release or expiry, nor
+  // re-added with forefront (where those put it is a 'should', decisions 21, 23, 29).
+  bool settled = true;
+  Ms t = 0;  // queue position while pending and unlocked: (t, seq)
   std::int64_t seq = 0;
   std::optional<std::string> lock_owner;  // clientKey holding the lock
   Ms lock_expires = 0;
@@ -76,6 +79,8 @@ class QueueModel {
   // rule), as time since the start of the run.
   void set_lock_expiry(const std::string& id, Ms expires);
   bool any_locked() const;
+  // Marks a request as no longer where its add put it (see ModelRequest::settled).
+  void unsettle(const std::string& id);
   // (15) only the owner prolongs: expiry = now + lock_ms.
   LockOutcome prolong(const std::string& client, const std::string& id, Ms lock_ms, bool forefront);
   // (16) only the owner deletes its lock; the request goes to the back (front with forefront).

@@ -45,7 +45,6 @@ struct HttpRequest {
   std::string body;                    // decoded (gzip, deflate, br), at most kMaxPayloadBytes
   std::optional<ApiError> body_error;  // 413, 415, 400: the body could not be read or decoded
   std::size_t body_bytes = 0;          // as received, before decoding
-  bool close_connection = false;       // the body was not read to its end (the transport)
   std::string remote_addr;
   int remote_port = 0;
 

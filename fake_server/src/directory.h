@@ -19,8 +19,8 @@
 // by the owner (else 403 insufficient-permissions); 401 token-not-provided where a token is
 // needed; 404 record-not-found for what does not exist.
 //
-// Complexity: resolve, get_or_create, update, erase are O(log n) (hash maps plus an ordered
-// index per user); a list page is O(log n + page) through an order-statistics tree per user
+// Complexity: resolve, get_or_create, update, erase are O(log n) (a hash map by id plus ordered
+// indexes by user); a list page is O(log n + page) through an order-statistics tree per user
 // keyed by (created_at, created_seq), so `offset` costs no walk.
 #pragma once
 
@@ -315,6 +315,54 @@ class Directory {
     return by_id_.size();
   }
 
+  // The storage with this raw id, or null; no access rules (the admin API's inspection reads).
+  std::shared_ptr<T> find(std::string_view id) const {
+    std::shared_lock lock(mu_);
+    auto it = by_id_.find(std::string(id));
+    return it == by_id_.end() ? nullptr : it->second;
+  }
+
+  // A page of every storage, or of one user's, ordered by (user id, created_at, created_seq),
+  // starting after `after` when given: the dashboard's listing. O(log n + page).
+  struct ScanPosition {
+    std::string user_id;
+    TimeMs created_at = 0;
+    std::int64_t created_seq = 0;
+  };
+  struct ScanPage {
+    std::vector<std::shared_ptr<T>> items;  // lock each one's mu to read its mutable fields
+    bool more = false;                      // storages are left after the last item
+    std::size_t total = 0;                  // storages of every user
+  };
+  ScanPage scan(const std::optional<std::string>& user_id, const std::optional<ScanPosition>& after,
+                std::size_t limit) const {
+    ScanPage page;
+    std::shared_lock lock(mu_);
+    page.total = by_id_.size();
+    auto uit = index_.begin(), uend = index_.end();
+    if (user_id) {
+      uit = index_.find(*user_id);
+      uend = uit == index_.end() ? uit : std::next(uit);
+    } else if (after) {
+      uit = index_.lower_bound(after->user_id);
+    }
+    for (; uit != uend; ++uit) {
+      if (after && uit->first < after->user_id) continue;  // the cursor is past this user
+      const Tree& tree = uit->second.all;
+      auto it = after && uit->first == after->user_id
+                    ? tree.upper_bound(Key{after->created_at, after->created_seq})
+                    : tree.begin();
+      for (; it != tree.end(); ++it) {
+        if (page.items.size() >= limit) {
+          page.more = true;
+          return page;
+        }
+        page.items.push_back(it->second);
+      }
+    }
+    return page;
+  }
+
   // Every storage, by (created_at, created_seq): for snapshots and persistence. O(n log n).
   std::vector<std::shared_ptr<T>> all() const {
     std::vector<std::pair<Key, std::shared_ptr<T>>> keyed;
@@ -414,7 +462,7 @@ class Directory {
   mutable std::shared_mutex mu_;  // guards everything below; each storage has its own mutex
   std::unordered_map<std::string, std::shared_ptr<T>> by_id_;
   std::map<std::pair<std::string, std::string>, std::shared_ptr<T>> names_;  // (user id, name)
-  std::unordered_map<std::string, UserIndex> index_;                         // by user id
+  std::map<std::string, UserIndex> index_;  // by user id, ordered for scan()
   IdSequence ids_;
   std::int64_t next_seq_ = 0;
 };

@@ -13,6 +13,7 @@
 
 #include "../properties.h"
 #include "rqcheck/client/http_client.h"
+#include "rqcheck/conformance/runner.h"
 
 namespace {
 
@@ -38,6 +39,10 @@ target
   --bug NAME          (embedded fake only) switch on a named bug of the fake (rq-fake
                       --list-bugs), or DropUnprocessed (a client-side bug of the retry
                       property); repeatable
+  --behave NAME       (embedded fake only) switch a section-9 answer of the fake to the
+                      alternative a deployment may give (rq-fake --behave): delete-absent-404,
+                      reject-over-max-limit, prolong-from-expiry, prolong-by-other-400;
+                      repeatable. Every property must still pass.
 selection
   --only ID|GLOB      run only matching properties (comma-separated or repeated; each pattern
                       must match one, or the run stops with exit 2)
@@ -71,25 +76,6 @@ std::vector<std::string> split(const std::string& s) {
     if (!part.empty()) out.push_back(part);
   }
   return out;
-}
-
-bool glob_match(const std::string& g, const std::string& t) {
-  std::size_t gi = 0, ti = 0, star = std::string::npos, mark = 0;
-  while (ti < t.size()) {
-    if (gi < g.size() && (g[gi] == '?' || g[gi] == t[ti])) {
-      ++gi, ++ti;
-    } else if (gi < g.size() && g[gi] == '*') {
-      star = gi++;
-      mark = ti;
-    } else if (star != std::string::npos) {
-      gi = star + 1;
-      ti = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (gi < g.size() && g[gi] == '*') ++gi;
-  return gi == g.size();
 }
 
 bool parse_u64(const std::string& v, std::uint64_t* out) {
@@ -151,6 +137,12 @@ int main(int argc, char** argv) {
         opts.client_drops_unprocessed = true;
       else
         opts.bugs.push_back(v);
+    } else if (a == "--behave") {
+      if (!value()) return usage_error("--behave needs a name");
+      const auto& known = rqcheck::prop::known_behaviours();
+      if (std::find(known.begin(), known.end(), v) == known.end())
+        return usage_error("unknown --behave '" + v + "'");
+      opts.behaviours.push_back(v);
     } else if (a == "--seed") {
       if (!number(&n)) return usage_error("--seed takes a number");
       opts.seed = n;
@@ -182,6 +174,8 @@ int main(int argc, char** argv) {
   }
   if (opts.base_url) {
     if (!opts.bugs.empty()) return usage_error("--bug needs the embedded fake (no --base-url)");
+    if (!opts.behaviours.empty())
+      return usage_error("--behave needs the embedded fake (no --base-url)");
     if (!token) {
       if (const char* env = std::getenv("APIFY_TOKEN"); env && *env) token = env;
     }
@@ -197,12 +191,12 @@ int main(int argc, char** argv) {
   std::vector<const Property*> selected;
   for (const auto& g : only) {
     bool hit = false;
-    for (const auto& p : all_properties()) hit = hit || glob_match(g, p.id);
+    for (const auto& p : all_properties()) hit = hit || conformance::glob_match(g, p.id);
     if (!hit) return usage_error("--only '" + g + "' matches no property (see --list)");
   }
   for (const auto& p : all_properties()) {
     bool keep = only.empty();
-    for (const auto& g : only) keep = keep || glob_match(g, p.id);
+    for (const auto& g : only) keep = keep || conformance::glob_match(g, p.id);
     if (keep) selected.push_back(&p);
   }
   // A remote target must answer and take the token before anything is generated.

@@ -1,7 +1,7 @@
 // The store snapshot import (fake_server, PUT /__admin/store: parse_snapshot, then
-// Store::import_queues; the queues part of a snapshot): any JSON is imported or refused with a 400, never a crash or an
-// exception; a refused import leaves the store as it was; an accepted one exports a snapshot that
-// parses and imports again to the same snapshot.
+// Store::import_queues; the queues part of a snapshot): any JSON is imported or refused with a 400,
+// never a crash or an exception; a refused import leaves the store as it was; an accepted one
+// exports a snapshot that parses and imports again to the same snapshot.
 #include "rqcheck/fake_server/store.h"
 
 #include <algorithm>

@@ -79,6 +79,9 @@ Reply Admin::handle(const HttpRequest& http) {
     ctx_.faults.clear();
     ctx_.journal.clear();
     ctx_.monitor.clear();
+    if (ctx_.persist_replaced) {
+      if (auto st = ctx_.persist_replaced(); !st) return Reply::of_error(st.error());
+    }
     return Reply::no_content();
   }
   if (what == "faults") {
@@ -149,6 +152,9 @@ Reply Admin::handle(const HttpRequest& http) {
       auto ds = ctx_.datasets.restore(std::move(snap->datasets));
       if (!kv) return Reply::of_error(kv.error());
       if (!ds) return Reply::of_error(ds.error());
+      if (ctx_.persist_replaced) {
+        if (auto st = ctx_.persist_replaced(); !st) return Reply::of_error(st.error());
+      }
       return Reply::no_content();
     }
     return Reply::of_error(errors::method_not_allowed("GET,PUT,POST"));

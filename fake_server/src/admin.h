@@ -32,6 +32,9 @@ struct AdminContext {
   const Clock& clock;
   ManualClock* manual_clock;  // null unless the clock is virtual
   std::string admin_token;    // "" : no token needed
+  // After a reset or a snapshot put: writes the new state to the data directory (when there is
+  // one) and waits until it is durable.
+  std::function<Status()> persist_replaced;
 };
 
 class Admin {

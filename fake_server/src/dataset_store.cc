@@ -75,6 +75,7 @@ Result<Datasets::Entered> Datasets::enter(const User* u, std::string_view ref, A
   if (limiter_) {
     if (auto st = limiter_->charge(e.dataset->rate, op, now); !st) return st.error();
   }
+  if (access == Access::kRead) keep_lazily(e.dataset);
   return Result<Entered>(std::move(e));
 }
 
@@ -107,6 +108,7 @@ Result<DatasetCreated> Datasets::get_or_create(const User& u, std::optional<std:
   auto c = dir_.get_or_create(u, std::move(name));
   if (!c) return c.error();
   std::lock_guard dl(c->storage->mu);
+  emit_locked(*c->storage);
   return DatasetCreated{info_locked(*c->storage), c->created};
 }
 
@@ -131,13 +133,26 @@ Result<DatasetInfo> Datasets::update(const User& u, std::string_view ref,
   auto d = dir_.update(u, ref, update, charge(Operation::kDatasetPut, now));
   if (!d) return d.error();
   std::lock_guard dl((*d)->mu);
+  emit_locked(**d);
   return info_locked(**d);
 }
 
 Status Datasets::remove(const User& u, std::string_view ref) {
   const TimeMs now = clock_.now_ms();
   if (auto st = charge_user(&u, now); !st) return st.error();
-  auto d = dir_.erase(u, ref, charge(Operation::kDatasetDelete, now));
+  auto check = charge(Operation::kDatasetDelete, now);
+  auto d = dir_.erase(u, ref, [&](Dataset& ds) -> Status {
+    if (check) {
+      if (auto st = check(ds); !st) return st;
+    }
+    ds.removed = true;  // under its lock: after every change of it appended before
+    if (log_) {
+      std::vector<persist::Change> out;
+      out.push_back(persist::DropStorage{persist::Kind::kDataset, ds.meta.id});
+      log_->append(std::move(out));
+    }
+    return Ok{};
+  });
   if (!d) return d.error();
   return Ok{};
 }
@@ -151,9 +166,18 @@ Result<std::string> Datasets::push_items(const User& u, std::string_view ref,
   if (!e) return e.error();
   Dataset& ds = *e->dataset;
   bool any = !items.empty();
-  for (DatasetItem& item : items) append_locked(ds, std::move(item));
+  std::vector<persist::Change> rows;
+  if (log_) rows.reserve(items.size());
+  for (DatasetItem& item : items) {
+    if (log_) {
+      rows.push_back(persist::PutItem{persist::ItemRow{
+          ds.meta.id, static_cast<std::int64_t>(ds.items.size()), item.json, item.clean}});
+    }
+    append_locked(ds, std::move(item));
+  }
   if (any) ++ds.stats.write_count;
   ds.meta.touch(e->now, any);
+  emit_locked(ds, std::move(rows));
   return ds.meta.id;
 }
 
@@ -244,7 +268,91 @@ Status Datasets::check_restore(const std::vector<DatasetData>& datasets) const {
   return Ok{};
 }
 
-void Datasets::clear() { dir_.clear(); }
+void Datasets::clear() {
+  for (const auto& d : dir_.all()) {
+    std::lock_guard dl(d->mu);
+    d->removed = true;
+  }
+  dir_.clear();
+}
+
+// --- persistence -----------------------------------------------------------------------------
+
+namespace {
+
+persist::StorageRow dataset_row(const Dataset& d) {
+  return persist::StorageRow{
+      persist::Kind::kDataset, d.meta, {d.stats.read_count, d.stats.write_count}, std::nullopt};
+}
+
+}  // namespace
+
+void Datasets::emit_locked(const Dataset& d, std::vector<persist::Change> changes) {
+  if (!log_ || d.removed) return;
+  changes.push_back(persist::PutStorage{dataset_row(d)});
+  log_->append(std::move(changes));
+}
+
+void Datasets::keep_lazily(const std::shared_ptr<Dataset>& d) {
+  if (!log_ || d->lazy_queued) return;
+  d->lazy_queued = true;
+  std::lock_guard l(lazy_mu_);
+  lazy_.push_back(d);
+}
+
+void Datasets::flush_lazy() {
+  std::vector<std::weak_ptr<Dataset>> datasets;
+  {
+    std::lock_guard l(lazy_mu_);
+    datasets.swap(lazy_);
+  }
+  for (auto& w : datasets) {
+    auto d = w.lock();
+    if (!d) continue;
+    std::lock_guard dl(d->mu);
+    d->lazy_queued = false;
+    emit_locked(*d);
+  }
+}
+
+void Datasets::persist_all() {
+  if (!log_) return;
+  for (const auto& d : dir_.all()) {
+    std::lock_guard dl(d->mu);
+    std::vector<persist::Change> out;
+    out.reserve(d->items.size() + 1);
+    std::int64_t i = 0;
+    for (const DatasetItem& item : d->items) {
+      out.push_back(persist::PutItem{persist::ItemRow{d->meta.id, i++, item.json, item.clean}});
+    }
+    out.push_back(persist::PutStorage{dataset_row(*d)});
+    log_->append(std::move(out));
+  }
+}
+
+Status Datasets::load_dataset(persist::StorageRow row) {
+  if (row.counters.size() != 2) {
+    return errors::invalid_input("dataset \"" + row.meta.id + "\" has " +
+                                 std::to_string(row.counters.size()) + " counters, not 2");
+  }
+  auto d = std::make_shared<Dataset>();
+  d->meta = std::move(row.meta);
+  d->stats.read_count = row.counters[0];
+  d->stats.write_count = row.counters[1];
+  return dir_.restore(std::move(d));
+}
+
+Status Datasets::load_item(persist::ItemRow row) {
+  auto d = dir_.find(row.dataset_id);
+  if (!d) return errors::invalid_input("an item of an unknown dataset");
+  std::lock_guard dl(d->mu);
+  if (row.index != static_cast<std::int64_t>(d->items.size())) {
+    return errors::invalid_input("dataset \"" + row.dataset_id + "\" misses item " +
+                                 std::to_string(d->items.size()));
+  }
+  append_locked(*d, DatasetItem{std::move(row.json), row.clean});
+  return Ok{};
+}
 
 std::size_t Datasets::count() const { return dir_.count(); }
 

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "directory.h"
+#include "persist/changes.h"
 #include "rqcheck/core/errors.h"
 #include "rqcheck/core/operations.h"
 #include "rqcheck/core/result.h"
@@ -58,6 +59,7 @@ struct Dataset {
   std::int64_t clean_item_count = 0;
   DatasetStats stats;
   RateBuckets rate;
+  bool removed = false, lazy_queued = false;  // persistence (Datasets::set_change_log)
 };
 
 // Dataset.yaml / DatasetListItem.yaml, copied out under the dataset's lock.
@@ -158,6 +160,16 @@ class Datasets {
   // Checks a snapshot as restore() would, without changing anything.
   Status check_restore(const std::vector<DatasetData>& datasets) const;
 
+  // --- persistence (rq-fake --data-dir; docs/persistence.md) ---
+  // With a change log every write appends its rows under the dataset's lock; reads keep theirs
+  // (accessedAt, read counters) until the next write or flush_lazy(). Set before serving.
+  void set_change_log(persist::ChangeLog* log) { log_ = log; }
+  void flush_lazy();
+  void persist_all();  // every dataset and item as it is now
+  Status load_dataset(persist::StorageRow row);
+  Status load_item(persist::ItemRow row);  // in push order
+  void reseed_ids(std::uint64_t seed) { dir_.reseed(seed); }
+
  private:
   struct Entered {
     std::shared_ptr<Dataset> dataset;
@@ -178,6 +190,12 @@ class Datasets {
   const Clock& clock_;
   RateLimiter* limiter_;
   Directory<Dataset> dir_;
+  // The dataset's row (and `changes`) to the change log; the caller holds d.mu.
+  void emit_locked(const Dataset& d, std::vector<persist::Change> changes = {});
+  void keep_lazily(const std::shared_ptr<Dataset>& d);  // the caller holds d->mu
+  persist::ChangeLog* log_ = nullptr;
+  std::mutex lazy_mu_;  // after a dataset's own mutex, never before
+  std::vector<std::weak_ptr<Dataset>> lazy_;
 };
 
 }  // namespace rqcheck::fake

@@ -381,6 +381,12 @@ class Directory {
     return out;
   }
 
+  // New ids are drawn from this seed from now on (persistence: a restarted fake).
+  void reseed(std::uint64_t seed) {
+    std::unique_lock lock(mu_);
+    ids_ = IdSequence(seed);
+  }
+
   // Drops every storage (admin reset). Users stay.
   void clear() {
     std::unique_lock lock(mu_);

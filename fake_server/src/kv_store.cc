@@ -103,6 +103,7 @@ Result<KeyValueStores::Entered> KeyValueStores::enter(const User* u, std::string
   if (limiter_) {
     if (auto st = limiter_->charge(e.store->rate, op, now); !st) return st.error();
   }
+  if (access == Access::kRead) keep_lazily(e.store);
   return Result<Entered>(std::move(e));
 }
 
@@ -137,6 +138,7 @@ Result<KvCreated> KeyValueStores::get_or_create(const User& u, std::optional<std
   auto c = dir_.get_or_create(u, std::move(name));
   if (!c) return c.error();
   std::lock_guard sl(c->storage->mu);
+  emit_locked(*c->storage);
   return KvCreated{info_locked(*c->storage), c->created};
 }
 
@@ -154,13 +156,26 @@ Result<KvStoreInfo> KeyValueStores::update(const User& u, std::string_view ref,
   auto s = dir_.update(u, ref, update, charge(Operation::kKvStorePut, now));
   if (!s) return s.error();
   std::lock_guard sl((*s)->mu);
+  emit_locked(**s);
   return info_locked(**s);
 }
 
 Status KeyValueStores::remove(const User& u, std::string_view ref) {
   const TimeMs now = clock_.now_ms();
   if (auto st = charge_user(&u, now); !st) return st.error();
-  auto s = dir_.erase(u, ref, charge(Operation::kKvStoreDelete, now));
+  auto check = charge(Operation::kKvStoreDelete, now);
+  auto s = dir_.erase(u, ref, [&](KeyValueStore& store) -> Status {
+    if (check) {
+      if (auto st = check(store); !st) return st;
+    }
+    store.removed = true;  // under its lock: after every change of it appended before
+    if (log_) {
+      std::vector<persist::Change> out;
+      out.push_back(persist::DropStorage{persist::Kind::kKeyValueStore, store.meta.id});
+      log_->append(std::move(out));
+    }
+    return Ok{};
+  });
   if (!s) return s.error();
   return Ok{};
 }
@@ -248,6 +263,11 @@ Result<std::string> KeyValueStores::put_record(const User& u, std::string_view r
   put_locked(store, key, KeyValueStore::Record{std::move(value), std::move(content_type)});
   ++store.stats.write_count;
   store.meta.touch(e->now, true);
+  if (log_) {
+    auto it = store.records.find(key);
+    emit_locked(store, persist::PutRecord{persist::RecordRow{
+                           store.meta.id, it->first, it->second.value, it->second.content_type}});
+  }
   return store.meta.id;
 }
 
@@ -259,6 +279,11 @@ Status KeyValueStores::delete_record(const User& u, std::string_view ref, std::s
   bool erased = erase_locked(store, key);
   if (erased) ++store.stats.delete_count;
   store.meta.touch(e->now, erased);
+  if (erased) {
+    emit_locked(store, persist::DropRecord{store.meta.id, std::string(key)});
+  } else {
+    emit_locked(store);
+  }
   return Ok{};
 }
 
@@ -344,7 +369,94 @@ Status KeyValueStores::check_restore(const std::vector<KvStoreData>& stores) con
   return Ok{};
 }
 
-void KeyValueStores::clear() { dir_.clear(); }
+void KeyValueStores::clear() {
+  for (const auto& s : dir_.all()) {
+    std::lock_guard sl(s->mu);
+    s->removed = true;
+  }
+  dir_.clear();
+}
+
+// --- persistence -----------------------------------------------------------------------------
+
+namespace {
+
+persist::StorageRow kv_row(const KeyValueStore& s) {
+  return persist::StorageRow{
+      persist::Kind::kKeyValueStore,
+      s.meta,
+      {s.stats.read_count, s.stats.write_count, s.stats.delete_count, s.stats.list_count},
+      std::nullopt};
+}
+
+}  // namespace
+
+void KeyValueStores::emit_locked(const KeyValueStore& s, std::optional<persist::Change> change) {
+  if (!log_ || s.removed) return;
+  std::vector<persist::Change> out;
+  out.push_back(persist::PutStorage{kv_row(s)});
+  if (change) out.push_back(std::move(*change));
+  log_->append(std::move(out));
+}
+
+void KeyValueStores::keep_lazily(const std::shared_ptr<KeyValueStore>& s) {
+  if (!log_ || s->lazy_queued) return;
+  s->lazy_queued = true;
+  std::lock_guard l(lazy_mu_);
+  lazy_.push_back(s);
+}
+
+void KeyValueStores::flush_lazy() {
+  std::vector<std::weak_ptr<KeyValueStore>> stores;
+  {
+    std::lock_guard l(lazy_mu_);
+    stores.swap(lazy_);
+  }
+  for (auto& w : stores) {
+    auto s = w.lock();
+    if (!s) continue;
+    std::lock_guard sl(s->mu);
+    s->lazy_queued = false;
+    emit_locked(*s);
+  }
+}
+
+void KeyValueStores::persist_all() {
+  if (!log_) return;
+  for (const auto& s : dir_.all()) {
+    std::lock_guard sl(s->mu);
+    std::vector<persist::Change> out;
+    out.push_back(persist::PutStorage{kv_row(*s)});
+    for (const auto& [key, r] : s->records) {
+      out.push_back(
+          persist::PutRecord{persist::RecordRow{s->meta.id, key, r.value, r.content_type}});
+    }
+    log_->append(std::move(out));
+  }
+}
+
+Status KeyValueStores::load_store(persist::StorageRow row) {
+  if (row.counters.size() != 4) {
+    return errors::invalid_input("key-value store \"" + row.meta.id + "\" has " +
+                                 std::to_string(row.counters.size()) + " counters, not 4");
+  }
+  auto s = std::make_shared<KeyValueStore>();
+  s->meta = std::move(row.meta);
+  s->stats.read_count = row.counters[0];
+  s->stats.write_count = row.counters[1];
+  s->stats.delete_count = row.counters[2];
+  s->stats.list_count = row.counters[3];
+  return dir_.restore(std::move(s));
+}
+
+Status KeyValueStores::load_record(persist::RecordRow row) {
+  auto s = dir_.find(row.store_id);
+  if (!s) return errors::invalid_input("a record of an unknown key-value store");
+  if (auto ok = check_record_key(row.key); !ok) return ok.error();
+  std::lock_guard sl(s->mu);
+  put_locked(*s, row.key, KeyValueStore::Record{std::move(row.value), std::move(row.content_type)});
+  return Ok{};
+}
 
 std::size_t KeyValueStores::count() const { return dir_.count(); }
 

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "directory.h"
+#include "persist/changes.h"
 #include "rqcheck/core/errors.h"
 #include "rqcheck/core/operations.h"
 #include "rqcheck/core/result.h"
@@ -55,6 +56,7 @@ struct KeyValueStore {
   std::map<std::string, Record, std::less<>> records;
   KvStoreStats stats;
   RateBuckets rate;
+  bool removed = false, lazy_queued = false;  // persistence (KeyValueStores::set_change_log)
 };
 
 // A store as the API describes it (KeyValueStore.yaml), copied out under the store's lock.
@@ -177,6 +179,16 @@ class KeyValueStores {
   // Checks a snapshot as restore() would, without changing anything.
   Status check_restore(const std::vector<KvStoreData>& stores) const;
 
+  // --- persistence (rq-fake --data-dir; docs/persistence.md) ---
+  // With a change log every write appends its rows under the store's lock; reads keep theirs
+  // (accessedAt, read counters) until the next write or flush_lazy(). Set before serving.
+  void set_change_log(persist::ChangeLog* log) { log_ = log; }
+  void flush_lazy();
+  void persist_all();  // every store and record as it is now
+  Status load_store(persist::StorageRow row);
+  Status load_record(persist::RecordRow row);
+  void reseed_ids(std::uint64_t seed) { dir_.reseed(seed); }
+
  private:
   // A store entered by one call: resolved, locked and charged.
   struct Entered {
@@ -198,6 +210,12 @@ class KeyValueStores {
   const Clock& clock_;
   RateLimiter* limiter_;
   Directory<KeyValueStore> dir_;
+  // The store's row (and `change`) to the change log; the caller holds s.mu.
+  void emit_locked(const KeyValueStore& s, std::optional<persist::Change> change = {});
+  void keep_lazily(const std::shared_ptr<KeyValueStore>& s);  // the caller holds s->mu
+  persist::ChangeLog* log_ = nullptr;
+  std::mutex lazy_mu_;  // after a store's own mutex, never before
+  std::vector<std::weak_ptr<KeyValueStore>> lazy_;
 };
 
 }  // namespace rqcheck::fake

@@ -70,6 +70,15 @@ struct Store::Queue {
   bool seen_client = false;
   std::optional<std::string> first_client_key;  // nullopt with seen_client: a keyless caller
 
+  // Persistence (Store::set_change_log): the ids of requests changed since the queue's last
+  // flush; `removed` once deleted (nothing more is written); `lazy_queued` while in the
+  // store's list of queues whose reads kept changes back.
+  bool persisted = false, removed = false, lazy_queued = false;
+  std::vector<std::string> dirty;
+  void mark(const std::string& rid) {
+    if (persisted) dirty.push_back(rid);
+  }
+
   EntryMap entries;  // use find/lower_bound/upper_bound below, not the map's own: see `fingers`
   std::map<OrderKey, EntryIt> available;
   std::map<LockKey, EntryIt> locks;
@@ -116,6 +125,7 @@ struct Store::Queue {
   }
 
   void make_available(EntryIt it, bool front, TimeMs t) {
+    mark(it->first);
     it->second.forefront = front;
     it->second.order = make_order(front, t);
     // New requests go to one end of the order (now, or -now at the front): hinting that end
@@ -125,6 +135,7 @@ struct Store::Queue {
 
   void drop_lock(EntryIt it) {
     if (!it->second.locked()) return;
+    mark(it->first);
     locks.erase(it->second.lock);
     it->second.lock = LockKey{0, 0};
     it->second.lock_owner = 0;
@@ -284,6 +295,7 @@ struct Store::Queue {
     e.method = p.method;
     e.retry_count = static_cast<std::int32_t>(p.retry_count);
     auto it = entries.emplace_hint(hint, rid, std::move(e));
+    mark(rid);
     std::size_t b = bucket_of(rid);
     if (fingers[b] == hint) repoint(b, hint, it);  // it is now the first entry of bucket b or later
     resize_fingers();
@@ -320,6 +332,7 @@ struct Store::Queue {
   }
 
   void erase(EntryIt it) {
+    mark(it->first);
     unindex(it);
     if (it->second.handled()) --handled_count;
     stats.storage_bytes -=

@@ -17,6 +17,7 @@
 #include "dataset_store.h"
 #include "kv_store.h"
 #include "operations.h"
+#include "persist/database.h"
 #include "rqcheck/core/errors.h"
 #include "rqcheck/core/json.h"
 #include "transport.h"
@@ -93,6 +94,38 @@ JournalEntry journal_entry(const Call* call, const HttpRequest& http, const Outc
   return e;
 }
 
+// Start-up: the rows of the data directory into the storages.
+struct StorageLoader final : persist::Loader {
+  Users& users;
+  Store& store;
+  KeyValueStores& kvs;
+  Datasets& datasets;
+  StorageLoader(Users& u, Store& s, KeyValueStores& k, Datasets& d)
+      : users(u), store(s), kvs(k), datasets(d) {}
+  Status user(User u) override {
+    users.restore({std::move(u)});
+    return Ok{};
+  }
+  Status storage(persist::StorageRow row) override {
+    switch (row.kind) {
+      case persist::Kind::kQueue:
+        return store.load_queue(std::move(row));
+      case persist::Kind::kKeyValueStore:
+        return kvs.load_store(std::move(row));
+      case persist::Kind::kDataset:
+        return datasets.load_dataset(std::move(row));
+    }
+    return errors::invalid_input("a storage of unknown kind");
+  }
+  Status request(persist::RequestRow row) override { return store.load_request(std::move(row)); }
+  Status record(persist::RecordRow row) override { return kvs.load_record(std::move(row)); }
+  Status item(persist::ItemRow row) override { return datasets.load_item(std::move(row)); }
+  Status done() override {
+    store.finish_load();
+    return Ok{};
+  }
+};
+
 }  // namespace
 
 struct FakeServer::Impl {
@@ -114,6 +147,9 @@ struct FakeServer::Impl {
   bugs::ActiveBugs bugs;
   std::optional<ApiError> bug_error;  // an unknown bug name: start() fails with it
   Admin admin;
+  // The data directory (options.data_dir): opened and loaded by start(), stopped after the
+  // transport, before the storages go.
+  std::unique_ptr<persist::Database> db;
   Transport transport;
 
   explicit Impl(FakeServerOptions o)
@@ -131,7 +167,8 @@ struct FakeServer::Impl {
         faults(options.fault_seed ? *options.fault_seed : options.store.seed, *clock),
         journal(options.journal_capacity),
         admin(AdminContext{store, key_value_stores, datasets, faults, journal, monitor, *clock,
-                           options.virtual_clock ? &manual_clock : nullptr, options.admin_token}),
+                           options.virtual_clock ? &manual_clock : nullptr, options.admin_token,
+                           [this] { return persist_replaced(); }}),
         transport(TransportOptions{options.host, options.port, options.threads,
                                    options.keep_alive_timeout_secs * 1000, options.listen_backlog,
                                    options.request_log, options.max_connections,
@@ -153,7 +190,68 @@ struct FakeServer::Impl {
   void authenticate(Call& call);
   void decide_faults(Call& call);
   Delivery finish(Call* call, const HttpRequest& http, const Outcome* out, Reply reply);
+  Status open_data_dir();
+  void start_writer();
+  Status persist_replaced();
 };
+
+// docs/persistence.md: lock the directory, check and load it, then hand every storage the log.
+Status FakeServer::Impl::open_data_dir() {
+  persist::DatabaseOptions o;
+  o.dir = options.data_dir;
+  o.sync = options.sync_full ? persist::SyncMode::kFull : persist::SyncMode::kNormal;
+  auto opened = persist::Database::open(o);
+  if (!opened) return opened.error();
+  StorageLoader loader(users, store, key_value_stores, datasets);
+  if (auto st = (*opened)->load(loader); !st) return st.error();
+  persist::Database& d = **opened;
+  if (options.virtual_clock && d.saved_clock() && *d.saved_clock() > manual_clock.now_ms()) {
+    manual_clock.set_ms(*d.saved_clock());  // the virtual clock goes on from where it stopped
+  }
+  if (d.boot() > 1) {
+    // Fresh id sequences, so a restarted fake never hands out an id of a deleted storage again.
+    // (Not seed + k * the sequence's own step: that would replay the old sequence shifted.)
+    auto mix = [&](std::uint64_t seed) {
+      std::uint64_t h = (seed ^ 0xcbf29ce484222325ull) * 0x100000001b3ull;
+      h = (h ^ d.boot()) * 0x100000001b3ull;
+      return h ^ (h >> 29);
+    };
+    store.reseed_ids(mix(options.store.seed));
+    key_value_stores.reseed_ids(mix(options.store.seed + 1));
+    datasets.reseed_ids(mix(options.store.seed + 2));
+  }
+  users.set_change_log(&d);
+  store.set_change_log(&d);
+  key_value_stores.set_change_log(&d);
+  datasets.set_change_log(&d);
+  db = std::move(*opened);
+  return Ok{};
+}
+
+void FakeServer::Impl::start_writer() {
+  std::function<TimeMs()> save_clock;
+  if (options.virtual_clock) save_clock = [this] { return manual_clock.now_ms(); };
+  db->start(
+      [this] {
+        store.flush_lazy();
+        key_value_stores.flush_lazy();
+        datasets.flush_lazy();
+      },
+      std::move(save_clock));
+}
+
+Status FakeServer::Impl::persist_replaced() {
+  if (!db) return Ok{};
+  persist::current_ticket() = 0;
+  std::vector<persist::Change> drop;
+  drop.push_back(persist::DropAll{});
+  db->append(std::move(drop));
+  users.persist_all();
+  store.persist_all();
+  key_value_stores.persist_all();
+  datasets.persist_all();
+  return db->wait(persist::current_ticket());
+}
 
 // Decision 12: the token's owner, or 401 for an unknown token.
 void FakeServer::Impl::authenticate(Call& call) {
@@ -224,6 +322,7 @@ Delivery FakeServer::Impl::handle(HttpRequest& http) {
 
 Delivery FakeServer::Impl::api(HttpRequest& http, const RouteMatch& route) {
   Call call;
+  persist::current_ticket() = 0;  // the changes this call appends set it
   call.seq = journal.reserve_seq();
   call.arrival_ms = clock->now_ms();
   if (http.body_error) {
@@ -255,6 +354,13 @@ Delivery FakeServer::Impl::api(HttpRequest& http, const RouteMatch& route) {
   if (!bugs.empty()) bugs.on_outcome(call, out);
   if (out.error && out.error->status == 429 && options.retry_after_secs) {
     out.headers.emplace_back("Retry-After", std::to_string(*options.retry_after_secs));
+  }
+  // An acknowledged write is durable (docs/persistence.md): wait for the call's changes, and
+  // every change appended before them, to be committed.
+  if (db && !out.error) {
+    if (auto st = db->wait(persist::current_ticket()); !st) {
+      return finish(&call, *call.http, nullptr, Reply::of_error(st.error()));
+    }
   }
   Reply r = wire::write_outcome(call, out);
   return finish(&call, *call.http, &out, std::move(r));
@@ -329,11 +435,17 @@ Status FakeServer::start() {
     auto ids = s.faults.add_rules(Json(s.options.fault_rules));
     if (!ids) return ids.error();
   }
+  if (!s.options.data_dir.empty() && !s.db) {
+    if (auto st = s.open_data_dir(); !st) return st.error();
+  }
+  if (s.db) s.start_writer();  // again after a stop()
   return s.transport.start();
 }
 
 void FakeServer::stop() {
-  if (impl_) impl_->transport.stop();
+  if (!impl_) return;
+  impl_->transport.stop();
+  if (impl_->db) impl_->db->stop();  // what reads kept back, then the last commit
 }
 
 void FakeServer::wait() { impl_->transport.wait(); }

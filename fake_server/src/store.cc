@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "directory.h"
+#include "persist/changes.h"
 #include "queue.h"
 #include "rqcheck/core/errors.h"
 #include "rqcheck/core/request_id.h"
@@ -100,8 +101,15 @@ Result<Store::Entered> Store::enter(const Caller& c, const QueueRef& ref, Operat
   if (auto st = charge_user(c.user, now); !st) return st.error();
   auto q = resolve(c.user, ref, write);
   if (!q) return q.error();
-  Entered e{std::move(*q), {}, now};
+  Entered e;
+  e.queue = std::move(*q);
+  e.now = now;
   e.lock = std::unique_lock(e.queue->mu);
+  if (log_) {
+    e.store = this;
+    e.write = write;
+    e.queue->persisted = true;  // from here on its changes are marked
+  }
   if (auto st = charge_queue(*e.queue, op, now); !st) return st.error();
   e.queue->expire_locks(now);
   // Decision 30; get request takes no clientKey (spec 3 row 10), so it does not count.
@@ -160,6 +168,7 @@ Result<CreateResult> Store::create_queue(const Caller& c, std::optional<std::str
   auto created = dir_->get_or_create(*c.user, std::move(name));
   if (!created) return created.error();
   std::lock_guard ql(created->storage->mu);
+  if (log_) flush_locked(*created->storage);
   return CreateResult{info_of(*created->storage), created->created};
 }
 
@@ -171,6 +180,7 @@ Result<RequestQueueInfo> Store::get_queue(const Caller& c, const QueueRef& ref) 
   TimeMs now = clock_.now_ms();
   if (auto st = charge_queue(**q, Operation::kQueueGet, now); !st) return st.error();
   (*q)->touch(now, false);
+  if (log_) after_call(*q, false);
   return info_of(**q);
 }
 
@@ -197,6 +207,7 @@ Result<RequestQueueInfo> Store::update_queue(const Caller& c, const QueueRef& re
   });
   if (!q) return mapped(q.error());
   std::lock_guard ql((*q)->mu);
+  if (log_) flush_locked(**q);
   return info_of(**q);
 }
 
@@ -204,8 +215,17 @@ Status Store::delete_queue(const Caller& c, const QueueRef& ref) {
   TimeMs now = clock_.now_ms();
   if (auto st = charge_user(c.user, now); !st) return st.error();
   if (!c.user) return resolve(nullptr, ref, true).error();
-  auto q = dir_->erase(*c.user, ref.text, [&](Queue& queue) {
-    return charge_queue(queue, Operation::kQueueDelete, now);
+  auto q = dir_->erase(*c.user, ref.text, [&](Queue& queue) -> Status {
+    if (auto st = charge_queue(queue, Operation::kQueueDelete, now); !st) return st;
+    if (log_) {
+      // Under the queue's lock: after every change of the queue appended before.
+      queue.removed = true;
+      queue.dirty.clear();
+      std::vector<persist::Change> out;
+      out.push_back(persist::DropStorage{persist::Kind::kQueue, queue.meta.id});
+      log_->append(std::move(out));
+    }
+    return Ok{};
   });
   if (!q) return mapped(q.error());
   return Ok{};
@@ -483,6 +503,7 @@ Result<Head> Store::head_and_lock(const Caller& c, const QueueRef& ref, double l
     auto& e = it->second;
     h.items.push_back({it->first, e.unique_key, e.url_ref(), std::string(kRequestMethods[e.method]),
                        e.retry_count, expires});
+    queue.mark(it->first);
     if (ms > 0) {
       e.lock = Queue::LockKey{expires, ++queue.seq};
       e.lock_owner = owner;
@@ -532,6 +553,7 @@ Result<TimeMs> Store::prolong_lock(const Caller& c, const QueueRef& ref, std::st
   TimeMs base = options_.behaviour.prolong_from_current_expiry ? e.lock.expires : now;
   TimeMs expires = base + ms;
   queue.locks.erase(e.lock);
+  queue.mark(it->first);
   e.forefront = o.forefront;
   if (expires <= now) {
     e.lock = Queue::LockKey{0, 0};
@@ -597,6 +619,10 @@ Result<std::int64_t> Store::unlock_requests(const Caller& c, const QueueRef& ref
 // --- admin -----------------------------------------------------------------------------------
 
 void Store::reset() {
+  for (const auto& q : dir_->all()) {
+    std::lock_guard ql(q->mu);
+    q->removed = true;  // a call still holding it writes nothing more
+  }
   dir_->clear();
   limiter_.clear_budgets();
 }
@@ -698,11 +724,219 @@ Status Store::import_queues(std::vector<QueueImage> images) {
     }
     queues.push_back(std::move(q));
   }
+  for (const auto& q : dir_->all()) {
+    std::lock_guard ql(q->mu);
+    q->removed = true;  // a call still holding it writes nothing more
+  }
   dir_->clear();
   for (auto& q : queues) {
     if (auto st = dir_->restore(std::move(q)); !st) return st.error();  // checked above
   }
   return Ok{};
+}
+
+}  // namespace rqcheck::fake
+
+// --- persistence -----------------------------------------------------------------------------
+
+namespace rqcheck::fake {
+
+namespace {
+
+// Counters of a queue's row, in this order (load_queue reads them back the same way).
+enum QueueCounter {
+  kReadCount,
+  kWriteCount,
+  kDeleteCount,
+  kHeadItemReadCount,
+  kSeq,
+  kHadMultipleClients,
+  kSeenClient,
+  kQueueCounters
+};
+
+persist::StorageRow queue_row(const Store::Queue& q) {
+  persist::StorageRow r;
+  r.kind = persist::Kind::kQueue;
+  r.meta = q.meta;
+  r.counters = {q.stats.read_count,
+                q.stats.write_count,
+                q.stats.delete_count,
+                q.stats.head_item_read_count,
+                q.seq,
+                q.had_multiple_clients ? 1 : 0,
+                q.seen_client ? 1 : 0};
+  r.client = q.first_client_key;
+  return r;
+}
+
+persist::RequestRow request_row(const Store::Queue& q, const std::string& rid,
+                                const Store::Queue::Entry& e) {
+  persist::RequestRow r;
+  r.queue_id = q.meta.id;
+  r.id = rid;
+  r.unique_key = e.unique_key;
+  if (!e.url_is_key) r.url = e.url;
+  r.method = e.method;
+  r.retry_count = e.retry_count;
+  r.extra = e.extra;
+  if (e.handled()) r.handled_at = e.handled_at;
+  r.order_t = e.order.t;
+  r.order_seq = e.order.seq;
+  r.forefront = e.forefront;
+  if (e.locked()) {
+    r.lock_expires = e.lock.expires;
+    r.lock_seq = e.lock.seq;
+    r.lock_client = q.client_keys[e.lock_owner];
+  }
+  return r;
+}
+
+}  // namespace
+
+Store::Entered::~Entered() {
+  if (store && queue && lock.owns_lock()) store->after_call(queue, write);
+}
+
+void Store::after_call(const std::shared_ptr<Queue>& q, bool write) {
+  if (!log_ || q->removed) return;
+  if (write) {
+    flush_locked(*q);
+    return;
+  }
+  if (q->lazy_queued) return;
+  q->lazy_queued = true;
+  std::lock_guard l(lazy_mu_);
+  lazy_.push_back(q);
+}
+
+void Store::flush_locked(Queue& q) {
+  q.persisted = true;
+  if (!log_ || q.removed) {
+    q.dirty.clear();
+    return;
+  }
+  std::vector<persist::Change> out;
+  std::sort(q.dirty.begin(), q.dirty.end());
+  q.dirty.erase(std::unique(q.dirty.begin(), q.dirty.end()), q.dirty.end());
+  out.reserve(q.dirty.size() + 1);
+  out.push_back(persist::PutStorage{queue_row(q)});
+  for (const std::string& rid : q.dirty) {
+    auto it = q.find(rid);
+    if (it == q.entries.end()) {
+      out.push_back(persist::DropRequest{q.meta.id, rid});
+    } else {
+      out.push_back(persist::PutRequest{request_row(q, it->first, it->second)});
+    }
+  }
+  q.dirty.clear();
+  log_->append(std::move(out));
+}
+
+void Store::flush_lazy() {
+  std::vector<std::weak_ptr<Queue>> queues;
+  {
+    std::lock_guard l(lazy_mu_);
+    queues.swap(lazy_);
+  }
+  for (auto& w : queues) {
+    auto q = w.lock();
+    if (!q) continue;
+    std::lock_guard ql(q->mu);
+    q->lazy_queued = false;
+    if (!q->removed) flush_locked(*q);
+  }
+}
+
+void Store::persist_all() {
+  if (!log_) return;
+  for (const auto& q : dir_->all()) {
+    std::lock_guard ql(q->mu);
+    q->persisted = true;
+    q->dirty.clear();
+    std::vector<persist::Change> out;
+    out.reserve(q->entries.size() + 1);
+    out.push_back(persist::PutStorage{queue_row(*q)});
+    for (const auto& [rid, e] : q->entries) {
+      out.push_back(persist::PutRequest{request_row(*q, rid, e)});
+    }
+    log_->append(std::move(out));
+  }
+}
+
+void Store::reseed_ids(std::uint64_t seed) { dir_->reseed(seed); }
+
+Status Store::load_queue(persist::StorageRow row) {
+  if (row.counters.size() != kQueueCounters) {
+    return errors::invalid_input("queue \"" + row.meta.id + "\" has " +
+                                 std::to_string(row.counters.size()) + " counters, not " +
+                                 std::to_string(kQueueCounters));
+  }
+  auto q = std::make_shared<Queue>();
+  q->meta = std::move(row.meta);
+  q->stats.read_count = row.counters[kReadCount];
+  q->stats.write_count = row.counters[kWriteCount];
+  q->stats.delete_count = row.counters[kDeleteCount];
+  q->stats.head_item_read_count = row.counters[kHeadItemReadCount];
+  q->seq = row.counters[kSeq];
+  q->had_multiple_clients = row.counters[kHadMultipleClients] != 0;
+  q->seen_client = row.counters[kSeenClient] != 0;
+  q->first_client_key = std::move(row.client);
+  q->persisted = true;
+  return dir_->restore(std::move(q));
+}
+
+Status Store::load_request(persist::RequestRow row) {
+  auto q = dir_->find(row.queue_id);
+  if (!q) return errors::invalid_input("a request of an unknown queue \"" + row.queue_id + "\"");
+  if (row.method >= std::size(kRequestMethods)) {
+    return errors::invalid_input("request \"" + row.id + "\" has an unknown method");
+  }
+  if (!q->entries.empty() && !(q->entries.rbegin()->first < row.id)) {
+    return errors::invalid_input("requests of queue \"" + row.queue_id + "\" out of order");
+  }
+  Queue::Entry e;
+  e.url_is_key = !row.url;
+  e.unique_key = std::move(row.unique_key);
+  if (row.url) e.url = std::move(*row.url);
+  e.plain = json_string_is_plain(e.unique_key) && json_string_is_plain(e.url);
+  e.extra = std::move(row.extra);
+  e.method = row.method;
+  e.retry_count = row.retry_count;
+  e.forefront = row.forefront;
+  e.order = OrderKey{row.order_t, row.order_seq};
+  q->seq = std::max({q->seq, row.order_seq, row.lock_seq});
+  q->stats.storage_bytes += static_cast<std::int64_t>(row.id.size() + e.unique_key.size() +
+                                                      e.url.size() + e.extra.size());
+  auto it = q->entries.emplace_hint(q->entries.end(), std::move(row.id), std::move(e));
+  Queue::Entry& en = it->second;
+  if (row.handled_at) {
+    en.handled_at = *row.handled_at;
+    ++q->handled_count;
+    if (!q->handled.emplace(en.order, it).second) {
+      return errors::invalid_input("two handled requests at one place in queue \"" + q->meta.id +
+                                   "\"");
+    }
+  } else if (row.lock_expires) {
+    en.lock = Queue::LockKey{*row.lock_expires, row.lock_seq};
+    en.lock_owner = q->owner_index(row.lock_client);
+    if (!q->locks.emplace(en.lock, it).second) {
+      return errors::invalid_input("two locks at one place in queue \"" + q->meta.id + "\"");
+    }
+  } else if (!q->available.emplace(en.order, it).second) {
+    return errors::invalid_input("two pending requests at one place in queue \"" + q->meta.id +
+                                 "\"");
+  }
+  return Ok{};
+}
+
+void Store::finish_load() {
+  for (const auto& q : dir_->all()) {
+    std::lock_guard ql(q->mu);
+    std::size_t want = Queue::kMinBuckets;
+    while (want < q->entries.size()) want *= 2;
+    q->rebuild_fingers(want);
+  }
 }
 
 }  // namespace rqcheck::fake

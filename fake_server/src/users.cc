@@ -6,6 +6,7 @@
 #include <mutex>
 #include <utility>
 
+#include "persist/changes.h"
 #include "rqcheck/core/errors.h"
 #include "rqcheck/core/request_id.h"
 
@@ -105,7 +106,24 @@ Result<User> Users::for_token(std::string_view token) {
     known->second.token = u.token;
   }
   insert_locked(u);
+  if (log_) {
+    User row = u;
+    row.token.clear();
+    std::vector<persist::Change> out;
+    out.push_back(persist::PutUser{std::move(row)});
+    log_->append(std::move(out));
+  }
   return u;
+}
+
+void Users::persist_all() const {
+  if (!log_) return;
+  std::vector<persist::Change> out;
+  for (User u : all()) {
+    u.token.clear();
+    out.push_back(persist::PutUser{std::move(u)});
+  }
+  log_->append(std::move(out));
 }
 
 std::optional<User> Users::by_username(std::string_view username) const {

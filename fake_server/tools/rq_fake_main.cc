@@ -39,6 +39,11 @@ Usage: rq-fake [options]
   --clock virtual|system  virtual: time moves only through the admin API (default system)
   --admin-token TOKEN     require "Authorization: Bearer TOKEN" on /__admin/
   --seed N                seed for queue ids (default 1)
+  --data-dir DIR          keep every storage in DIR (an SQLite database, created when absent)
+                          and load it at start-up: a write the fake acknowledged survives
+                          kill -9; one rq-fake per DIR (a lock); without it, memory only
+  --sync normal|full      with --data-dir: normal (default) survives a crash of rq-fake;
+                          full also fsyncs every commit (survives power loss; slower)
   --behave NAME           switch a section-9 answer to the alternative a deployment may give:
                           delete-absent-404, reject-over-max-limit, prolong-from-expiry,
                           prolong-by-other-400 (repeatable)
@@ -54,8 +59,10 @@ Usage: rq-fake [options]
   --log                   log every request to stderr
   --help                  this text
 
-The first line on stdout is "rq-fake listening on http://HOST:PORT". SIGINT or SIGTERM stops
-the server cleanly.
+The first line on stdout is "rq-fake listening on http://HOST:PORT" (with --data-dir, once DIR
+is loaded). SIGINT or SIGTERM stops the server cleanly. Exit status 2: bad options, or a DIR
+that cannot be used (locked by another rq-fake, not rq-fake's database, corrupt, or of another
+format version).
 )";
 
 bool parse_int(const std::string& s, long long lo, long long hi, long long& out) {
@@ -167,6 +174,13 @@ int main(int argc, char** argv) {
       if (!value(v) || !parse_int(v, 0, (1LL << 62), n))
         return usage_error("--seed needs a number");
       opts.store.seed = static_cast<std::uint64_t>(n);
+    } else if (a == "--data-dir") {
+      if (!value(opts.data_dir) || opts.data_dir.empty())
+        return usage_error("--data-dir needs a directory");
+    } else if (a == "--sync") {
+      if (!value(v) || (v != "normal" && v != "full"))
+        return usage_error("--sync takes normal or full");
+      opts.sync_full = v == "full";
     } else if (a == "--behave") {
       if (!value(v)) return usage_error("--behave needs a name");
       auto& b = opts.store.behaviour;

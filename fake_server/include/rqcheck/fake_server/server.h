@@ -59,6 +59,10 @@ struct FakeServerOptions {
   std::size_t journal_capacity = 10000;  // entries kept in memory (oldest dropped first)
   // Test-only: names of deliberately wrong behaviours to switch on (see `rq-fake --list-bugs`).
   std::vector<std::string> bugs;
+  // Non-empty: every storage lives in this directory too (docs/persistence.md): loaded by
+  // start() before the fake listens, every write durable before its 2xx. Empty: memory only.
+  std::string data_dir;
+  bool sync_full = false;  // fsync every commit (survives power loss; slower)
 };
 
 struct BugDescription {

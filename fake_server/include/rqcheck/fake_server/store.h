@@ -43,6 +43,12 @@ namespace rqcheck::fake {
 template <typename T>
 class Directory;  // fake_server/src/directory.h: ids, names, owners, access, the per-user list
 
+namespace persist {  // fake_server/src/persist/changes.h: what the stores tell the data directory
+class ChangeLog;
+struct StorageRow;
+struct RequestRow;
+}  // namespace persist
+
 // Switches for the rows of section 9 where a real deployment is known to answer otherwise.
 struct Behaviour {
   bool delete_absent_is_404 = false;         // decision 5: 204 (default) or 404
@@ -311,6 +317,22 @@ class Store {
   void set_quirks(const StoreQuirks& q) { options_.quirks = q; }
   const StoreQuirks& quirks() const { return options_.quirks; }
 
+  // --- persistence (rq-fake --data-dir; docs/persistence.md) ---
+  // With a change log every write hands its change records (the rows it changed) to `log`
+  // before it lets go of the queue; reads keep theirs (accessedAt, read counters, locks that
+  // expired) until the next write of the queue or flush_lazy(). Set before serving.
+  void set_change_log(persist::ChangeLog* log) { log_ = log; }
+  // Hands over what reads kept back (the writer calls it about once a second and at shutdown).
+  void flush_lazy();
+  // Appends every queue and request as it is now (after a reset or a snapshot import).
+  void persist_all();
+  // Start-up: a queue's row, then its requests in id order; finish_load() once all are in.
+  Status load_queue(persist::StorageRow row);
+  Status load_request(persist::RequestRow row);
+  void finish_load();
+  // New queue ids from this seed on (a restarted fake does not hand out the ids of before).
+  void reseed_ids(std::uint64_t seed);
+
   struct Queue;  // defined in queue.h
 
  private:
@@ -319,7 +341,16 @@ class Store {
     std::shared_ptr<Queue> queue;
     std::unique_lock<std::mutex> lock;
     TimeMs now = 0;
+    Store* store = nullptr;  // with a change log: hands the call's changes over on leaving
+    bool write = false;
+    Entered() = default;
+    Entered(Entered&&) = default;
+    Entered& operator=(Entered&&) = default;
+    ~Entered();  // before the queue's lock is released
   };
+  // The queue's changes after a call: a write appends them now, a read keeps them for later.
+  void after_call(const std::shared_ptr<Queue>& q, bool write);
+  void flush_locked(Queue& q);  // the caller holds q.mu
   // The first step of every request operation: resolve the queue (decisions 13, 14), lock it,
   // charge the rate limits (decision 37: a refused call changes nothing), release expired locks
   // (decision 29) and note the caller (decision 30).
@@ -344,6 +375,9 @@ class Store {
   Users& users_;
   RateLimiter& limiter_;
   std::unique_ptr<Directory<Queue>> dir_;  // the queues: by id, by (user, name), per user
+  persist::ChangeLog* log_ = nullptr;
+  std::mutex lazy_mu_;                      // after a queue's own mutex, never before
+  std::vector<std::weak_ptr<Queue>> lazy_;  // queues whose reads kept changes back
 };
 
 }  // namespace rqcheck::fake

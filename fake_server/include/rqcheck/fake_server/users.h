@@ -29,6 +29,10 @@
 
 namespace rqcheck::fake {
 
+namespace persist {
+class ChangeLog;  // fake_server/src/persist/changes.h
+}
+
 // One account.
 struct User {
   std::string id;  // 17 alphanumeric characters
@@ -88,6 +92,11 @@ class Users {
   // The user an auto (non-fixed) token gets, without remembering it.
   static User derive(std::string_view token);
 
+  // Persistence (rq-fake --data-dir): every user seen from now on is appended to `log` (without
+  // its token: the token derives the same user again). Set before serving.
+  void set_change_log(persist::ChangeLog* log) { log_ = log; }
+  void persist_all() const;  // every known user, as it is now
+
  private:
   void insert_locked(const User& u);
   TimeMs now() const { return clock_ ? clock_->now_ms() : 0; }
@@ -98,6 +107,7 @@ class Users {
   std::unordered_map<std::string, User> by_name_;  // the first user seen with a username wins
   std::unordered_map<std::string, User> by_id_;    // every known user, with or without a token
   bool fixed_ = false;
+  persist::ChangeLog* log_ = nullptr;
 };
 
 }  // namespace rqcheck::fake

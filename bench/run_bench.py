@@ -108,10 +108,20 @@ def main():
           f"(one thread per keep-alive connection, on the same cores)\n")
     _, stub = start([os.path.join(BIN, "rq-stub")], "rq-stub listening")
     _, fake = start([os.path.join(BIN, "rq-fake"), "--port", "0", "--no-rate-limit"], "rq-fake listening")
+    # The same fake with a data directory (docs/persistence.md), and with --sync full.
+    data = tempfile.mkdtemp(prefix="rq-bench-data-")
+    _, dfake = start([os.path.join(BIN, "rq-fake"), "--port", "0", "--no-rate-limit",
+                      "--data-dir", os.path.join(data, "normal")], "rq-fake listening")
+    _, ffake = start([os.path.join(BIN, "rq-fake"), "--port", "0", "--no-rate-limit",
+                      "--data-dir", os.path.join(data, "full"), "--sync", "full"], "rq-fake listening")
     ng = nginx_ceiling(small)
     q = http("POST", fake + "/v2/request-queues?name=bench")["data"]["id"]
     load(fake, "batch-add-dup", 1, q, seconds=0.2)      # seeds the requests the rows read
     load(fake, "batch-add-new", 4, q, seconds=1)         # a queue of some thousand requests
+    dq, fq = [http("POST", u + "/v2/request-queues?name=bench")["data"]["id"] for u in (dfake, ffake)]
+    for u, qq in ((dfake, dq), (ffake, fq)):
+        load(u, "batch-add-dup", 1, qq, seconds=0.2)
+        load(u, "batch-add-new", 4, qq, seconds=1)
 
     if os.environ.get("RQCHECK_BENCH_ONLY") == "capacity":
         capacity(fake, q)
@@ -147,6 +157,17 @@ def main():
         row("rq-fake head of 100", cname, ceiling, load(fake, "head-100", c, q))
         row("rq-fake head/lock of 25", cname, ceiling, load(fake, "lock-25", c, q))
         row("rq-fake update with handledAt", cname, ceiling, load(fake, "update-handled", c, q))
+        # Persistence next to the in-memory rows of the same run (ratio to the in-memory row).
+        mem = {name: r for name, r, _, _ in rows if r["conns"] == c}
+        row("rq-fake --data-dir get request", "in-memory", mem["rq-fake get request"],
+            load(dfake, "get-request", c, dq))
+        row("rq-fake --data-dir batch add, 25 new", "in-memory", mem["rq-fake batch add, 25 new"],
+            load(dfake, "batch-add-new", c, dq))
+        row("rq-fake --data-dir update handledAt", "in-memory", mem["rq-fake update with handledAt"],
+            load(dfake, "update-handled", c, dq))
+        if c == 16:
+            row("rq-fake --sync full batch add, 25 new", "in-memory", mem["rq-fake batch add, 25 new"],
+                load(ffake, "batch-add-new", c, fq))
 
     print(f"{'what':38} {'conns':>5} {'calls/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'served':>7} {'ratio':>14}")
     for name, r, cname, ratio in rows:
@@ -174,6 +195,30 @@ def main():
               f"({s['last_lock_ms']/max(s['first_lock_ms'],1e-9):.2f}x)")
     except (IndexError, ValueError, KeyError):
         print("scale: failed: " + out.stderr.strip())
+
+    # Scale with --data-dir: fill, kill -9, and time the restart until it listens (it loads first).
+    sdir = os.path.join(data, "scale")
+    p, fresh = start([os.path.join(BIN, "rq-fake"), "--port", "0", "--no-rate-limit", "--data-dir", sdir],
+                     "rq-fake listening")
+    out = subprocess.run([os.path.join(BIN, "rq-scale-bench"), "--url", fresh, "--pid", str(p.pid),
+                          "--requests", str(SCALE_N)], capture_output=True, text=True)
+    try:
+        s = json.loads(out.stdout.strip().splitlines()[-1])
+        p.kill()
+        p.wait()
+        size = sum(os.path.getsize(os.path.join(sdir, f)) for f in os.listdir(sdir))
+        t0 = time.time()
+        p2, _ = start([os.path.join(BIN, "rq-fake"), "--port", "0", "--no-rate-limit", "--data-dir", sdir],
+                      "rq-fake listening")
+        startup = time.time() - t0
+        print(f"scale --data-dir: {s['requests']} requests filled in {s['fill_ms']/1000:.1f} s "
+              f"({s['requests']/(s['fill_ms']/1000):.0f}/s), {s['fill_failed_batches']} failed batches; "
+              f"DIR {size/1e6:.0f} MB; after kill -9 the restart listened in {startup:.1f} s")
+        p2.send_signal(signal.SIGTERM)
+        p2.wait(30)
+    except (IndexError, ValueError, KeyError):
+        print("scale --data-dir: failed: " + out.stderr.strip())
+    shutil.rmtree(data, ignore_errors=True)
 
     # Suites: wall time against a local fake, when built.
     for tool, args in [("rq-conformance", []), ("rq-properties", [])]:

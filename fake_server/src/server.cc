@@ -458,6 +458,7 @@ std::string FakeServer::base_url() const {
   return "http://" + host + ":" + std::to_string(port());
 }
 Store& FakeServer::store() { return impl_->store; }
+Status FakeServer::sync() { return impl_->db ? impl_->db->sync() : Status(Ok{}); }
 const Clock& FakeServer::clock() const { return *impl_->clock; }
 FaultEngine& FakeServer::faults() { return impl_->faults; }
 Journal& FakeServer::journal() { return impl_->journal; }

@@ -72,6 +72,8 @@ if [[ ! "$line" =~ ^rq-fake\ listening\ on\ (http://[^[:space:]]+:[0-9]+)/?[[:sp
   exit 2
 fi
 export RQ_FAKE_URL=${BASH_REMATCH[1]}
+# Tests that start fakes of their own (crawl-resume.test.mjs) use the same binary.
+export RQ_FAKE_BIN=$fake
 # Drain the rest of the fake's stdout in the background (it may log there).
 cat <&3 >"$workdir/fake.stdout.log" &
 exec 3<&-

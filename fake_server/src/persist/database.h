@@ -72,6 +72,8 @@ class Database final : public ChangeLog {
   // Blocks until `ticket` is committed (0: returns at once). An error when a commit failed:
   // then nothing after it is durable and the call must not be acknowledged.
   Status wait(std::uint64_t ticket);
+  // Blocks until everything appended so far is committed.
+  Status sync();
   // Hands over what the stores keep back, commits everything appended and joins the writer
   // (start() may start it again).
   void stop();

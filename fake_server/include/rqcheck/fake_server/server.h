@@ -92,6 +92,9 @@ class FakeServer {
   std::string base_url() const;  // "http://HOST:PORT", no trailing slash
 
   Store& store();
+  // With options.data_dir: blocks until every change made so far (through the API or through
+  // store() directly) is committed to the data directory. Without one: Ok at once.
+  Status sync();
   FaultEngine& faults();            // add or remove rules at run time
   Journal& journal();               // every API call, with the fault applied and the findings
   ComplianceMonitor& compliance();  // what clients did after faults: report() and summary()

@@ -56,6 +56,7 @@ struct Store::Queue {
     bool url_is_key = false;
     bool plain = false;  // unique_key and url need no JSON escaping (json_string_is_plain)
     bool forefront = false;
+    std::int64_t row = 0;  // its row in the data directory (0: not written yet)
     bool handled() const { return handled_at != kPending; }
     bool locked() const { return lock.expires != 0; }
     const std::string& url_ref() const { return url_is_key ? unique_key : url; }
@@ -75,6 +76,7 @@ struct Store::Queue {
   // store's list of queues whose reads kept changes back.
   bool persisted = false, removed = false, lazy_queued = false;
   std::vector<std::string> dirty;
+  std::vector<std::int64_t> dropped_rows;  // rows of erased requests, to delete on disk
   void mark(const std::string& rid) {
     if (persisted) dirty.push_back(rid);
   }
@@ -333,6 +335,7 @@ struct Store::Queue {
 
   void erase(EntryIt it) {
     mark(it->first);
+    if (persisted && it->second.row != 0) dropped_rows.push_back(it->second.row);
     unindex(it);
     if (it->second.handled()) --handled_count;
     stats.storage_bytes -=

@@ -773,6 +773,7 @@ persist::StorageRow queue_row(const Store::Queue& q) {
 persist::RequestRow request_row(const Store::Queue& q, const std::string& rid,
                                 const Store::Queue::Entry& e) {
   persist::RequestRow r;
+  r.row = e.row;
   r.queue_id = q.meta.id;
   r.id = rid;
   r.unique_key = e.unique_key;
@@ -819,17 +820,17 @@ void Store::flush_locked(Queue& q) {
   std::vector<persist::Change> out;
   std::sort(q.dirty.begin(), q.dirty.end());
   q.dirty.erase(std::unique(q.dirty.begin(), q.dirty.end()), q.dirty.end());
-  out.reserve(q.dirty.size() + 1);
+  out.reserve(q.dirty.size() + q.dropped_rows.size() + 1);
   out.push_back(persist::PutStorage{queue_row(q)});
+  for (std::int64_t row : q.dropped_rows) out.push_back(persist::DropRequest{row});
   for (const std::string& rid : q.dirty) {
     auto it = q.find(rid);
-    if (it == q.entries.end()) {
-      out.push_back(persist::DropRequest{q.meta.id, rid});
-    } else {
-      out.push_back(persist::PutRequest{request_row(q, it->first, it->second)});
-    }
+    if (it == q.entries.end()) continue;  // erased: its row (if written) is in dropped_rows
+    if (it->second.row == 0) it->second.row = ++last_row_;
+    out.push_back(persist::PutRequest{request_row(q, it->first, it->second)});
   }
   q.dirty.clear();
+  q.dropped_rows.clear();
   log_->append(std::move(out));
 }
 
@@ -854,10 +855,12 @@ void Store::persist_all() {
     std::lock_guard ql(q->mu);
     q->persisted = true;
     q->dirty.clear();
+    q->dropped_rows.clear();
     std::vector<persist::Change> out;
     out.reserve(q->entries.size() + 1);
     out.push_back(persist::PutStorage{queue_row(*q)});
-    for (const auto& [rid, e] : q->entries) {
+    for (auto& [rid, e] : q->entries) {
+      if (e.row == 0) e.row = ++last_row_;
       out.push_back(persist::PutRequest{request_row(*q, rid, e)});
     }
     log_->append(std::move(out));
@@ -892,10 +895,10 @@ Status Store::load_request(persist::RequestRow row) {
   if (row.method >= std::size(kRequestMethods)) {
     return errors::invalid_input("request \"" + row.id + "\" has an unknown method");
   }
-  if (!q->entries.empty() && !(q->entries.rbegin()->first < row.id)) {
-    return errors::invalid_input("requests of queue \"" + row.queue_id + "\" out of order");
-  }
+  if (row.row <= 0) return errors::invalid_input("request \"" + row.id + "\" has no row number");
   Queue::Entry e;
+  e.row = row.row;
+  if (row.row > last_row_) last_row_ = row.row;
   e.url_is_key = !row.url;
   e.unique_key = std::move(row.unique_key);
   if (row.url) e.url = std::move(*row.url);
@@ -908,7 +911,11 @@ Status Store::load_request(persist::RequestRow row) {
   q->seq = std::max({q->seq, row.order_seq, row.lock_seq});
   q->stats.storage_bytes += static_cast<std::int64_t>(row.id.size() + e.unique_key.size() +
                                                       e.url.size() + e.extra.size());
-  auto it = q->entries.emplace_hint(q->entries.end(), std::move(row.id), std::move(e));
+  auto [it, fresh] = q->entries.emplace(std::move(row.id), std::move(e));
+  if (!fresh) {
+    return errors::invalid_input("request \"" + it->first + "\" twice in queue \"" + q->meta.id +
+                                 "\"");
+  }
   Queue::Entry& en = it->second;
   if (row.handled_at) {
     en.handled_at = *row.handled_at;

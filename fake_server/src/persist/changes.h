@@ -36,6 +36,9 @@ struct StorageRow {
 
 // One request of a queue, with its place in the queue's indexes (so order comes back exactly).
 struct RequestRow {
+  // The request's row on disk: new rows get increasing numbers, so inserts append (request ids
+  // are hashes: a table keyed by them would rewrite a random page per insert).
+  std::int64_t row = 0;
   std::string queue_id, id, unique_key;
   std::optional<std::string> url;  // nullopt: equal to unique_key
   std::uint8_t method = 0;
@@ -71,7 +74,7 @@ struct PutRequest {
   RequestRow row;
 };
 struct DropRequest {
-  std::string queue_id, id;
+  std::int64_t row = 0;
 };
 struct PutRecord {
   RecordRow row;
@@ -110,7 +113,7 @@ class Loader {
   virtual ~Loader() = default;
   virtual Status user(User u) = 0;
   virtual Status storage(StorageRow row) = 0;
-  virtual Status request(RequestRow row) = 0;  // by (queue id, request id)
+  virtual Status request(RequestRow row) = 0;  // by row (any order of queues and ids)
   virtual Status record(RecordRow row) = 0;    // by (store id, key)
   virtual Status item(ItemRow row) = 0;        // by (dataset id, index)
   virtual Status done() = 0;

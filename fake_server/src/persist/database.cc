@@ -33,11 +33,13 @@ CREATE TABLE storages(kind INTEGER NOT NULL, id TEXT NOT NULL, name TEXT, user_i
   username TEXT NOT NULL, access INTEGER NOT NULL, created_at INTEGER NOT NULL,
   modified_at INTEGER NOT NULL, accessed_at INTEGER NOT NULL, created_seq INTEGER NOT NULL,
   counters TEXT NOT NULL, client TEXT, PRIMARY KEY(kind, id)) WITHOUT ROWID;
-CREATE TABLE requests(queue_id TEXT NOT NULL, id TEXT NOT NULL, unique_key TEXT NOT NULL,
+CREATE TABLE requests(row INTEGER PRIMARY KEY, queue_id TEXT NOT NULL, id TEXT NOT NULL,
+  unique_key TEXT NOT NULL,
   url TEXT, method INTEGER NOT NULL, retry_count INTEGER NOT NULL, extra TEXT NOT NULL,
   handled_at INTEGER, order_t INTEGER NOT NULL, order_seq INTEGER NOT NULL,
   forefront INTEGER NOT NULL, lock_expires INTEGER, lock_seq INTEGER NOT NULL,
-  lock_client TEXT NOT NULL, PRIMARY KEY(queue_id, id)) WITHOUT ROWID;
+  lock_client TEXT NOT NULL);
+CREATE INDEX requests_by_queue ON requests(queue_id, row);
 CREATE TABLE records(store_id TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL,
   content_type TEXT NOT NULL, PRIMARY KEY(store_id, key));
 CREATE TABLE items(dataset_id TEXT NOT NULL, idx INTEGER NOT NULL, json TEXT NOT NULL,
@@ -259,9 +261,9 @@ Result<std::unique_ptr<Database>> Database::open(const DatabaseOptions& o) {
       {&s.drop_items, "DELETE FROM items WHERE dataset_id = ?1"},
       {&s.put_request,
        "INSERT OR REPLACE INTO requests(queue_id, id, unique_key, url, method, retry_count, "
-       "extra, handled_at, order_t, order_seq, forefront, lock_expires, lock_seq, lock_client) "
-       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"},
-      {&s.drop_request, "DELETE FROM requests WHERE queue_id = ?1 AND id = ?2"},
+       "extra, handled_at, order_t, order_seq, forefront, lock_expires, lock_seq, lock_client, "
+       "row) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"},
+      {&s.drop_request, "DELETE FROM requests WHERE row = ?1"},
       {&s.put_record,
        "INSERT OR REPLACE INTO records(store_id, key, value, content_type) "
        "VALUES(?1, ?2, ?3, ?4)"},
@@ -339,7 +341,7 @@ Status Database::load(Loader& loader) {
   if (!st) return st;
   st = query(
       "SELECT queue_id, id, unique_key, url, method, retry_count, extra, handled_at, order_t, "
-      "order_seq, forefront, lock_expires, lock_seq, lock_client FROM requests",
+      "order_seq, forefront, lock_expires, lock_seq, lock_client, row FROM requests",
       [&](sqlite3_stmt* q) -> Status {
         RequestRow r;
         r.queue_id = col_text(q, 0);
@@ -358,6 +360,7 @@ Status Database::load(Loader& loader) {
         r.lock_expires = col_opt_int(q, 11);
         r.lock_seq = sqlite3_column_int64(q, 12);
         r.lock_client = col_text(q, 13);
+        r.row = sqlite3_column_int64(q, 14);
         return loader.request(std::move(r));
       });
   if (!st) return st;
@@ -535,11 +538,11 @@ Status Database::write(std::vector<std::vector<Change>>& batch) {
       bind_opt(q, 12, r.lock_expires);
       sqlite3_bind_int64(q, 13, r.lock_seq);
       bind_text(q, 14, r.lock_client);
+      sqlite3_bind_int64(q, 15, r.row);
       return step(s.put_request);
     }
     if (auto* p = std::get_if<DropRequest>(&c)) {
-      bind_text(s.drop_request.s, 1, p->queue_id);
-      bind_text(s.drop_request.s, 2, p->id);
+      sqlite3_bind_int64(s.drop_request.s, 1, p->row);
       return step(s.drop_request);
     }
     if (auto* p = std::get_if<PutRecord>(&c)) {

@@ -20,6 +20,7 @@
 // is O(log n + page) through a per-user index.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -376,6 +377,7 @@ class Store {
   RateLimiter& limiter_;
   std::unique_ptr<Directory<Queue>> dir_;  // the queues: by id, by (user, name), per user
   persist::ChangeLog* log_ = nullptr;
+  std::atomic<std::int64_t> last_row_{0};   // the highest request row handed out
   std::mutex lazy_mu_;                      // after a queue's own mutex, never before
   std::vector<std::weak_ptr<Queue>> lazy_;  // queues whose reads kept changes back
 };

@@ -72,6 +72,33 @@ def http(method, url, body=None):
         return json.loads(r.read() or b"{}")
 
 
+def capacity(fake, q):
+    """Issue 17's capacity rows: idle keep-alive and slowloris sockets beside normal clients."""
+    def run(args):
+        out = subprocess.run([os.path.join(BIN, "rq-capacity"), "--url", fake, "--queue", q] + args,
+                             capture_output=True, text=True)
+        try:
+            return json.loads(out.stdout.strip().splitlines()[-1])
+        except (IndexError, ValueError):
+            return None
+    a = run(["--idle", "1000", "--active", "16", "--seconds", str(SECONDS)])
+    if a:
+        print(f"capacity: 1000 idle keep-alive connections (answered once in {a['setup_ms']/1000:.1f} s; "
+              f"{a['still_open']} still open after) + 16 "
+              f"active clients: {a['rps']:.0f} calls/s, p50 {a['p50_ms']:.2f} ms, p99 {a['p99_ms']:.2f} ms, "
+              f"max {a['max_ms']:.2f} ms, {a['errors']} errors (target: p99 < 20 ms)")
+    else:
+        print("capacity: the idle keep-alive row failed")
+    b = run(["--slowloris", "500", "--calls", "200"])
+    if b:
+        print(f"capacity: 500 slowloris sockets (unfinished heads; {b['still_open']} still open after) "
+              f"+ 200 normal calls on new "
+              f"connections: p50 {b['p50_ms']:.2f} ms, p99 {b['p99_ms']:.2f} ms, max {b['max_ms']:.2f} ms, "
+              f"{b['errors']} errors (target: < 100 ms)")
+    else:
+        print("capacity: the slowloris row failed")
+
+
 def main():
     small = ('{"data":{"id":"WkzbQMuFYuamGv3YF","name":"bench","userId":"wRsJZtadYvn4mBZmm",'
              '"createdAt":"2019-12-12T07:34:14.202Z","modifiedAt":"2019-12-13T08:36:13.202Z",'
@@ -85,6 +112,10 @@ def main():
     q = http("POST", fake + "/v2/request-queues?name=bench")["data"]["id"]
     load(fake, "batch-add-dup", 1, q, seconds=0.2)      # seeds the requests the rows read
     load(fake, "batch-add-new", 4, q, seconds=1)         # a queue of some thousand requests
+
+    if os.environ.get("RQCHECK_BENCH_ONLY") == "capacity":
+        capacity(fake, q)
+        return
 
     rows = []
     def row(name, ceiling_name, ceil, res):
@@ -123,6 +154,9 @@ def main():
         ratio_s = f"{ratio:.2f}x {cname}" if ratio is not None else ""
         print(f"{name:38} {r['conns']:>5} {r['rps']:>9.0f} {r['p50_us']/1000:>7.2f} {r['p99_us']/1000:>7.2f} "
               f"{served:>7} {ratio_s:>14}")
+
+    print()
+    capacity(fake, q)
 
     # Scale: a fresh fake, one queue of SCALE_N requests.
     p, fresh = start([os.path.join(BIN, "rq-fake"), "--port", "0", "--no-rate-limit"], "rq-fake listening")

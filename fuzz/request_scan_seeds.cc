@@ -1,6 +1,6 @@
-// Writes the seed corpus of request_scan_fuzz into a directory: the hand-made bodies and a
-// thousand generated ones of core/tests/request_scan_corpus.h (the fixtures are added by
-// fuzz/build_request_scan.sh).
+// Writes seeds for the request_scan fuzz target into a directory: the hand-made bodies and a
+// thousand generated ones of core/tests/request_scan_corpus.h (scripts/fuzz adds the fixtures
+// and runs it into build-fuzz/seeds/request_scan/).
 #include <fstream>
 #include <iostream>
 #include <string>

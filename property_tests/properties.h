@@ -21,6 +21,7 @@ struct RunOptions {
   std::optional<std::string> base_url;    // nullopt: an embedded rq-fake
   std::string token = kEmbeddedToken;     // a remote target's; never printed
   std::vector<std::string> bugs;          // named wrong behaviours of the embedded fake
+  std::vector<std::string> behaviours;    // the embedded fake's --behave switches
   bool client_drops_unprocessed = false;  // the client-side bug DropUnprocessed (retry)
   std::optional<std::uint64_t> seed;      // else RC_PARAMS' seed, else random
   std::optional<int> max_success;         // else RC_PARAMS' max_success, else the default

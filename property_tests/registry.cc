@@ -8,6 +8,7 @@
 namespace rqcheck::prop::anchors {
 void state_machines();
 void retry();
+void oracle();
 }  // namespace rqcheck::prop::anchors
 
 namespace rqcheck::prop {
@@ -43,6 +44,7 @@ const std::vector<Property>& all_properties() {
   static const bool anchored = [] {
     anchors::state_machines();
     anchors::retry();
+    anchors::oracle();
     return true;
   }();
   (void)anchored;

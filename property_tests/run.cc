@@ -27,6 +27,7 @@ std::string rerun_line(const Property& p, const RunOptions& o, const PropertyOut
     << " max_size=" << r.max_size << "\" rq-properties --only " << p.id;
   if (o.base_url) s << " --base-url " << shell_quote(*o.base_url) << " --token \"$APIFY_TOKEN\"";
   for (const auto& b : o.bugs) s << " --bug " << b;
+  for (const auto& b : o.behaviours) s << " --behave " << b;
   if (o.client_drops_unprocessed) s << " --bug DropUnprocessed";
   if (o.retries) s << " --retries " << *o.retries;
   return s.str();
@@ -56,6 +57,7 @@ PropertyOutcome run_property(const Property& property, const RunOptions& options
   tc.base_url = options.base_url;
   tc.token = options.base_url ? options.token : std::string(kEmbeddedToken);
   tc.bugs = options.bugs;
+  tc.behaviours = options.behaviours;
   if (options.retries) {
     client::RetryPolicy retry;
     retry.max_retries = *options.retries;
@@ -97,6 +99,7 @@ PropertyOutcome run_property(const Property& property, const RunOptions& options
       info.property = property.id;
       info.seed = out.seed;
       info.bugs = options.bugs;
+      info.behaviours = options.behaviours;
       if (options.base_url) info.base_url = *options.base_url;
       info.rerun = out.rerun;
       if (options.client_drops_unprocessed) info.client_side_bug = "DropUnprocessed";

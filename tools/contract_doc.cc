@@ -1,8 +1,12 @@
 // rq-contract-doc: writes docs/contract.md from the registries that cite the contract: the
-// decisions of core (contract.h), the conformance checks, the fake's named bugs and the fake's
-// tests (fake_server/tests/DECISIONS.md). A ctest compares its output with the committed file.
+// decisions of core (contract.h), the obligations (obligations.cc: every sentence of the seeds
+// and the spec a server can break), the conformance checks, the properties, the fake's named
+// bugs and the fake's tests (fake_server/tests/DECISIONS.md). A ctest compares its output with
+// the committed file; with --check-gaps it fails (exit 1) when an obligation nothing tests gives
+// no reason, or an obligation that something tests still claims it cannot be tested.
 //
 //   rq-contract-doc --decisions-map fake_server/tests/DECISIONS.md > docs/contract.md
+//   rq-contract-doc --decisions-map fake_server/tests/DECISIONS.md --check-gaps
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -11,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "obligations.h"
+#include "registry.h"
 #include "rqcheck/conformance/check.h"
 #include "rqcheck/core/contract.h"
 #include "rqcheck/fake_server/server.h"
@@ -56,16 +62,136 @@ std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
   return out;
 }
 
+// What tests one obligation, from the registries.
+struct Testers {
+  std::vector<std::string> checks, properties;
+  std::string schemas;
+  bool any() const { return !checks.empty() || !properties.empty() || !schemas.empty(); }
+};
+
+Testers testers_of(const contract::Obligation& ob) {
+  Testers t;
+  for (const conformance::Check& c : conformance::all_checks()) {
+    if (contract::cites(ob, c.source)) {
+      t.checks.push_back("`" + c.id + "` (" + std::string(conformance::level_name(c.level)) + ")");
+    }
+  }
+  for (const prop::Property& p : prop::all_properties()) {
+    for (const auto& g : p.guards) {
+      if (contract::cites(ob, g)) {
+        t.properties.push_back("property `" + p.id + "` (" + p.level + ")");
+        break;
+      }
+    }
+  }
+  if (!ob.schemas.empty()) t.schemas = std::string(ob.schemas);
+  return t;
+}
+
+std::string cell(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '|')
+      out += "\\|";
+    else if (c == '\n')
+      out += ' ';
+    else
+      out += c;
+  }
+  return out;
+}
+
+void write_obligations(std::ostream& o) {
+  o << "## Obligations\n\n"
+       "Every sentence of the seed pages (`/work/shared/seeds/`) and of the spec "
+       "(`request-queue-api.md` sections 1-6) that a server can break, and every decision of "
+       "section 9, with what tests it. The list is data (`tools/obligations.cc`; the decisions "
+       "come from core's table); what tests each one is found in the registries: the checks "
+       "whose `source` cites it, the properties whose `guards` cite it, and the schema files "
+       "that encode it (rq-conformance validates every answer of every check against them). "
+       "Section 7 (the official clients) and section 8 (seed vs spec differences) bind clients, "
+       "not servers; their server-side consequences are the decisions.\n\n"
+       "| obligation | source | what the server must do | related decision | tested by |\n"
+       "|---|---|---|---|---|\n";
+  std::vector<const contract::Obligation*> untestable, open, untested;
+  for (const auto& ob : contract::obligations()) {
+    Testers t = testers_of(ob);
+    std::vector<std::string> all = t.checks;
+    all.insert(all.end(), t.properties.begin(), t.properties.end());
+    if (!t.schemas.empty()) all.push_back("schemas: " + t.schemas);
+    std::string by = join(all);
+    if (all.empty()) {
+      by = !ob.untestable.empty() ? "cannot be tested from outside (see Gaps)"
+           : !ob.open.empty()     ? "**nothing yet: an open gap** (see Gaps)"
+                                  : "**nothing: a gap**";
+    }
+    o << "| `" << ob.id << "` | " << cell(ob.source) << " | " << cell(ob.text) << " | "
+      << (ob.decision ? std::to_string(ob.decision) : std::string("")) << " | " << by << " |\n";
+    if (!t.any() && !ob.untestable.empty()) untestable.push_back(&ob);
+    if (!t.any() && ob.untestable.empty() && !ob.open.empty()) open.push_back(&ob);
+    if (!t.any() && ob.untestable.empty() && ob.open.empty()) untested.push_back(&ob);
+  }
+  o << "\n## Gaps\n\n"
+       "Obligations nothing tests. A gap without a reason, or a reason or open note left on an "
+       "obligation that is tested, fails the ctest ContractDoc.GapsExplained.\n\n"
+       "Cannot be tested from outside:\n\n";
+  for (const auto* ob : untestable) o << "- `" << ob->id << "`: " << ob->untestable << "\n";
+  if (untestable.empty()) o << "- none\n";
+  o << "\nOpen (testable from outside, not tested yet; what would test it):\n\n";
+  for (const auto* ob : open) o << "- `" << ob->id << "`: " << ob->open << "\n";
+  if (open.empty()) o << "- none\n";
+  o << "\nGaps without a reason: ";
+  std::vector<std::string> ids;
+  for (const auto* ob : untested) ids.push_back("`" + std::string(ob->id) + "`");
+  o << (ids.empty() ? std::string("none") : join(ids)) << ".\n";
+}
+
+int gaps_main() {
+  int bad = 0;
+  for (const auto& ob : contract::obligations()) {
+    Testers t = testers_of(ob);
+    if (!t.any() && ob.untestable.empty() && ob.open.empty()) {
+      std::cerr << "gap: " << ob.id << " (" << ob.source << ": " << ob.text
+                << ") is tested by nothing and says neither why it cannot be tested nor what "
+                   "would test it\n";
+      ++bad;
+    }
+    if (t.any() && (!ob.untestable.empty() || !ob.open.empty())) {
+      std::cerr << "stale gap: " << ob.id << " is listed as a gap, but " << join(t.checks)
+                << (t.checks.empty() ? "" : " ") << join(t.properties)
+                << " test it: drop its untestable/open text in tools/obligations.cc\n";
+      ++bad;
+    }
+    if (!ob.untestable.empty() && !ob.open.empty()) {
+      std::cerr << ob.id << ": both untestable and open\n";
+      ++bad;
+    }
+  }
+  std::set<std::string> ids;
+  for (const auto& ob : contract::obligations()) {
+    if (!ids.insert(std::string(ob.id)).second) {
+      std::cerr << "duplicate obligation id " << ob.id << "\n";
+      ++bad;
+    }
+  }
+  std::cerr << contract::obligations().size() << " obligations, " << bad << " problems\n";
+  return bad == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string map_path;
+  bool check_gaps = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--decisions-map" && i + 1 < argc) {
       map_path = argv[++i];
+    } else if (a == "--check-gaps") {
+      check_gaps = true;
     } else {
-      std::cerr << "usage: rq-contract-doc --decisions-map fake_server/tests/DECISIONS.md\n";
+      std::cerr << "usage: rq-contract-doc --decisions-map fake_server/tests/DECISIONS.md "
+                   "[--check-gaps]\n";
       return 2;
     }
   }
@@ -83,6 +209,12 @@ int main(int argc, char** argv) {
   for (const auto& b : fake::bug_catalogue()) {
     for (int n : cited_decisions(b.breaks)) bugs[n].push_back(b);
   }
+  std::map<int, std::vector<const prop::Property*>> props;
+  for (const prop::Property& p : prop::all_properties()) {
+    std::string guards = join(p.guards, "; ");
+    for (int n : cited_decisions(guards)) props[n].push_back(&p);
+  }
+  if (check_gaps) return gaps_main();
   std::ostream& o = std::cout;
   o << "# The contract: decisions and what guards them\n\n"
        "<!-- Generated by rq-contract-doc from core/src/contract.cc, the check registry "
@@ -117,6 +249,9 @@ int main(int argc, char** argv) {
     o << "- **Checks:** " << (cs.empty() ? "none" : join(cs)) << "\n";
     std::vector<std::string> bs;
     for (const auto& b : bugs[d.number]) bs.push_back("`" + b.name + "` (" + b.seam + ")");
+    std::vector<std::string> ps;
+    for (const auto* p : props[d.number]) ps.push_back("`" + p->id + "` (" + p->level + ")");
+    o << "- **Properties:** " << (ps.empty() ? "none" : join(ps)) << "\n";
     o << "- **Named bugs:** " << (bs.empty() ? "none" : join(bs)) << "\n";
     std::vector<std::string> ts;
     for (const auto& t : tests[d.number]) ts.push_back("`" + t + "`");
@@ -133,6 +268,7 @@ int main(int argc, char** argv) {
   o << "## Coverage\n\n"
     << "- Decisions without a check: " << list(no_check) << "\n"
     << "- Decisions without a named bug: " << list(no_bug) << "\n"
-    << "- Decisions without a fake test: " << list(no_test) << "\n";
+    << "- Decisions without a fake test: " << list(no_test) << "\n\n";
+  write_obligations(o);
   return 0;
 }

@@ -90,6 +90,10 @@ Result<Json> parse_json(std::string_view text, const JsonLimits& limits) {
   if (detail::json_nesting_depth(text, limits.max_depth) > limits.max_depth) {
     return detail::json_too_deep(limits.max_depth);
   }
+  // A raw NUL byte is never part of JSON text (RFC 8259: control characters are escaped inside
+  // strings and invalid outside), but nlohmann's lexer takes it for the end of the input and
+  // accepts "{}\0<anything>" (found by fuzz/targets/json.cc).
+  if (text.find('\0') != std::string_view::npos) return detail::json_invalid();
   Json doc = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return detail::json_invalid();
   return doc;

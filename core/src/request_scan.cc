@@ -374,12 +374,9 @@ bool JsonScanner::finish() {
   if (failed_) return false;
   skip_ws();
   if (pos_ == text_.size()) return true;
-  if (text_[pos_] != '\0') return fail();
-  if (json_nesting_depth(text_, max_depth_) > max_depth_) {
-    too_deep_ = true;
-    return fail();
-  }
-  return true;
+  // Anything after the value is refused, a NUL byte too (parse_json refuses it: nlohmann read
+  // '\0' as the end of input and accepted '{}\0junk'; issue 17).
+  return fail();
 }
 
 ApiError JsonScanner::error() const {

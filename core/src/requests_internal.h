@@ -1,6 +1,6 @@
 // The reference for the request-body scanner: the body functions of requests.h on nlohmann's DOM
 // (parse_json, then the document walked), applying the same rules. core/tests/request_scan_test.cc
-// and fuzz/request_scan_fuzz.cc hold the scanner to them on every input they try;
+// and fuzz/targets/request_scan.cc hold the scanner to them on every input they try;
 // bench/request_parse_bench.cc times both.
 #pragma once
 

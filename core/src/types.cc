@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "rqcheck/core/json.h"
 #include "rqcheck/core/request_id.h"
 #include "rqcheck/core/time.h"
 
@@ -446,8 +447,11 @@ std::string encode_cursor(std::string_view request_id) {
 std::optional<std::string> decode_cursor(std::string_view cursor) {
   std::string raw;
   if (cursor.empty() || cursor.size() > 512 || !base64_decode(cursor, raw)) return std::nullopt;
-  Json j = Json::parse(raw, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  // parse_json, not Json::parse: nlohmann alone takes a NUL byte for the end of the input and
+  // accepted a payload with bytes after the object (found by fuzz/targets/cursor.cc).
+  auto parsed = parse_json(raw, JsonLimits{8, 512});
+  if (!parsed || !parsed->is_object()) return std::nullopt;
+  const Json& j = *parsed;
   auto it = j.find("requestId");
   if (it == j.end() || !it->is_string()) return std::nullopt;
   return it->get<std::string>();

@@ -23,6 +23,20 @@ TEST(ParseJsonTest, RejectsMalformedEmptyAndInvalidUtf8WithInvalidInput) {
   }
 }
 
+// Found by fuzz/targets/json.cc (corpus entry fuzz/corpus/json/crash-nul-after-value): nlohmann
+// stops at a NUL byte as if the input ended there.
+TEST(ParseJsonTest, RejectsANulByteAnywhere) {
+  for (std::string bad :
+       {std::string(" 3\t\0\0fain ", 11), std::string("{}\0", 3), std::string("[1]\0[2]", 7),
+        std::string("\0", 1), std::string("[\"a\0b\"]", 7)}) {
+    auto r = parse_json(bad);
+    ASSERT_FALSE(r) << "accepted " << bad.size() << " bytes";
+    EXPECT_EQ(r.error().status, 400);
+    EXPECT_EQ(r.error().type, "invalid-input");
+  }
+  EXPECT_TRUE(parse_json("[\"a\\u0000b\"]"));  // an escaped NUL inside a string is fine
+}
+
 TEST(ParseJsonTest, BoundsNestingDepth) {
   std::string deep(100000, '[');
   auto r = parse_json(deep + std::string(100000, ']'));

@@ -1,6 +1,6 @@
 // The differential check of the request-body scanner: each body function of requests.h against
 // its DOM reference (requests_internal.h) on one text. Shared by request_scan_test.cc and
-// fuzz/request_scan_fuzz.cc.
+// fuzz/targets/request_scan.cc.
 //
 //   std::string d = scan_vs_dom(body);   // "" when both read `body` the same way
 //   ASSERT_EQ(d, "") << printable(body);

@@ -15,6 +15,15 @@ TEST(CursorTest, MatchesTheSpecExample) {
   EXPECT_FALSE(decode_cursor(base64url_unpadded("{\"x\":1}")));
 }
 
+// Found by fuzz/targets/cursor.cc (fuzz/corpus/cursor/crash-nul-after-object): the payload
+// {"requestId":"..."} followed by a NUL byte was accepted.
+TEST(CursorTest, RefusesBytesAfterThePayload) {
+  EXPECT_FALSE(decode_cursor("eyJyZXF1ZXN0SWQiOiI0SVlLUWFXZ1FKUU1Ze0MifQC="));
+  EXPECT_FALSE(decode_cursor(base64url_unpadded(std::string("{\"requestId\":\"a\"}\0x", 19))));
+  EXPECT_FALSE(decode_cursor(base64url_unpadded("{\"requestId\":\"a\"} {}")));
+  EXPECT_EQ(decode_cursor(base64url_unpadded(" {\"requestId\":\"a\"} ")), "a");
+}
+
 TEST(TypesTest, BatchAddResultRoundTrips) {
   BatchAddResult r;
   r.processed.push_back({"8OamqXBCpPHxyH9", "http://example.com", true, false});

@@ -1,5 +1,6 @@
 #include "admin.h"
 
+#include "admin_ui.h"
 #include "rqcheck/core/errors.h"
 #include "rqcheck/core/json.h"
 #include "rqcheck/core/limits.h"
@@ -46,6 +47,8 @@ Json rate_limits_json(const RateLimits& rl) {
 }  // namespace
 
 Reply Admin::handle(const HttpRequest& http) {
+  // The dashboard's page needs no token (it holds no data; it asks for the token itself).
+  if (auto page = ui_asset(http, !ctx_.admin_token.empty())) return *page;
   if (http.body_error) return Reply::of_error(*http.body_error);
   if (!ctx_.admin_token.empty() &&
       http.header_or("Authorization") != "Bearer " + ctx_.admin_token) {
@@ -57,6 +60,7 @@ Reply Admin::handle(const HttpRequest& http) {
   auto parts = segments(http.path);
   std::string what = parts.size() >= 2 ? parts[1] : "";
   Store& store = ctx_.store;
+  if (auto r = ui_api(ctx_, http, parts)) return *r;  // the dashboard's endpoints (admin_ui.cc)
   if (what == "health" && method == "GET") {
     return data(200, {{"status", "ok"},
                       {"queues", store.queue_count()},

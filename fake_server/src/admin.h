@@ -1,6 +1,7 @@
 // The admin API under /__admin/ (README "The admin API"): health, reset, fault rules and their
-// log, the journal, the compliance report, store snapshots, the virtual clock and rate limits.
-// Protected by --admin-token when set. Not part of the Apify API: its JSON is written here.
+// log, the journal, the compliance report, store snapshots, the virtual clock and rate limits;
+// the dashboard's page and endpoints (admin_ui.h). Protected by --admin-token when set (the
+// dashboard's page excepted). Not part of the Apify API: its JSON is written here.
 //
 //   Admin admin(ctx);
 //   Reply r = admin.handle(http);   // http.path starts with /__admin

@@ -326,6 +326,13 @@ std::vector<JournalEntry> Journal::query(const JournalFilter& f) const {
   return out;
 }
 
+std::optional<JournalEntry> Journal::get(std::uint64_t seq) const {
+  const Slot& slot = slots_[seq % capacity_];
+  std::lock_guard<std::mutex> lock(slot.mu);
+  if (!slot.entry || slot.entry->seq != seq) return std::nullopt;
+  return *slot.entry;
+}
+
 Json Journal::to_json(const JournalFilter& f) const {
   Json entries = Json::array();
   for (const auto& e : query(f)) entries.push_back(fake::to_json(e));

@@ -1,9 +1,12 @@
 // One queue of the fake's store (private to the store). Requests live in `entries` keyed by id
 // (the list order, decision 31); pending and unlocked ones are also in `available` by queue order
-// (decision 24); locked ones in `locks` by expiry, so expiring them is O(log n) each.
+// (decision 24); locked ones in `locks` by expiry, so expiring them is O(log n) each; handled ones
+// in `handled` by handledAt (the dashboard lists each state a page at a time). Every request is
+// in exactly one of the three, so the state indexes cost one map node per request in all.
 #pragma once
 
 #include <cctype>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -42,16 +45,17 @@ struct Store::Queue {
     std::string unique_key;
     std::string url;  // empty when equal to unique_key (the common case): saves memory
     std::string extra;
-    TimeMs handled_at = -1;  // -1: pending
-    OrderKey order;          // position while available
-    LockKey lock{0, 0};      // expires == 0: not locked
+    static constexpr TimeMs kPending = std::numeric_limits<TimeMs>::min();
+    TimeMs handled_at = kPending;  // any other value (1969 too) is a handledAt
+    OrderKey order;      // position while available; (handledAt, seq) in `handled` once handled
+    LockKey lock{0, 0};  // expires == 0: not locked
     std::int32_t retry_count = 0;
     std::uint32_t lock_owner = 0;  // index into client_keys
     std::uint8_t method = 0;
     bool url_is_key = false;
     bool plain = false;  // unique_key and url need no JSON escaping (json_string_is_plain)
     bool forefront = false;
-    bool handled() const { return handled_at >= 0; }
+    bool handled() const { return handled_at != kPending; }
     bool locked() const { return lock.expires != 0; }
     const std::string& url_ref() const { return url_is_key ? unique_key : url; }
   };
@@ -75,6 +79,7 @@ struct Store::Queue {
   EntryMap entries;  // use find/lower_bound/upper_bound below, not the map's own: see `fingers`
   std::map<OrderKey, EntryIt> available;
   std::map<LockKey, EntryIt> locks;
+  std::map<OrderKey, EntryIt> handled;       // by (handledAt, seq)
   std::vector<std::string> client_keys{""};  // lock owners; 0 = no clientKey
   std::unordered_map<std::string, std::uint32_t> client_index{{"", 0}};
 
@@ -137,8 +142,9 @@ struct Store::Queue {
   // Takes an entry out of whatever index holds it (before a change of state or a delete).
   void unindex(EntryIt it) {
     Entry& e = it->second;
-    if (e.handled()) return;
-    if (e.locked())
+    if (e.handled())
+      handled.erase(e.order);
+    else if (e.locked())
       drop_lock(it);
     else
       available.erase(e.order);
@@ -295,6 +301,9 @@ struct Store::Queue {
     resize_fingers();
     if (p.handled_at) {
       it->second.handled_at = *p.handled_at;
+      it->second.order = OrderKey{*p.handled_at, ++seq};
+      // Requests are mostly marked handled as they are: now, at the end of the index.
+      handled.emplace_hint(handled.end(), it->second.order, it);
       ++handled_count;
     } else {
       make_available(it, front, now);

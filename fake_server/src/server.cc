@@ -118,8 +118,9 @@ struct FakeServer::Impl {
         admin(AdminContext{store, faults, journal, monitor, *clock,
                            options.virtual_clock ? &manual_clock : nullptr, options.admin_token}),
         transport(TransportOptions{options.host, options.port, options.threads,
-                                   options.keep_alive_timeout_secs, options.listen_backlog,
-                                   options.request_log},
+                                   options.keep_alive_timeout_secs * 1000, options.listen_backlog,
+                                   options.request_log, options.max_connections,
+                                   options.head_timeout_ms, options.body_timeout_ms, 1},
                   [this](HttpRequest& http) { return handle(http); }) {
     if (!options.users.empty()) store.set_fixed_users(options.users);
     wire_options.reject_over_max_limit = options.store.behaviour.reject_over_max_limit;
@@ -179,6 +180,10 @@ void FakeServer::Impl::decide_faults(Call& call) {
 
 Delivery FakeServer::Impl::handle(HttpRequest& http) {
   if (is_admin_path(http.path)) return Delivery{admin.handle(http)};
+  // The dashboard lives at / too (admin_ui.h); the API has nothing there.
+  if (http.path == "/" && (http.method == "GET" || http.method == "HEAD")) {
+    return Delivery{admin.handle(http)};
+  }
   if (http.method == "OPTIONS") return Delivery{preflight()};
   RouteMatch route = match_route(http.method, http.path);
   Reply reply;

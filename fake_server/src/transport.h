@@ -32,13 +32,22 @@ struct Delivery {
   std::int64_t chunk_delay_ms = 0;         // ... with this pause between them
 };
 
+// How connections are served (docs/http-hardening.md): one reactor thread holds every connection
+// that is idle or still sending its request, so those cost a descriptor, never a thread; a
+// request reaches a worker only when its head and body have arrived and passed the strict
+// framing checks (framing.h). Workers are started on demand up to `threads`. Beyond
+// `max_connections` open connections a new one is answered 503 with Retry-After and closed.
 struct TransportOptions {
   std::string host = "127.0.0.1";
-  int port = 0;       // 0: any free port
-  int threads = 256;  // connections served at once (each connection holds a thread)
-  int keep_alive_timeout_secs = 5;
+  int port = 0;                // 0: any free port
+  int threads = 256;           // workers at most (started on demand): requests served at once
+  int idle_timeout_ms = 5000;  // a keep-alive connection with no request open is closed after it
   int listen_backlog = 1024;
   std::ostream* request_log = nullptr;  // one line per request when set
+  int max_connections = 10000;          // open connections at most (also bounded by RLIMIT_NOFILE)
+  int head_timeout_ms = 10000;  // a request head must be complete this long after its 1st byte
+  int body_timeout_ms = 30000;  // and its body this long after the head
+  int retry_after_secs = 1;     // on the 503 beyond max_connections
 };
 
 class Transport {
@@ -57,6 +66,8 @@ class Transport {
   void wait();
   bool running() const;
   int port() const;
+  // The connection cap in force (max_connections, lowered to fit the descriptor limit).
+  int connection_cap() const;
 
  private:
   struct Impl;

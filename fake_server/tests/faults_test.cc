@@ -125,6 +125,10 @@ TEST_F(FaultEngineTest, RejectsInvalidRulesWithPreciseMessages) {
       {R"({"match":{"operation":"frobnicate"},"action":{"type":"reset"}})",
        "match.operation \"frobnicate\""},
       {R"({"match":{"path":"(["},"action":{"type":"reset"}})", "not a valid regular expression"},
+      // Found by fuzz/targets/fault_rule.cc: libstdc++ overflowed parsing the back-reference.
+      {R"({"match":{"path":"/h\\77777777777777777777"},"action":{"type":"reset"}})",
+       "must not use back-references"},
+      {R"({"match":{"path":"(a)\\1"},"action":{"type":"reset"}})", "must not use back-references"},
       {R"({"match":{"operation":"head"},"action":{"type":"partial"}})",
        "applies only to batch add or batch delete"},
       {R"({"action":{"type":"partial","fraction":1.5}})",

@@ -533,7 +533,8 @@ TEST_F(FakeServerHttpTest, TwoTokensAreTwoUsersAndAnotherUsersQueueIsReadOnly) {
 TEST_F(FakeServerHttpTest, UnknownRoutesArePageNotFound) {
   std::string q = CreateQueue();
   ExpectError(Send("GET", "/v2/nothing-here"), 404, "page-not-found");
-  ExpectError(Send("GET", "/"), 404, "page-not-found");
+  ExpectError(Send("POST", "/"), 404, "page-not-found");  // GET / is the dashboard (admin_ui_test)
+  ExpectError(Send("GET", "/index.html"), 404, "page-not-found");
   ExpectError(Send("GET", Q(q, "/bogus")), 404, "page-not-found");
   ExpectError(Send("POST", Q(q, "/requests/a/b/c")), 404, "page-not-found");
   ExpectError(Send("GET", "/v1/request-queues"), 404, "page-not-found");

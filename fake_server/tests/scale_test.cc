@@ -128,6 +128,32 @@ PerCall MeasurePerCall(Store& store, const User& u, const QueueRef& q, std::size
   return out;
 }
 
+// Mean cost of a dashboard page (the store's inspection, 100 requests written as JSON) of the
+// pending state at spread positions of the queue, and of the locked state.
+double MeasureInspect(Store& store, const std::string& queue, std::size_t n, int rounds,
+                      TimeMs queued_at) {
+  double t0 = ThreadCpuMs();
+  std::size_t items = 0;
+  for (int i = 0; i < rounds; ++i) {
+    InspectQuery q;
+    q.state = i % 4 == 3 ? RequestState::kLocked : RequestState::kPending;
+    q.limit = 100;
+    // Positions in queue order are (time queued, seq): the i-th spread point of the queue.
+    if (q.state == RequestState::kPending) {
+      q.after = StatePosition{queued_at, static_cast<std::int64_t>((i * 7919ull) % n)};
+    }
+    std::string out;
+    auto page = store.inspect_requests(queue, q, [&out](const InspectedRequest& r) {
+      wire::append_request_json(out, r.view);
+      out += ',';
+    });
+    EXPECT_TRUE(page);
+    if (page) items += static_cast<std::size_t>(page->listed);
+  }
+  EXPECT_GT(items, 0u);
+  return (ThreadCpuMs() - t0) * 1000.0 / rounds;
+}
+
 TEST(FakeServerScaleTest, MillionRequestQueue) {
 #ifdef RQCHECK_SANITIZE_BUILD
   GTEST_SKIP() << "SKIPPED UNDER SANITIZERS: the 1,000,000-request fill takes about 7 s of CPU "
@@ -149,6 +175,8 @@ TEST(FakeServerScaleTest, MillionRequestQueue) {
   Fill(store, u, small, kSmall);
   if (HasFatalFailure()) return;
   PerCall at_small = MeasurePerCall(store, u, small, kSmall, kRounds);
+  ASSERT_TRUE(store.head_and_lock(Caller{&u, "holder"}, small, 600, 200));
+  double inspect_small = MeasureInspect(store, small.text, kSmall, kRounds, clock.now_ms());
 
   // 1M requests: fill time and resident memory per request.
   QueueRef large = QueueRef::by_id(store.create_queue(me, std::nullopt)->info.id);
@@ -212,6 +240,8 @@ TEST(FakeServerScaleTest, MillionRequestQueue) {
 
   // Per-call cost at 1M (after the checks above: unlocking sends requests to the back).
   PerCall at_large = MeasurePerCall(store, u, large, kLarge, kRounds);
+  ASSERT_TRUE(store.head_and_lock(Caller{&u, "holder"}, large, 600, 200));
+  double inspect_large = MeasureInspect(store, large.text, kLarge, kRounds, clock.now_ms());
 
   std::printf(
       "scale: fill of %zu requests: %.0f ms wall, %.0f ms CPU (%.2f us CPU/request)\n"
@@ -219,11 +249,13 @@ TEST(FakeServerScaleTest, MillionRequestQueue) {
       "scale (CPU time): head/lock(25)+unlock: %.2f us at 1k, %.2f us at 1M (x%.2f)\n"
       "scale: list page(100):       %.2f us at 1k, %.2f us at 1M (x%.2f)\n"
       "scale: at 1M: first list page(1000) %.0f us, last list page %.0f us, head/lock after a "
-      "forefront add %.0f us\n",
+      "forefront add %.0f us\n"
+      "scale: dashboard page(100): %.2f us at 1k, %.2f us at 1M (x%.2f)\n",
       kLarge, fill_ms, fill_cpu_ms, fill_cpu_ms * 1000 / kLarge, rss_before / 1048576.0,
       rss_after / 1048576.0, bytes_per_request, at_small.lock_us, at_large.lock_us,
       at_large.lock_us / at_small.lock_us, at_small.list_us, at_large.list_us,
-      at_large.list_us / at_small.list_us, first_page_us, last_page_us, lock_us);
+      at_large.list_us / at_small.list_us, first_page_us, last_page_us, lock_us, inspect_small,
+      inspect_large, inspect_large / inspect_small);
   RecordProperty("fill_ms", static_cast<int>(fill_ms));
   RecordProperty("fill_cpu_ms", static_cast<int>(fill_cpu_ms));
   RecordProperty("bytes_per_request", static_cast<int>(bytes_per_request));
@@ -239,6 +271,9 @@ TEST(FakeServerScaleTest, MillionRequestQueue) {
   // 100x separates the two.
   EXPECT_LT(at_large.lock_us, 100 * at_small.lock_us) << "head/lock cost grows with the queue size";
   EXPECT_LT(at_large.list_us, 100 * at_small.list_us) << "list page cost grows with the queue size";
+  RecordProperty("dashboard_page_us_1k", std::to_string(inspect_small));
+  RecordProperty("dashboard_page_us_1m", std::to_string(inspect_large));
+  EXPECT_LT(inspect_large, 100 * inspect_small) << "dashboard page cost grows with the queue size";
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // rq-fake: a local stand-in for the Apify request-queue API. See `rq-fake --help`.
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -20,8 +21,15 @@ Usage: rq-fake [options]
 
   --host HOST             address to bind (default 127.0.0.1; loopback unless told otherwise)
   --port PORT             port (default 8080; 0 picks a free one)
-  --threads N             worker threads = connections served at once (default 256); an
-                          idle keep-alive connection holds its thread for up to 5 s
+  --threads N             worker threads at most, started on demand = requests served at
+                          once (default 256); idle connections and clients still sending a
+                          request hold none (one reactor thread watches them)
+  --max-connections N     open connections at most (default 10000, lowered to fit the
+                          descriptor limit); one more gets 503 with Retry-After: 1
+  --keep-alive SECS       close an idle keep-alive connection after SECS (default 5)
+  --head-timeout MS       a request head must arrive within MS of its first byte, else 408
+                          and close (default 10000)
+  --body-timeout MS       a request body must arrive within MS of its head (default 30000)
   --user NAME:TOKEN       accept only these users (repeatable); without it every non-empty
                           token is accepted and is a user of its own
   --no-rate-limit         turn the per-queue rate-limit emulation off
@@ -94,6 +102,22 @@ int main(int argc, char** argv) {
       if (!value(v) || !parse_int(v, 1, 4096, n))
         return usage_error("--threads needs a number 1-4096");
       opts.threads = static_cast<int>(n);
+    } else if (a == "--max-connections") {
+      if (!value(v) || !parse_int(v, 1, 1000000, n))
+        return usage_error("--max-connections needs a number 1-1000000");
+      opts.max_connections = static_cast<int>(n);
+    } else if (a == "--keep-alive") {
+      if (!value(v) || !parse_int(v, 1, 3600, n))
+        return usage_error("--keep-alive needs a number of seconds 1-3600");
+      opts.keep_alive_timeout_secs = static_cast<int>(n);
+    } else if (a == "--head-timeout") {
+      if (!value(v) || !parse_int(v, 10, 3600000, n))
+        return usage_error("--head-timeout needs milliseconds 10-3600000");
+      opts.head_timeout_ms = static_cast<int>(n);
+    } else if (a == "--body-timeout") {
+      if (!value(v) || !parse_int(v, 10, 3600000, n))
+        return usage_error("--body-timeout needs milliseconds 10-3600000");
+      opts.body_timeout_ms = static_cast<int>(n);
     } else if (a == "--user") {
       if (!value(v) || v.find(':') == std::string::npos || v.front() == ':' || v.back() == ':') {
         return usage_error("--user needs NAME:TOKEN");
@@ -211,6 +235,13 @@ int main(int argc, char** argv) {
   sigaddset(&sigs, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // Every connection is a descriptor: lift the soft limit to the hard one, so the connection cap
+  // (--max-connections) is not lowered to the default 1024 descriptors.
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &rl);
+  }
 
   rqcheck::fake::FakeServer server(opts);
   if (auto st = server.start(); !st) {

@@ -526,6 +526,11 @@ struct ProlongLock : Cmd {
   void checkPreconditions(const State& s) const override {
     const ModelRequest* m = s.q.find_key(key);
     RC_PRE((m != nullptr && m->locked() && !m->handled));
+    // Only by a client that does not hold it: the owner's new expiry has two allowed answers
+    // (decision 27, spec 4 (15): now + lockSecs or expiry + lockSecs), which this model, fixed
+    // at generation, cannot follow. The oracle properties (oracle.h) prolong as the owner and
+    // adopt the target's answer.
+    RC_PRE(*m->lock_owner != client);
   }
   void apply(State& s) const override {
     s.q.prolong(client, QueueModel::id_of(key), lock_ms(lock_secs, s.virtual_clock), forefront);

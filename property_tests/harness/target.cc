@@ -27,6 +27,19 @@ Target::Target(TargetConfig config) : config_(std::move(config)) {
       rl.batch_items_per_sec = o.value("batchItemsPerSec", rl.batch_items_per_sec);
     }
     opts.bugs = config_.bugs;
+    auto& b = opts.store.behaviour;
+    for (const auto& name : config_.behaviours) {
+      if (name == "delete-absent-404")
+        b.delete_absent_is_404 = true;
+      else if (name == "reject-over-max-limit")
+        b.reject_over_max_limit = true;
+      else if (name == "prolong-from-expiry")
+        b.prolong_from_current_expiry = true;
+      else if (name == "prolong-by-other-400")
+        b.prolong_by_other_is_400 = true;
+      else
+        throw std::runtime_error("unknown behaviour '" + name + "' (rq-fake --behave)");
+    }
     opts.fault_seed = kFaultSeed;
     fake_ = std::make_unique<fake::FakeServer>(opts);
     auto st = fake_->start();
@@ -122,9 +135,26 @@ std::vector<TranscriptStep> Target::transcript() const {
   return steps_;
 }
 
+std::size_t Target::transcript_size() const {
+  std::lock_guard lock(mu_);
+  return steps_.size();
+}
+
+std::vector<TranscriptStep> Target::transcript_since(std::size_t from) const {
+  std::lock_guard lock(mu_);
+  if (from >= steps_.size()) return {};
+  return {steps_.begin() + static_cast<std::ptrdiff_t>(from), steps_.end()};
+}
+
 TargetStats Target::stats() const {
   return TargetStats{requests_.load(), retried_.load(), rate_limited_.load(),
                      server_errors_.load()};
+}
+
+const std::vector<std::string>& known_behaviours() {
+  static const std::vector<std::string> names = {"delete-absent-404", "reject-over-max-limit",
+                                                 "prolong-from-expiry", "prolong-by-other-400"};
+  return names;
 }
 
 std::string replay_script(const ReplayInfo& info, const std::vector<TranscriptStep>& steps) {
@@ -140,6 +170,10 @@ std::string replay_script(const ReplayInfo& info, const std::vector<TranscriptSt
                       std::to_string(kFaultSeed)};
     for (const auto& b : info.bugs) {
       plan.fake_args.push_back("--bug");
+      plan.fake_args.push_back(b);
+    }
+    for (const auto& b : info.behaviours) {
+      plan.fake_args.push_back("--behave");
       plan.fake_args.push_back(b);
     }
     plan.fake_token = kEmbeddedToken;

@@ -36,8 +36,12 @@ struct TargetConfig {
   std::optional<std::string> base_url;  // nullopt: embedded fake
   std::string token = kEmbeddedToken;
   std::vector<std::string> bugs;  // embedded fake only
-  bool rate_limits = false;       // embedded fake only
-  Json rate_limit_overrides;      // embedded fake only: RateLimits fields to set
+  // Embedded fake only: the alternative answers of section 9 a deployment may give
+  // (rq-fake --behave: delete-absent-404, reject-over-max-limit, prolong-from-expiry,
+  // prolong-by-other-400). A correct property passes with each.
+  std::vector<std::string> behaviours;
+  bool rate_limits = false;   // embedded fake only
+  Json rate_limit_overrides;  // embedded fake only: RateLimits fields to set
   // The retry policy of the calls. nullopt: the official JS client's (8 retries, 500 ms doubling,
   // jitter) against a remote target; none against the embedded fake, which has no rate limits
   // or faults to retry (and whose virtual clock a backoff must not move).
@@ -93,6 +97,9 @@ class Target {
   // The embedded fake's clock (virtual), in ms since the epoch; 0 for a remote target.
   std::int64_t clock_now_ms();
   std::vector<TranscriptStep> transcript() const;
+  // The number of steps so far, and the steps from index `from` on (a command's own calls).
+  std::size_t transcript_size() const;
+  std::vector<TranscriptStep> transcript_since(std::size_t from) const;
   TargetStats stats() const;
 
  private:
@@ -109,13 +116,17 @@ class Target {
 // the same calls meet the same faults (docs/faults.md section 1.5).
 inline constexpr std::uint64_t kFaultSeed = 1;
 
+// The names TargetConfig::behaviours accepts.
+const std::vector<std::string>& known_behaviours();
+
 struct ReplayInfo {
   std::string property;
   std::uint64_t seed = 0;
-  std::vector<std::string> bugs;  // the embedded fake's
-  std::string base_url;           // a remote target: the script's default BASE_URL
-  std::string rerun;              // the rq-properties line that re-runs the property
-  std::string client_side_bug;    // the failing run had this bug of the client on
+  std::vector<std::string> bugs;        // the embedded fake's
+  std::vector<std::string> behaviours;  // the embedded fake's --behave switches
+  std::string base_url;                 // a remote target: the script's default BASE_URL
+  std::string rerun;                    // the rq-properties line that re-runs the property
+  std::string client_side_bug;          // the failing run had this bug of the client on
 };
 
 // A bash script that replays `steps` with curl against a fresh rq-fake with the run's bugs

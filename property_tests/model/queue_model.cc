@@ -24,6 +24,7 @@ const char* filter_name(ListFilter f) {
 std::string QueueModel::id_of(const std::string& unique_key) { return request_id_for(unique_key); }
 
 void QueueModel::place(ModelRequest& r, bool forefront, Ms t) {
+  if (r.seq != 0) r.settled = false;  // placed before: this is a move
   r.forefront = forefront;
   r.t = t;
   r.seq = ++seq_;
@@ -49,7 +50,7 @@ void QueueModel::advance(Ms ms) {
 }
 
 ModelWrite QueueModel::add(const std::string& unique_key, const std::string& url, bool handled,
-                           bool forefront) {
+                           bool forefront, const std::string& tag) {
   std::string id = id_of(unique_key);
   auto it = by_id_.find(id);
   if (it != by_id_.end()) return {id, true, it->second.handled};
@@ -57,6 +58,7 @@ ModelWrite QueueModel::add(const std::string& unique_key, const std::string& url
   r.id = id;
   r.unique_key = unique_key;
   r.url = url;
+  r.tag = tag;
   r.handled = handled;
   place(r, forefront, now_);
   by_id_.emplace(id, std::move(r));
@@ -64,7 +66,7 @@ ModelWrite QueueModel::add(const std::string& unique_key, const std::string& url
 }
 
 ModelWrite QueueModel::put(const std::string& unique_key, const std::string& url, bool handled,
-                           bool forefront) {
+                           bool forefront, const std::string& tag) {
   std::string id = id_of(unique_key);
   ModelWrite w{id, false, false};
   auto it = by_id_.find(id);
@@ -78,6 +80,7 @@ ModelWrite QueueModel::put(const std::string& unique_key, const std::string& url
   }
   ModelRequest& r = it->second;
   r.url = url;
+  r.tag = tag;
   r.handled = handled;
   r.lock_owner.reset();
   place(r, forefront, now_);
@@ -116,6 +119,37 @@ std::vector<ModelRequest> QueueModel::lock_head(const std::string& client, std::
     r.lock_seq = ++lock_seq_;
   }
   return taken;
+}
+
+void QueueModel::lock_ids(const std::string& client, const std::vector<std::string>& ids,
+                          Ms lock_ms) {
+  for (const auto& id : ids) {
+    auto it = by_id_.find(id);
+    if (it == by_id_.end() || !it->second.available()) continue;
+    ModelRequest& r = it->second;
+    r.lock_owner = client;
+    r.lock_expires = now_ + lock_ms;
+    r.lock_seq = ++lock_seq_;
+  }
+}
+
+void QueueModel::set_lock_expiry(const std::string& id, Ms expires) {
+  auto it = by_id_.find(id);
+  if (it == by_id_.end() || !it->second.locked()) return;
+  it->second.lock_expires = expires;
+  expire();
+}
+
+void QueueModel::unsettle(const std::string& id) {
+  auto it = by_id_.find(id);
+  if (it != by_id_.end()) it->second.settled = false;
+}
+
+bool QueueModel::any_locked() const {
+  for (const auto& [id, r] : by_id_) {
+    if (r.locked()) return true;
+  }
+  return false;
 }
 
 LockOutcome QueueModel::lock_state(const std::string& client, const std::string& id) const {

@@ -21,9 +21,13 @@ using Ms = std::int64_t;
 
 struct ModelRequest {
   std::string id, unique_key, url;
+  std::string tag;  // userData.tag of the stored body ("" when the body had no userData)
   bool handled = false;
   bool forefront = false;  // where it goes when it becomes available again
-  Ms t = 0;                // queue position while pending and unlocked: (t, seq)
+  // Still where its first add put it: never re-placed by a PUT, a lock release or expiry, nor
+  // re-added with forefront (where those put it is a 'should', decisions 21, 23, 29).
+  bool settled = true;
+  Ms t = 0;  // queue position while pending and unlocked: (t, seq)
   std::int64_t seq = 0;
   std::optional<std::string> lock_owner;  // clientKey holding the lock
   Ms lock_expires = 0;
@@ -53,11 +57,11 @@ class QueueModel {
 
   // (6) add / one item of (8) batch add: dedup by exact uniqueKey (decisions 20, 21).
   ModelWrite add(const std::string& unique_key, const std::string& url, bool handled,
-                 bool forefront);
+                 bool forefront, const std::string& tag = {});
   // (11) PUT: upsert, replace; unhandled -> back of the queue (front with forefront), lock
   // cleared (decisions 4, 22, 23).
   ModelWrite put(const std::string& unique_key, const std::string& url, bool handled,
-                 bool forefront);
+                 bool forefront, const std::string& tag = {});
   // (12), (9): removing an absent request is fine (decision 5).
   void remove_id(const std::string& id);
   void remove_key(const std::string& unique_key) { remove_id(id_of(unique_key)); }
@@ -68,6 +72,15 @@ class QueueModel {
   std::vector<ModelRequest> queue_order() const;
   // (14) locks and returns the first `limit` available requests.
   std::vector<ModelRequest> lock_head(const std::string& client, std::size_t limit, Ms lock_ms);
+  // (14) when the target may choose (a smaller limit than the available requests, order not
+  // asserted): locks exactly `ids`, each available, for `lock_ms`.
+  void lock_ids(const std::string& client, const std::vector<std::string>& ids, Ms lock_ms);
+  // The expiry a target reported for a lock it prolonged (decision 27 allows more than one
+  // rule), as time since the start of the run.
+  void set_lock_expiry(const std::string& id, Ms expires);
+  bool any_locked() const;
+  // Marks a request as no longer where its add put it (see ModelRequest::settled).
+  void unsettle(const std::string& id);
   // (15) only the owner prolongs: expiry = now + lock_ms.
   LockOutcome prolong(const std::string& client, const std::string& id, Ms lock_ms, bool forefront);
   // (16) only the owner deletes its lock; the request goes to the back (front with forefront).

@@ -58,7 +58,8 @@ RQ_PROPERTY(dedup, {.id = "dedup",
                              "says; stored requests = distinct keys",
                     .level = "must",
                     .guards = {"decision 19 (ids stable per uniqueKey)", "decision 20",
-                               "decision 21", "decision 4", "decision 22"},
+                               "decision 21", "decision 4", "decision 22",
+                               "wasAlreadyPresent and wasAlreadyHandled of every add and update"},
                     .breaking_bug = "DedupByUrl"}) {
   run_machine(env, Checks{}, false, [](const State& s) {
     return rc::gen::weightedOneOf<CmdPtr>(

@@ -445,7 +445,9 @@ RQ_PROPERTY(retry, {.id = "retry",
                              "retries; exhausted retries surface an error",
                     .level = "must",
                     .guards = {"spec 7.1 (the official clients' retries)",
-                               "decision 37 (unprocessedRequests)", "decision 20"},
+                               "decision 37 (unprocessedRequests)", "decision 20",
+                               "unprocessedRequests: resent; a request is stored iff it was "
+                               "reported added (spec section 1.2)"},
                     .breaking_bug = "DropUnprocessed",
                     .client_side_bug = true,
                     .needs_embedded_fake = true}) {

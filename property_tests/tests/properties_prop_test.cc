@@ -65,6 +65,27 @@ class FailsWithBreakingBug : public testing::Test {
   const Property* p_;
 };
 
+// No false alarms: with each alternative answer of section 9 the fake can give (rq-fake
+// --behave), every property still passes.
+class PassesWithBenignVariant : public testing::Test {
+ public:
+  explicit PassesWithBenignVariant(std::string behaviour) : behaviour_(std::move(behaviour)) {}
+  void TestBody() override {
+    for (const Property& p : all_properties()) {
+      RunOptions o;
+      o.behaviours = {behaviour_};
+      o.max_success = 60;
+      PropertyOutcome r = run_property(p, o);
+      std::cout << p.id << " with --behave " << behaviour_ << ": " << r.cases << " cases, "
+                << r.seconds << " s\n";
+      EXPECT_TRUE(r.passed) << p.id << " fails with --behave " << behaviour_ << "\n" << r.message;
+    }
+  }
+
+ private:
+  std::string behaviour_;
+};
+
 TEST(PropertyRegistryTest, EveryPropertyIsDescribedAndGuarded) {
   std::regex id_re("^[a-z][a-z_]*$");
   std::set<std::string> ids;
@@ -98,6 +119,15 @@ int main(int argc, char** argv) {
     testing::RegisterTest("PropertiesFailWithBreakingBug", p.id.c_str(), nullptr,
                           p.breaking_bug.c_str(), __FILE__, __LINE__,
                           [pp]() -> testing::Test* { return new FailsWithBreakingBug(pp); });
+  }
+  for (const std::string& b : known_behaviours()) {
+    // A test name without '-' (gtest filters read it as a negative pattern).
+    static std::vector<std::string> names;
+    names.push_back(b);
+    std::replace(names.back().begin(), names.back().end(), '-', '_');
+    testing::RegisterTest("PropertiesPassWithBenignVariant", names.back().c_str(), nullptr, nullptr,
+                          __FILE__, __LINE__,
+                          [b]() -> testing::Test* { return new PassesWithBenignVariant(b); });
   }
   return RUN_ALL_TESTS();
 }

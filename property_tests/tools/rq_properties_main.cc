@@ -38,6 +38,10 @@ target
   --bug NAME          (embedded fake only) switch on a named bug of the fake (rq-fake
                       --list-bugs), or DropUnprocessed (a client-side bug of the retry
                       property); repeatable
+  --behave NAME       (embedded fake only) switch a section-9 answer of the fake to the
+                      alternative a deployment may give (rq-fake --behave): delete-absent-404,
+                      reject-over-max-limit, prolong-from-expiry, prolong-by-other-400;
+                      repeatable. Every property must still pass.
 selection
   --only ID|GLOB      run only matching properties (comma-separated or repeated; each pattern
                       must match one, or the run stops with exit 2)
@@ -151,6 +155,12 @@ int main(int argc, char** argv) {
         opts.client_drops_unprocessed = true;
       else
         opts.bugs.push_back(v);
+    } else if (a == "--behave") {
+      if (!value()) return usage_error("--behave needs a name");
+      const auto& known = rqcheck::prop::known_behaviours();
+      if (std::find(known.begin(), known.end(), v) == known.end())
+        return usage_error("unknown --behave '" + v + "'");
+      opts.behaviours.push_back(v);
     } else if (a == "--seed") {
       if (!number(&n)) return usage_error("--seed takes a number");
       opts.seed = n;
@@ -182,6 +192,8 @@ int main(int argc, char** argv) {
   }
   if (opts.base_url) {
     if (!opts.bugs.empty()) return usage_error("--bug needs the embedded fake (no --base-url)");
+    if (!opts.behaviours.empty())
+      return usage_error("--behave needs the embedded fake (no --base-url)");
     if (!token) {
       if (const char* env = std::getenv("APIFY_TOKEN"); env && *env) token = env;
     }

@@ -109,6 +109,8 @@ class Journal {
   // Matching entries in seq (arrival) order: the first `limit` after since_seq when since_seq
   // is set, else the newest `limit`.
   std::vector<JournalEntry> query(const JournalFilter& filter) const;
+  // The entry `seq`, while the ring still holds it (O(1): one slot).
+  std::optional<JournalEntry> get(std::uint64_t seq) const;
   // {"entries":[...], "appended":n, "dropped":n, "capacity":n}.
   Json to_json(const JournalFilter& filter) const;
   void clear();

@@ -31,11 +31,16 @@ namespace rqcheck::fake {
 struct FakeServerOptions {
   std::string host = "127.0.0.1";
   int port = 0;  // 0: any free port
-  // Worker threads = connections served at once: httplib gives each connection a thread for
-  // its whole life, idle keep-alive time included, so this bounds concurrent clients.
+  // Workers at most, started on demand: requests served at once. A connection that is idle or
+  // still sending its request holds no worker (docs/http-hardening.md).
   int threads = 256;
-  int keep_alive_timeout_secs = 5;  // an idle connection frees its thread after this
+  int keep_alive_timeout_secs = 5;  // an idle keep-alive connection is closed after this
   int listen_backlog = 1024;
+  // Open connections at most (lowered to fit the descriptor limit); one more is answered 503
+  // with Retry-After: 1 and closed.
+  int max_connections = 10000;
+  int head_timeout_ms = 10000;  // a request head must arrive within this of its first byte: 408
+  int body_timeout_ms = 30000;  // and its body within this of the head: 408
   StoreOptions store;
   std::vector<User> users;     // non-empty: only these tokens are accepted
   bool virtual_clock = false;  // time moves only through advance_clock()/set_clock()

@@ -201,6 +201,73 @@ struct QueueImage {
   std::vector<StoredRequest> requests;
 };
 
+// --- inspection: what the dashboard and the admin API read (README "The dashboard") -----------
+// A request's state: pending (not locked, in `available`), locked (by a client until an
+// expiry) or handled.
+enum class RequestState : std::uint8_t { kPending, kLocked, kHandled };
+
+// Where a request stands in its state's index, for cursors: pending (queue order: t is the
+// time it was queued, negative at the front), locked (t = lock expiry), handled (t = handledAt).
+// seq breaks ties and is unique in the queue.
+struct StatePosition {
+  std::int64_t t = 0;
+  std::int64_t seq = 0;
+};
+
+// One page of a queue's requests. With `state`: that state in its own order (pending in queue
+// order, locked by expiry, handled newest first), after `after`. Without: every request in id
+// order, after `after_id`.
+struct InspectQuery {
+  std::optional<RequestState> state;
+  std::optional<StatePosition> after;
+  std::optional<std::string> after_id;
+  std::int64_t limit = 50;
+  // Non-empty: only requests whose id, uniqueKey or url contains it. A page then looks at no
+  // more than `max_scan` requests, so a rare match costs a few pages, never a walk of the queue.
+  std::string contains;
+  std::int64_t max_scan = 10000;
+};
+
+struct InspectedRequest {
+  RequestView view;
+  RequestState state = RequestState::kPending;
+  StatePosition position;  // in its state's index
+};
+using InspectSink = std::function<void(const InspectedRequest&)>;
+
+struct InspectPage {
+  std::int64_t listed = 0;
+  std::int64_t scanned = 0;
+  // Set when requests are left after this page: the position (or id) of the last one looked at.
+  std::optional<StatePosition> next;
+  std::optional<std::string> next_id;
+};
+
+// A queue with the count of each state.
+struct QueueOverview {
+  RequestQueueInfo info;
+  std::int64_t pending = 0, locked = 0, handled = 0;
+};
+
+// The queues of every user (or of one), grouped by user and by creation within a user: the
+// order of the store's per-user index, so a page is a range of it.
+struct QueueScanPosition {
+  std::string user_id;
+  TimeMs created_at = 0;
+  std::int64_t created_seq = 0;
+  std::string queue_id;
+};
+struct QueueScan {
+  std::optional<std::string> user_id;  // only this user's queues
+  std::optional<QueueScanPosition> after;
+  std::int64_t limit = 50;
+};
+struct QueueOverviewPage {
+  std::vector<QueueOverview> items;
+  std::int64_t total = 0;  // queues in the store, of every user
+  std::optional<QueueScanPosition> next;
+};
+
 class Store {
  public:
   Store(StoreOptions options, const Clock& clock);
@@ -254,6 +321,20 @@ class Store {
   int limit_for(Operation op) const;
   void set_rate_limits(const RateLimits& r);
   RateLimits rate_limits() const;
+
+  // --- inspection (the dashboard): typed pages that charge no rate limit, note no client and
+  // change no counter; locks that expired are released first, as the next call would do
+  // (decision 29). Queues by id only. O(log n + page) each (O(log n + max_scan) with
+  // `contains`).
+  Result<QueueOverviewPage> inspect_queues(const QueueScan& scan);
+  Result<QueueOverview> inspect_queue(std::string_view queue_id);
+  Result<InspectPage> inspect_requests(std::string_view queue_id, const InspectQuery& query,
+                                       const InspectSink& sink);
+  Status inspect_request(std::string_view queue_id, std::string_view request_id,
+                         const InspectSink& sink);
+  std::size_t user_count() const;
+  // The user of this id or username.
+  std::optional<User> find_user(std::string_view id_or_name) const;
 
   // --- admin ---
   // Drops every queue (users stay).

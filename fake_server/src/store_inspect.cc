@@ -94,14 +94,15 @@ Result<QueueOverviewPage> Store::inspect_queues(const QueueScan& scan) {
   return page;
 }
 
+std::shared_ptr<Store::Queue> Store::queue_by_id(std::string_view id) const {
+  std::shared_lock lock(mu_);
+  auto it = queues_.find(std::string(id));
+  return it == queues_.end() ? nullptr : it->second;
+}
+
 Result<QueueOverview> Store::inspect_queue(std::string_view queue_id) {
-  std::shared_ptr<Queue> q;
-  {
-    std::shared_lock lock(mu_);
-    auto it = queues_.find(std::string(queue_id));
-    if (it == queues_.end()) return errors::record_not_found();
-    q = it->second;
-  }
+  std::shared_ptr<Queue> q = queue_by_id(queue_id);
+  if (!q) return errors::record_not_found();
   std::lock_guard ql(q->mu);
   q->expire_locks(clock_.now_ms());
   QueueOverview o;
@@ -114,13 +115,8 @@ Result<QueueOverview> Store::inspect_queue(std::string_view queue_id) {
 
 Result<InspectPage> Store::inspect_requests(std::string_view queue_id, const InspectQuery& iq,
                                             const InspectSink& sink) {
-  std::shared_ptr<Queue> qp;
-  {
-    std::shared_lock lock(mu_);
-    auto it = queues_.find(std::string(queue_id));
-    if (it == queues_.end()) return errors::record_not_found();
-    qp = it->second;
-  }
+  std::shared_ptr<Queue> qp = queue_by_id(queue_id);
+  if (!qp) return errors::record_not_found();
   Queue& q = *qp;
   std::lock_guard ql(q.mu);
   q.expire_locks(clock_.now_ms());
@@ -191,13 +187,8 @@ Result<InspectPage> Store::inspect_requests(std::string_view queue_id, const Ins
 
 Status Store::inspect_request(std::string_view queue_id, std::string_view request_id,
                               const InspectSink& sink) {
-  std::shared_ptr<Queue> qp;
-  {
-    std::shared_lock lock(mu_);
-    auto it = queues_.find(std::string(queue_id));
-    if (it == queues_.end()) return errors::record_not_found();
-    qp = it->second;
-  }
+  std::shared_ptr<Queue> qp = queue_by_id(queue_id);
+  if (!qp) return errors::record_not_found();
   Queue& q = *qp;
   std::lock_guard ql(q.mu);
   q.expire_locks(clock_.now_ms());

@@ -2,7 +2,8 @@
 # rq-properties from the command line against a child rq-fake as a remote target:
 # - a pattern that matches nothing exits 2 naming it; --help lists defaults, exit codes, files;
 # - a default rq-fake (rate limits on) passes: the calls go through the retry policy, and with
-#   low limits the 429s are retried (--retries 0 shows the failure with status, type, message);
+#   injected 429s are retried, and with --retries 0 a rate limit fails the run showing status,
+#   type and message (both set up so that the 429s do not depend on the cases the seed draws);
 # - a failure's re-run line and replay script carry the target, the token only as $APIFY_TOKEN;
 #   the replay reproduces against the buggy target and says NOT REPRODUCED against a correct one.
 # usage: tool_test.sh RQ_PROPERTIES RQ_FAKE
@@ -50,12 +51,16 @@ start_fake default
 run 0 default --base-url "$URL_default" --token t --only 'dedup,counters,locks,order,pagination' --max-success 20 --max-size 40
 has default "^OK \(0 failed"
 has default "PASS counters \(must\) 20 cases, [0-9]+\.[0-9] s, seed [0-9]+, [0-9]+ requests"
-# Low limits: 429s are certain. Retried, the run passes; without retries it fails with the error.
-start_fake low --rate-limit single=20,batch=5,other=10
+# 429s retried: calls 2, 5 and 9 answer 429 (a fault, so the 429s do not depend on the cases
+# the seed draws), and the run still passes.
+start_fake low --fault '429@nth=2,5,9'
 run 0 low --base-url "$URL_low" --token t --only counters --max-success 5 --max-size 30
 has low "^OK"
-grep -Eq 'requests \([1-9][0-9]* retries: [1-9][0-9]* x 429' "$work/low.out" || { fail "low: no 429 was retried"; cat "$work/low.out"; }
-run 1 noretry --base-url "$URL_low" --token t --only counters --max-success 5 --max-size 30 --retries 0
+grep -Eq 'requests \(3 retries: 3 x 429' "$work/low.out" || { fail "low: the three injected 429s were not retried once each"; cat "$work/low.out"; }
+# Without retries a 429 of the emulated limits fails the run with its status, type and message:
+# a per-user budget of 5 requests a minute makes it certain whatever the seed draws.
+start_fake tiny --rate-limit global=5
+run 1 noretry --base-url "$URL_tiny" --token t --only counters --max-success 5 --max-size 30 --retries 0
 has noretry "failed: 429 rate-limit-exceeded: "
 # A request budget stops starting cases.
 run 0 budget --base-url "$URL_default" --token t --only dedup --max-success 100 --max-requests 200

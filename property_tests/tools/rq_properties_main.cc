@@ -13,6 +13,7 @@
 
 #include "../properties.h"
 #include "rqcheck/client/http_client.h"
+#include "rqcheck/conformance/runner.h"
 
 namespace {
 
@@ -75,25 +76,6 @@ std::vector<std::string> split(const std::string& s) {
     if (!part.empty()) out.push_back(part);
   }
   return out;
-}
-
-bool glob_match(const std::string& g, const std::string& t) {
-  std::size_t gi = 0, ti = 0, star = std::string::npos, mark = 0;
-  while (ti < t.size()) {
-    if (gi < g.size() && (g[gi] == '?' || g[gi] == t[ti])) {
-      ++gi, ++ti;
-    } else if (gi < g.size() && g[gi] == '*') {
-      star = gi++;
-      mark = ti;
-    } else if (star != std::string::npos) {
-      gi = star + 1;
-      ti = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (gi < g.size() && g[gi] == '*') ++gi;
-  return gi == g.size();
 }
 
 bool parse_u64(const std::string& v, std::uint64_t* out) {
@@ -209,12 +191,12 @@ int main(int argc, char** argv) {
   std::vector<const Property*> selected;
   for (const auto& g : only) {
     bool hit = false;
-    for (const auto& p : all_properties()) hit = hit || glob_match(g, p.id);
+    for (const auto& p : all_properties()) hit = hit || conformance::glob_match(g, p.id);
     if (!hit) return usage_error("--only '" + g + "' matches no property (see --list)");
   }
   for (const auto& p : all_properties()) {
     bool keep = only.empty();
-    for (const auto& g : only) keep = keep || glob_match(g, p.id);
+    for (const auto& g : only) keep = keep || conformance::glob_match(g, p.id);
     if (keep) selected.push_back(&p);
   }
   // A remote target must answer and take the token before anything is generated.

@@ -370,6 +370,8 @@ class Store {
   RequestQueueInfo info_of(const Queue& q) const;
   // 404 record-not-found (500 under the NotFoundIs500 bug).
   ApiError not_found() const;
+  // The queue with this id, or null; takes mu_ shared (the inspection reads, store_inspect.cc).
+  std::shared_ptr<Queue> queue_by_id(std::string_view id) const;
 
   StoreOptions options_;
   const Clock& clock_;

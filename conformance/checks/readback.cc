@@ -3,6 +3,7 @@
 // list under each filter and across cursor pages; with several clients, expired and prolonged
 // locks, deletes between pages, look-alike uniqueKeys, deleted queues, every content encoding
 // at the size limit and every route for the headers and errors the contract promises.
+#include <functional>
 #include <set>
 
 #include "helpers.h"
@@ -585,21 +586,19 @@ RQ_CHECK(clients_counted,
 
 // Every route of one request, of a queue, and of an unknown queue: the answers the contract
 // promises on each (the error envelope in JSON on a 404, X-RateLimit-Limit on every answer).
-struct RouteCall {
-  std::string what;
-  Response r;
-};
+// `judge` sees each answer as soon as it arrives, so a failing check ends at the answer it failed
+// on: its evidence (and its reproducer, which compares the last answer) stops there.
+using RouteJudge = std::function<void(const std::string& what, const Response& r)>;
 
-std::vector<RouteCall> every_route(Context& ctx, const std::string& q) {
+void every_route(Context& ctx, const std::string& q, const RouteJudge& judge) {
   const std::string absent_q = "zzzzzzzzzzzzzzzzz";
   const std::string rid = id_of(ctx, "there"), absent = id_of(ctx, "absent");
   add(ctx, q, "there");
   const std::string k = ctx.new_client_key();
-  std::vector<RouteCall> out;
   auto call = [&](O op, const std::string& method, const std::string& path,
                   std::vector<std::pair<std::string, std::string>> query = {},
                   std::optional<std::string> body = std::nullopt) {
-    out.push_back({method + " " + path, ctx.call(op, method, path, std::move(query), body)});
+    judge(method + " " + path, ctx.call(op, method, path, std::move(query), body));
   };
   const std::string one = Json::array({ctx.request("b1")}).dump();
   const std::string del = Json::array({Json{{"id", absent}}}).dump();
@@ -644,7 +643,6 @@ std::vector<RouteCall> every_route(Context& ctx, const std::string& q) {
   call(O::kHeadGet, "GET", "/" + absent_q + "/head");
   call(O::kHeadLockPost, "POST", "/" + absent_q + "/head/lock", {{"lockSecs", "60"}});
   call(O::kRequestsUnlockPost, "POST", "/" + absent_q + "/requests/unlock");
-  return out;
 }
 
 RQ_CHECK(not_found_every_route,
@@ -658,8 +656,8 @@ RQ_CHECK(not_found_every_route,
           .catches = "routes whose 404 has no body, another status, or a non-JSON content type",
           .breaking_bug = "RequestNotFoundWithoutBody",
           .needs = kNeedRawHttp}) {
-  for (const auto& [what, r] : every_route(ctx, ctx.queue())) {
-    if (r.status < 400) continue;
+  every_route(ctx, ctx.queue(), [&](const std::string& what, const Response& r) {
+    if (r.status < 400) return;
     expect_error(ctx, r, {404}, what);
     // The official clients treat only these two as "absent" (spec section 1.1).
     ctx.expect(
@@ -668,7 +666,7 @@ RQ_CHECK(not_found_every_route,
     auto ct = r.header("Content-Type");
     ctx.expect(ct && ct->find("application/json") != std::string::npos,
                what + ": Content-Type application/json", ct.value_or("none"));
-  }
+  });
   return Outcome::pass();
 }
 
@@ -681,10 +679,10 @@ RQ_CHECK(rate_limit_header_every_route,
           .catches = "servers that set the header on some routes or statuses only",
           .breaking_bug = "RateLimitHeaderOnlyOnSuccess",
           .needs = kNeedRawHttp}) {
-  for (const auto& [what, r] : every_route(ctx, ctx.queue())) {
+  every_route(ctx, ctx.queue(), [&](const std::string& what, const Response& r) {
     ctx.expect(r.header("X-RateLimit-Limit").has_value(),
                what + " (" + std::to_string(r.status) + "): X-RateLimit-Limit", "none");
-  }
+  });
   return Outcome::pass();
 }
 

@@ -196,7 +196,7 @@ Result<std::shared_ptr<Store::Queue>> Store::resolve(const User* u, const QueueR
           "You do not have permission to modify this request queue (it belongs to another user).");
     }
     std::lock_guard ql(q->mu);
-    if (q->general_access == "RESTRICTED" ||
+    if ((q->general_access == "RESTRICTED" && !options_.quirks.restricted_ignored) ||
         (by_name && q->general_access != "ANYONE_WITH_NAME_CAN_READ")) {
       if (!u) return errors::token_not_provided();
       return errors::insufficient_permissions(

@@ -86,6 +86,7 @@ struct StoreQuirks {
   bool handled_count_frozen = false;  // handledRequestCount stays 0
   bool not_found_is_500 = false;      // absent queues and requests are 500, not 404 or 204
   bool rate_limits_off = false;       // rate limits are never charged
+  bool restricted_ignored = false;    // RESTRICTED queues are read like any other
   // The second set (bugs/subtle_*.cc, issue 12): each flag is one realistic mistake.
   bool soft_delete_queue = false;             // a deleted queue leaves the list but still answers
   bool lock_keeps_modified_at = false;        // head/lock does not move modifiedAt

@@ -51,7 +51,7 @@ RQ_CHECK(batch_add_25_ok, {.id = "rq.batch_add.accepts_25",
   const std::string& q = ctx.queue();
   std::vector<Json> v;
   for (const auto& j : items(ctx, "ok", 25)) v.push_back(j);
-  auto r = ctx.ok(ctx.api().batch_add_requests(q, v), "a batch of 25");
+  auto r = batch_add(ctx, q, v);
   ctx.expect(r.processed.size() + r.unprocessed.size() == 25, "25 items accounted for",
              std::to_string(r.processed.size() + r.unprocessed.size()));
   return Outcome::pass();
@@ -102,8 +102,7 @@ RQ_CHECK(
      .breaking_bug = "IgnoreUniqueKey"}) {
   const std::string& q = ctx.queue();
   std::string existing = add(ctx, q, "old");
-  auto r = ctx.ok(ctx.api().batch_add_requests(q, {ctx.request("old"), ctx.request("new")}),
-                  "the batch add");
+  auto r = batch_add(ctx, q, {ctx.request("old"), ctx.request("new")});
   ctx.expect(r.processed.size() == 2, "2 processed", std::to_string(r.processed.size()));
   for (const auto& p : r.processed) {
     if (p.unique_key == ctx.unique_key("old")) {
@@ -132,7 +131,7 @@ RQ_CHECK(
   const std::string& q = ctx.queue();
   add(ctx, q, "done");
   mark_handled(ctx, q, "done");
-  auto r = ctx.ok(ctx.api().batch_add_requests(q, {ctx.request("done")}), "the batch add");
+  auto r = batch_add(ctx, q, {ctx.request("done")});
   ctx.expect(
       r.processed.size() == 1 && r.processed[0].was_already_handled,
       "processed[0].wasAlreadyHandled true",
@@ -196,7 +195,7 @@ RQ_CHECK(batch_add_forefront,
   add(ctx, q, "back");
   WriteOptions o;
   o.forefront = true;
-  ctx.ok(ctx.api().batch_add_requests(q, {ctx.request("ff")}, o), "the forefront batch");
+  batch_add(ctx, q, {ctx.request("ff")}, o);
   auto ids = head_ids(ctx, q);
   ctx.expect(!ids.empty() && ids[0] == id_of(ctx, "ff"), "ff first", join(ids));
   return Outcome::pass();
@@ -212,8 +211,7 @@ RQ_CHECK(batch_delete_by_id, {.id = "rq.batch_delete.by_id",
   const std::string& q = ctx.queue();
   add(ctx, q, "x1");
   add(ctx, q, "x2");
-  auto r = ctx.ok(ctx.api().batch_delete_requests(q, {Json{{"id", id_of(ctx, "x1")}}}),
-                  "batch delete by id");
+  auto r = batch_delete(ctx, q, {Json{{"id", id_of(ctx, "x1")}}});
   ctx.expect(r.processed.size() == 1, "1 processed", std::to_string(r.processed.size()));
   auto got = ctx.api().get_request(q, id_of(ctx, "x1"));
   ctx.expect(!got, "x1 is gone (404)", "x1 still stored");
@@ -230,8 +228,7 @@ RQ_CHECK(batch_delete_by_key, {.id = "rq.batch_delete.by_unique_key",
                                .breaking_bug = "BatchDeleteByUniqueKeyIgnored"}) {
   const std::string& q = ctx.queue();
   add(ctx, q, "k1");
-  ctx.ok(ctx.api().batch_delete_requests(q, {Json{{"uniqueKey", ctx.unique_key("k1")}}}),
-         "batch delete by uniqueKey");
+  batch_delete(ctx, q, {Json{{"uniqueKey", ctx.unique_key("k1")}}});
   auto got = ctx.api().get_request(q, id_of(ctx, "k1"));
   ctx.expect(!got, "k1 is gone (404)", "k1 still stored");
   auto info = queue_info(ctx, q);

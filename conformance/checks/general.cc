@@ -77,6 +77,66 @@ RQ_CHECK(method_not_allowed,
   return Outcome::pass();
 }
 
+// The string `key` of an answer's data ("" when absent).
+std::string data_string(const Response& r, const char* key) {
+  if (!r.json_ok || !r.json.is_object() || !r.json.contains("data")) return {};
+  const Json& d = r.json["data"];
+  if (!d.is_object() || !d.contains(key) || !d[key].is_string()) return {};
+  return d[key].get<std::string>();
+}
+
+RQ_CHECK(
+    method_override,
+    {.id = "rq.general.method_override",
+     .title = "A GET with ?method=POST creates a queue and locks the head; ?method=DELETE "
+              "deletes a queue (read back after each)",
+     .operation = O::kHeadLockPost,
+     .level = Level::kMust,
+     .source = "spec section 1 (Important Request Details): \"Method override: You can "
+               "override the HTTP method ... to call a POST endpoint, append ?method=POST to the "
+               "URL of your GET request\"",
+     .catches = "servers that serve the GET itself (a list instead of a create, 405 on "
+                "head/lock) or honour only some methods",
+     .breaking_bug = "MethodOverrideIgnored",
+     .needs = kNeedRawHttp}) {
+  const std::string& q = ctx.queue();
+  auto info = queue_info(ctx, q);
+  // A name of this run (the check's queue is "<prefix>-<n>"), so a replay renames it too.
+  const std::string name = info.name.value_or("rqc-override") + "-mo";
+  Response c = ctx.call(O::kQueuesPost, "GET", "", {{"method", "POST"}, {"name", name}});
+  const std::string created = data_string(c, "id");
+  if (!created.empty() && created != q) ctx.track_queue(created);
+  ctx.expect(c.status == 201 && !created.empty(),
+             "GET /v2/request-queues?method=POST&name=" + name + ": 201 with the new queue",
+             c.summary());
+  auto back = ctx.ok(ctx.api().get_queue(created), "reading the created queue back");
+  ctx.expect(back.name == name, "the created queue is named " + name, back.name.value_or("null"));
+
+  const std::string rid = add(ctx, q, "override");
+  const std::string k = ctx.new_client_key();
+  Response l = ctx.call(O::kHeadLockPost, "GET", "/" + q + "/head/lock",
+                        {{"method", "POST"}, {"lockSecs", "60"}, {"clientKey", k}});
+  bool locked = false;
+  if (l.status == 201 && l.json_ok && l.json.contains("data") && l.json["data"].is_object() &&
+      l.json["data"].contains("items") && l.json["data"]["items"].is_array()) {
+    for (const auto& it : l.json["data"]["items"]) {
+      locked = locked || (it.is_object() && it.value("id", "") == rid);
+    }
+  }
+  ctx.expect(locked, "GET /" + q + "/head/lock?method=POST: 201 locking " + rid, l.summary());
+  // Read back: the lock is held, so another client's head/lock gets nothing (decision 26).
+  auto others = lock_ids(ctx, q, ctx.new_client_key(), 10);
+  ctx.expect(!contains(others, rid), "another client's head/lock does not hand out " + rid,
+             join(others));
+
+  Response d = ctx.call(O::kQueueDelete, "GET", "/" + created, {{"method", "DELETE"}});
+  ctx.expect(d.status == 204, "GET /" + created + "?method=DELETE: 204", d.summary());
+  auto gone = ctx.api().get_queue(created);
+  ctx.expect(!gone && gone.error().status == 404, "the deleted queue answers 404",
+             gone ? "200: still there" : Context::describe(gone.error()));
+  return Outcome::pass();
+}
+
 RQ_CHECK(
     error_envelope,
     {.id = "rq.errors.envelope",
@@ -98,7 +158,8 @@ RQ_CHECK(
 
 RQ_CHECK(client_key_length,
          {.id = "rq.client_key.length",
-          .title = "A clientKey longer than 32 characters is refused with 400 invalid-client-key",
+          .title = "A clientKey longer than 32 characters is refused with 400 invalid-client-key; "
+                   "1 and 32 characters are accepted",
           .operation = O::kHeadLockPost,
           .level = Level::kShould,
           .source = "decision 8: \"clientKey outside 1..32 characters: 400 invalid-client-key\"; "
@@ -111,6 +172,13 @@ RQ_CHECK(client_key_length,
                         {{"lockSecs", "60"}, {"clientKey", std::string(33, 'k')}});
   expect_error(ctx, r, {400}, "a 33-character clientKey");
   ctx.expect(r.error_type() == "invalid-client-key", "type invalid-client-key", r.error_type());
+  // The bounds themselves are allowed: 1 and 32 characters.
+  for (std::size_t n : {std::size_t(1), std::size_t(32)}) {
+    Response ok = ctx.call(O::kHeadLockPost, "POST", "/" + q + "/head/lock",
+                           {{"lockSecs", "60"}, {"clientKey", std::string(n, 'k')}});
+    ctx.expect(ok.status == 201, "a " + std::to_string(n) + "-character clientKey accepted (201)",
+               ok.summary());
+  }
   return Outcome::pass();
 }
 
@@ -178,8 +246,22 @@ RQ_CHECK(compressed_bodies,
     ctx.expect(r.status == 201,
                std::string(client::content_encoding_name(enc)) + " body accepted (201)",
                r.summary());
+    // Items the server legitimately returned unprocessed are sent again, as clients do.
+    std::vector<Json> again;
+    if (r.json_ok && r.json.contains("data") && r.json["data"].contains("unprocessedRequests")) {
+      for (const auto& u : r.json["data"]["unprocessedRequests"]) {
+        if (u.contains("uniqueKey") && u["uniqueKey"].is_string())
+          again.push_back(Json{{"uniqueKey", u["uniqueKey"]}, {"url", u["uniqueKey"]}});
+      }
+    }
+    if (!again.empty()) {
+      auto retried = batch_add(ctx, q, again);
+      ctx.expect(retried.unprocessed.empty(), "the unprocessed items accepted on retry",
+                 std::to_string(retried.unprocessed.size()) + " still unprocessed");
+    }
   }
-  ctx.expect(queue_info(ctx, q).total_request_count == 30, "30 requests stored", "fewer");
+  auto info = queue_info(ctx, q);
+  ctx.expect(info.total_request_count == 30, "30 requests stored", counters(info));
   return Outcome::pass();
 }
 

@@ -182,13 +182,17 @@ RQ_CHECK(lock_expiry,
   const std::string& q = ctx.queue();
   add(ctx, q, "e");
   lock_ids(ctx, q, ctx.new_client_key(), 1, 1);
+  add(ctx, q, "f");  // added before e's lock expires: e goes behind it
   std::this_thread::sleep_for(std::chrono::milliseconds(1300));
+  auto order = head_ids(ctx, q, std::nullopt, ctx.new_client_key());
+  ctx.expect(order == ids_of(ctx, {"f", "e"}),
+             "head [f, e]: the expired e is ordered by its expiry time, after f", join(order));
   LockHeadOptions o;
   o.client_key = ctx.new_client_key();
   auto h = ctx.ok(ctx.api().list_and_lock_head(q, o), "head/lock after the expiry");
-  ctx.expect(h.items.size() == 1 && h.items[0].id == id_of(ctx, "e"), "the request again",
+  ctx.expect(h.items.size() == 2 && h.items[1].id == id_of(ctx, "e"), "f, then e again",
              std::to_string(h.items.size()) + " items");
-  ctx.expect(h.items[0].retry_count == 0, "retryCount 0", std::to_string(h.items[0].retry_count));
+  ctx.expect(h.items[1].retry_count == 0, "retryCount 0", std::to_string(h.items[1].retry_count));
   return Outcome::pass();
 }
 
@@ -204,10 +208,10 @@ RQ_CHECK(lock_limit_max,
   const std::string& q = ctx.queue();
   std::vector<Json> v;
   for (int i = 0; i < 25; ++i) v.push_back(ctx.request("c" + std::to_string(i)));
-  ctx.ok(ctx.api().batch_add_requests(q, v), "adding 25");
+  batch_add(ctx, q, v);
   v.clear();
   for (int i = 25; i < 30; ++i) v.push_back(ctx.request("c" + std::to_string(i)));
-  ctx.ok(ctx.api().batch_add_requests(q, v), "adding 5 more");
+  batch_add(ctx, q, v);
   LockHeadOptions o;
   o.limit = 30;
   o.client_key = ctx.new_client_key();

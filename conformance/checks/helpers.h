@@ -2,7 +2,9 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "rqcheck/conformance/check.h"
@@ -40,6 +42,69 @@ inline void mark_handled(Context& ctx, const std::string& q, const std::string& 
   body["handledAt"] = format_iso8601(SystemClock().now_ms());
   ctx.ok(ctx.api().update_request(q, body["id"].get<std::string>(), body),
          "marking " + key + " handled");
+}
+
+// Batch add as the official clients do it (spec section 7.1, batch-add-requests.txt): the
+// items that come back in unprocessedRequests (rate limit, internal failure) are sent again,
+// up to 4 calls in all, with a pause between calls. The result merges every call's processed
+// items; `unprocessed` holds what was still unprocessed after the last call. A server that
+// legitimately defers items is not a failure; one that never accepts them is (the caller sees
+// a non-empty `unprocessed`).
+// `fresh`: none of the items is in the queue yet, so an unprocessed item that a read-back finds
+// stored was stored although reported unprocessed (spec 1.2).
+inline BatchAddResult batch_add(Context& ctx, const std::string& q, std::vector<Json> items,
+                                WriteOptions o = {}, bool fresh = false) {
+  BatchAddResult all;
+  for (int attempt = 0; attempt < 4 && !items.empty(); ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(250 << (attempt - 1)));
+    auto r = ctx.ok(ctx.api().batch_add_requests(q, items, o), "the batch add");
+    for (auto& p : r.processed) all.processed.push_back(std::move(p));
+    std::vector<Json> again;
+    for (const auto& u : r.unprocessed) {
+      for (const auto& it : items) {
+        if (it.contains("uniqueKey") && it["uniqueKey"] == u.unique_key) again.push_back(it);
+      }
+      // An unprocessed item was not stored (spec 1.2): reading it back finds nothing. The id is
+      // the derived one (decision 19); a server with other ids answers 404 here too.
+      if (fresh) {
+        auto stored = ctx.api().get_request(q, request_id_for(u.unique_key));
+        ctx.expect(!stored, u.unique_key + " came back unprocessed and is not stored",
+                   "GET finds it stored");
+      }
+    }
+    all.unprocessed = std::move(r.unprocessed);
+    if (again.size() != all.unprocessed.size()) break;  // unmatched items: report as they are
+    items = std::move(again);
+  }
+  return all;
+}
+
+// Batch delete with the same retries: an unprocessed item (matched by id or uniqueKey) is sent
+// again.
+inline BatchDeleteResult batch_delete(Context& ctx, const std::string& q, std::vector<Json> items,
+                                      ClientKeyOptions o = {}) {
+  BatchDeleteResult all;
+  for (int attempt = 0; attempt < 4 && !items.empty(); ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(250 << (attempt - 1)));
+    auto r = ctx.ok(ctx.api().batch_delete_requests(q, items, o), "the batch delete");
+    for (auto& p : r.processed) all.processed.push_back(std::move(p));
+    std::vector<Json> again;
+    for (const auto& u : r.unprocessed) {
+      for (const auto& it : items) {
+        bool same_id = u.contains("id") && it.contains("id") && u["id"] == it["id"];
+        bool same_key = u.contains("uniqueKey") && it.contains("uniqueKey") &&
+                        u["uniqueKey"] == it["uniqueKey"];
+        if (same_id || same_key) {
+          again.push_back(it);
+          break;
+        }
+      }
+    }
+    all.unprocessed = std::move(r.unprocessed);
+    if (again.size() != all.unprocessed.size()) break;
+    items = std::move(again);
+  }
+  return all;
 }
 
 inline std::vector<std::string> head_ids(Context& ctx, const std::string& q,

@@ -24,9 +24,9 @@ constexpr const char* kFilterSeed =
 void fill(Context& ctx, const std::string& q, const std::string& prefix, int n) {
   std::vector<Json> v;
   for (int i = 0; i < n; ++i) v.push_back(ctx.request(prefix + std::to_string(i)));
-  auto r = ctx.ok(ctx.api().batch_add_requests(q, v), "adding " + std::to_string(n) + " requests");
-  ctx.expect(r.unprocessed.empty(), "all processed",
-             std::to_string(r.unprocessed.size()) + " unprocessed");
+  auto r = batch_add(ctx, q, v, {}, /*fresh=*/true);
+  ctx.expect(r.unprocessed.empty(), "all " + std::to_string(n) + " processed (after retries)",
+             std::to_string(r.unprocessed.size()) + " still unprocessed");
 }
 
 // Walks the list with `limit`; fails after 100 pages.

@@ -1,6 +1,10 @@
 // Checks of the queue operations (spec section 3 rows 1-5): create, get-or-create, get, update,
 // delete, list; the queue object's fields, timestamps and counters.
+#include <utility>
+
 #include "helpers.h"
+#include "rqcheck/client/url.h"
+#include "rqcheck/core/limits.h"
 
 namespace rqcheck::conformance {
 namespace anchors {
@@ -246,6 +250,201 @@ RQ_CHECK(
   ctx.expect(r.error_type() == "insufficient-permissions", "type insufficient-permissions",
              r.error_type());
   return Outcome::pass();
+}
+
+// A string field of an answer's data ("" when the answer has no such field).
+std::string data_field(const Response& r, const char* key) {
+  if (!r.json_ok || !r.json.is_object() || !r.json.contains("data")) return {};
+  const Json& d = r.json["data"];
+  if (!d.is_object() || !d.contains(key) || !d[key].is_string()) return {};
+  return d[key].get<std::string>();
+}
+
+// A GET of the queue API sent without a token, or with the second user's token.
+Response read_as(Context& ctx, O op, const std::string& path, client::HttpClient* via) {
+  client::RawRequest req;
+  req.method = "GET";
+  req.path = "/v2/request-queues" + path;
+  req.send_token = via != nullptr;
+  req.operation = op;
+  return ctx.send(req, via);
+}
+
+void set_access(Context& ctx, const std::string& q, const std::string& access) {
+  client::QueueUpdate u;
+  u.general_access = access;
+  auto r = ctx.ok(ctx.api().update_queue(q, u), "setting generalAccess " + access);
+  ctx.expect(r.general_access == access, "the updated queue shows generalAccess " + access,
+             r.general_access);
+}
+
+RQ_CHECK(
+    queue_read_by_raw_id,
+    {.id = "rq.queue.read_by_raw_id_without_token",
+     .title = "A queue and its requests are read by raw id without a token; once RESTRICTED the "
+              "same reads are refused",
+     .operation = O::kQueueGet,
+     .level = Level::kShould,
+     .source = "spec section 1: \"A GET by the raw 17-char id works without a token unless "
+               "general access is RESTRICTED\"; \"When a token is needed: always for writes, for "
+               "username~name ids and for RESTRICTED resources\"",
+     .catches = "servers that want a token for every read, or that let anyone read a RESTRICTED "
+                "queue",
+     .breaking_bug = "AnonymousReadsRefused",
+     .needs = kNeedRawHttp}) {
+  const std::string& q = ctx.queue();
+  const std::string rid = add(ctx, q, "public");
+  // The queue's own setting, not the account's (FOLLOW_USER_SETTING depends on the account).
+  set_access(ctx, q, "ANYONE_WITH_ID_CAN_READ");
+  Response r = read_as(ctx, O::kQueueGet, "/" + q, nullptr);
+  ctx.expect(r.status == 200 && data_field(r, "id") == q,
+             "GET /" + q + " without a token (ANYONE_WITH_ID_CAN_READ): 200 with the queue",
+             r.summary());
+  Response g = read_as(ctx, O::kRequestGet, "/" + q + "/requests/" + rid, nullptr);
+  ctx.expect(g.status == 200 && data_field(g, "uniqueKey") == ctx.unique_key("public"),
+             "GET of its request " + rid + " without a token: 200 with the request", g.summary());
+  set_access(ctx, q, "RESTRICTED");
+  std::string seen;
+  for (auto [op, path] : {std::pair{O::kQueueGet, "/" + q},
+                          std::pair{O::kRequestGet, "/" + q + "/requests/" + rid}}) {
+    Response x = read_as(ctx, op, path, nullptr);
+    // 401 (a token is needed: decision 12); 403 and 404 record-or-token-not-found are the
+    // other refusals the catalogue has for a resource the caller may not see (spec 1.1).
+    bool refused = x.has_error_envelope() &&
+                   (x.status == 401 || x.status == 403 ||
+                    (x.status == 404 && x.error_type() == "record-or-token-not-found"));
+    ctx.expect(refused,
+               "GET " + path +
+                   " without a token once RESTRICTED: refused (401, 403 or 404 "
+                   "record-or-token-not-found, with the error envelope)",
+               x.summary());
+    if (seen.empty()) seen = std::to_string(x.status) + " " + x.error_type();
+  }
+  return Outcome::pass("RESTRICTED reads without a token: " + seen);
+}
+
+RQ_CHECK(
+    queue_other_user_read,
+    {.id = "rq.queue.other_user_read_by_raw_id",
+     .title = "Another user reads a queue by its raw id; once RESTRICTED the read is 403 "
+              "insufficient-permissions",
+     .operation = O::kQueueGet,
+     .level = Level::kShould,
+     .source = "decision 13: \"queue of another user: 403 insufficient-permissions for writes and "
+               "for RESTRICTED reads; reads by raw id are allowed (ANYONE_WITH_ID_CAN_READ)\"",
+     .catches = "servers where generalAccess is stored but not enforced, or where only the owner "
+                "can read",
+     .breaking_bug = "RestrictedReadableById",
+     .needs = kNeedRawHttp | kNeedSecondToken}) {
+  const std::string& q = ctx.queue();
+  const std::string rid = add(ctx, q, "shared");
+  client::HttpClient* other = &ctx.second();
+  set_access(ctx, q, "ANYONE_WITH_ID_CAN_READ");
+  Response r = read_as(ctx, O::kQueueGet, "/" + q, other);
+  ctx.expect(r.status == 200 && data_field(r, "id") == q,
+             "GET /" + q + " by another user (ANYONE_WITH_ID_CAN_READ): 200 with the queue",
+             r.summary());
+  Response g = read_as(ctx, O::kRequestGet, "/" + q + "/requests/" + rid, other);
+  ctx.expect(g.status == 200 && data_field(g, "uniqueKey") == ctx.unique_key("shared"),
+             "GET of its request " + rid + " by another user: 200 with the request", g.summary());
+  set_access(ctx, q, "RESTRICTED");
+  Response x = read_as(ctx, O::kQueueGet, "/" + q, other);
+  expect_error(ctx, x, {403}, "GET /" + q + " by another user once RESTRICTED");
+  ctx.expect(x.error_type() == "insufficient-permissions", "type insufficient-permissions",
+             x.error_type());
+  return Outcome::pass();
+}
+
+RQ_CHECK(queue_by_username_name,
+         {.id = "rq.queue.username_name",
+          .title = "A queue is read and written as username~queue-name (the username of its list "
+                   "item) and as ~queue-name",
+          .operation = O::kQueueGet,
+          .level = Level::kMust,
+          .source = "spec section 3: \"queueId accepts an ID or username~queue-name (and "
+                    "~queue-name per storage docs)\"",
+          .catches = "servers that resolve only raw ids, or ~name of the token's owner but not "
+                     "username~name",
+          .breaking_bug = "UsernameQueueRefNotFound",
+          .needs = kNeedRawHttp}) {
+  const std::string& q = ctx.queue();
+  auto info = queue_info(ctx, q);
+  ctx.expect(info.name.has_value() && !info.name->empty(), "the check's queue is named", "no name");
+  const std::string name = *info.name;
+  // The username comes from the queue's list item (RequestQueueShort requires it); the newest
+  // queues first, so it is on the first page.
+  client::ListQueuesOptions lo;
+  lo.desc = true;
+  lo.limit = 1000;
+  auto page = ctx.ok(ctx.api().list_queues(lo), "listing queues (desc=1)");
+  std::string username;
+  bool listed = false;
+  for (const auto& it : page.items) {
+    if (it.id != q) continue;
+    listed = true;
+    username = it.username;
+  }
+  ctx.expect(listed, "the queue " + q + " on the first page of the list (desc=1)", "not listed");
+  ctx.expect(!username.empty(), "its list item carries username", "no username");
+  const std::string by_user = percent_encode(username) + "~" + percent_encode(name);
+  const std::string by_own = "~" + percent_encode(name);
+  for (const std::string& ref : {by_user, by_own}) {
+    Response r = ctx.call(O::kQueueGet, "GET", "/" + ref);
+    ctx.expect(r.status == 200 && data_field(r, "id") == q,
+               "GET /v2/request-queues/" + ref + ": 200 with the queue " + q, r.summary());
+  }
+  Response a = ctx.call(O::kRequestsPost, "POST", "/" + by_user + "/requests", {},
+                        ctx.request("by-name").dump());
+  ctx.expect(a.status == 201 && !data_field(a, "requestId").empty(),
+             "POST /v2/request-queues/" + by_user + "/requests: 201 with a requestId", a.summary());
+  const std::string rid = data_field(a, "requestId");
+  // Read back by raw id: the request went into this queue.
+  auto stored = ctx.ok(ctx.api().get_request(q, rid), "reading " + rid + " back by raw id");
+  ctx.expect(stored.is_object() && stored.value("uniqueKey", "") == ctx.unique_key("by-name"),
+             "the request added by name is in " + q, stored.dump());
+  Response h = ctx.call(O::kHeadGet, "GET", "/" + by_user + "/head");
+  bool in_head = false;
+  if (h.status == 200 && h.json_ok && h.json.contains("data") && h.json["data"].is_object() &&
+      h.json["data"].contains("items") && h.json["data"]["items"].is_array()) {
+    for (const auto& it : h.json["data"]["items"]) {
+      in_head = in_head || (it.is_object() && it.value("id", "") == rid);
+    }
+  }
+  ctx.expect(in_head, "GET /v2/request-queues/" + by_user + "/head lists " + rid, h.summary());
+  return Outcome::pass();
+}
+
+RQ_CHECK(queues_list_limit,
+         {.id = "rq.queues.list_limit",
+          .title = "The queue list's limit defaults to 1000 and is at most 1000 (limit=5000 "
+                   "clamped, or refused with 400)",
+          .operation = O::kQueuesGet,
+          .level = Level::kShould,
+          .source = "spec section 1: \"List queues: limit default and maximum 1000\"; spec "
+                    "section 3, list queues: \"limit (<=1000, default 1000)\"",
+          .catches = "queue lists with another default, or that take and show any limit",
+          .breaking_bug = "QueueListLimitNotCapped"}) {
+  ctx.queue();  // at least one queue to list
+  const std::int64_t def = kListStoragesLimit.default_value, max = kListStoragesLimit.max_value;
+  auto p = ctx.ok(ctx.api().list_queues(), "listing queues without a limit");
+  ctx.expect(p.limit == def, "the response limit " + std::to_string(def) + " (the default)",
+             std::to_string(p.limit));
+  ctx.expect(static_cast<std::int64_t>(p.items.size()) <= p.limit,
+             "at most limit items on the page", std::to_string(p.items.size()) + " items");
+  client::ListQueuesOptions o;
+  o.limit = max + 4000;
+  auto over = ctx.api().list_queues(o);
+  if (!over) {
+    ctx.expect(over.error().status == 400, "200 with limit <= " + std::to_string(max) + ", or 400",
+               Context::describe(over.error()));
+    return Outcome::pass("400 for limit=" + std::to_string(*o.limit));
+  }
+  ctx.expect(over->limit <= max, "the response limit <= " + std::to_string(max),
+             std::to_string(over->limit));
+  ctx.expect(static_cast<std::int64_t>(over->items.size()) <= max,
+             "at most " + std::to_string(max) + " items", std::to_string(over->items.size()));
+  return Outcome::pass("limit=" + std::to_string(*o.limit) + " clamped to " +
+                       std::to_string(over->limit));
 }
 
 }  // namespace

@@ -12,6 +12,7 @@ void batch();
 void list();
 void head_lock();
 void general();
+void readback();
 }  // namespace rqcheck::conformance::anchors
 
 namespace rqcheck::conformance {
@@ -117,6 +118,7 @@ const std::vector<Check>& all_checks() {
     anchors::list();
     anchors::head_lock();
     anchors::general();
+    anchors::readback();
     return true;
   }();
   (void)anchored;

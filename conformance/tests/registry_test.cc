@@ -46,6 +46,9 @@ TEST(RegistryTest, EveryBugOfTheFakeIsCaughtBySomeCheck) {
   std::set<std::string> used;
   for (const auto& c : all_checks()) used.insert(c.breaking_bug);
   for (const auto& b : fake::bug_catalogue()) {
+    // The second set is written from the contract, not for a check: suite_selftest.cc proves
+    // that the whole suite catches each of them.
+    if (b.set == "second") continue;
     if (kCaughtBySchema.count(b.name)) {
       EXPECT_FALSE(used.count(b.name)) << b.name << " is named by a check: not schema-only";
     } else {

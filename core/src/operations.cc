@@ -1,6 +1,9 @@
 #include "rqcheck/core/operations.h"
 
 #include <algorithm>
+#include <cctype>
+#include <string>
+#include <vector>
 
 #include "rqcheck/core/percent.h"
 
@@ -25,95 +28,154 @@ constexpr std::string_view kDi = "/v2/datasets/{datasetId}/items";
 constexpr std::array<OperationInfo, kAllOperationCount> kTable = {{
     // Request queues: spec section 3 rows 1-17, statuses and rate classes of section 1.2.
     {O::kQueuesGet, "requestQueues_get", "list_queues", "GET", "/v2/request-queues", 200, B::kNone,
-     R::kOther, S::kRequestQueue, false},
+     R::kOther, S::kRequestQueue, false, "offset,limit,desc,unnamed,ownership"},
     {O::kQueuesPost, "requestQueues_post", "create_queue", "POST", "/v2/request-queues", 201,
-     B::kNone, R::kOther, S::kRequestQueue, false},
+     B::kNone, R::kOther, S::kRequestQueue, false, "name"},
     {O::kQueueGet, "requestQueue_get", "get_queue", "GET", kQ, 200, B::kNone, R::kOther,
-     S::kRequestQueue, true},
+     S::kRequestQueue, true, ""},
     {O::kQueuePut, "requestQueue_put", "update_queue", "PUT", kQ, 200, B::kJson, R::kOther,
-     S::kRequestQueue, false},
+     S::kRequestQueue, false, ""},
     {O::kQueueDelete, "requestQueue_delete", "delete_queue", "DELETE", kQ, 204, B::kNone, R::kOther,
-     S::kRequestQueue, false},
+     S::kRequestQueue, false, ""},
     {O::kRequestsPost, "requestQueue_requests_post", "add", "POST",
      "/v2/request-queues/{queueId}/requests", 201, B::kJson, R::kSingleRequest, S::kRequestQueue,
-     false},
+     false, "clientKey,forefront"},
     {O::kRequestsGet, "requestQueue_requests_get", "list", "GET",
-     "/v2/request-queues/{queueId}/requests", 200, B::kNone, R::kOther, S::kRequestQueue, true},
+     "/v2/request-queues/{queueId}/requests", 200, B::kNone, R::kOther, S::kRequestQueue, true,
+     "clientKey,exclusiveStartId,limit,cursor,filter"},
     {O::kRequestsBatchPost, "requestQueue_requests_batch_post", "batch_add", "POST",
      "/v2/request-queues/{queueId}/requests/batch", 201, B::kJson, R::kBatch, S::kRequestQueue,
-     false},
+     false, "clientKey,forefront"},
     {O::kRequestsBatchDelete, "requestQueue_requests_batch_delete", "batch_delete", "DELETE",
      "/v2/request-queues/{queueId}/requests/batch", 200, B::kJson, R::kBatch, S::kRequestQueue,
-     false},
+     false, "clientKey"},
     {O::kRequestGet, "requestQueue_request_get", "get", "GET", kR, 200, B::kNone, R::kSingleRequest,
-     S::kRequestQueue, true},
+     S::kRequestQueue, true, ""},
     {O::kRequestPut, "requestQueue_request_put", "update", "PUT", kR, 200, B::kJson,
-     R::kSingleRequest, S::kRequestQueue, false},
+     R::kSingleRequest, S::kRequestQueue, false, "forefront,clientKey"},
     {O::kRequestDelete, "requestQueue_request_delete", "delete", "DELETE", kR, 204, B::kNone,
-     R::kSingleRequest, S::kRequestQueue, false},
+     R::kSingleRequest, S::kRequestQueue, false, "clientKey"},
     {O::kHeadGet, "requestQueue_head_get", "head", "GET", "/v2/request-queues/{queueId}/head", 200,
-     B::kNone, R::kOther, S::kRequestQueue, true},
+     B::kNone, R::kOther, S::kRequestQueue, true, "limit,clientKey"},
     {O::kHeadLockPost, "requestQueue_head_lock_post", "lock", "POST",
-     "/v2/request-queues/{queueId}/head/lock", 201, B::kNone, R::kBatch, S::kRequestQueue, false},
+     "/v2/request-queues/{queueId}/head/lock", 201, B::kNone, R::kBatch, S::kRequestQueue, false,
+     "lockSecs,limit,clientKey"},
     {O::kRequestLockPut, "requestQueue_request_lock_put", "prolong", "PUT",
      "/v2/request-queues/{queueId}/requests/{requestId}/lock", 200, B::kNone, R::kSingleRequest,
-     S::kRequestQueue, false},
+     S::kRequestQueue, false, "lockSecs,clientKey,forefront"},
     {O::kRequestLockDelete, "requestQueue_request_lock_delete", "delete_lock", "DELETE",
      "/v2/request-queues/{queueId}/requests/{requestId}/lock", 204, B::kNone, R::kSingleRequest,
-     S::kRequestQueue, false},
+     S::kRequestQueue, false, "clientKey,forefront"},
     {O::kRequestsUnlockPost, "requestQueue_requests_unlock_post", "unlock", "POST",
      "/v2/request-queues/{queueId}/requests/unlock", 200, B::kNone, R::kOther, S::kRequestQueue,
-     false},
+     false, "clientKey"},
     // Key-value stores (paths/key-value-stores/).
     {O::kKvStoresGet, "keyValueStores_get", "list_kv_stores", "GET", "/v2/key-value-stores", 200,
-     B::kNone, R::kOther, S::kKeyValueStore, false},
+     B::kNone, R::kOther, S::kKeyValueStore, false, "offset,limit,desc,unnamed,ownership"},
     {O::kKvStoresPost, "keyValueStores_post", "create_kv_store", "POST", "/v2/key-value-stores",
-     201, B::kNone, R::kOther, S::kKeyValueStore, false},
+     201, B::kNone, R::kOther, S::kKeyValueStore, false, "name"},
     {O::kKvStoreGet, "keyValueStore_get", "get_kv_store", "GET", kK, 200, B::kNone, R::kOther,
-     S::kKeyValueStore, true},
+     S::kKeyValueStore, true, ""},
     {O::kKvStorePut, "keyValueStore_put", "update_kv_store", "PUT", kK, 200, B::kJson, R::kOther,
-     S::kKeyValueStore, false},
+     S::kKeyValueStore, false, ""},
     {O::kKvStoreDelete, "keyValueStore_delete", "delete_kv_store", "DELETE", kK, 204, B::kNone,
-     R::kOther, S::kKeyValueStore, false},
+     R::kOther, S::kKeyValueStore, false, ""},
     {O::kKvKeysGet, "keyValueStore_keys_get", "kv_keys", "GET",
-     "/v2/key-value-stores/{storeId}/keys", 200, B::kNone, R::kOther, S::kKeyValueStore, true},
+     "/v2/key-value-stores/{storeId}/keys", 200, B::kNone, R::kOther, S::kKeyValueStore, true,
+     "exclusiveStartKey,limit,collection,prefix,signature"},
     {O::kKvRecordsGet, "keyValueStore_records_get", "kv_records", "GET",
-     "/v2/key-value-stores/{storeId}/records", 200, B::kNone, R::kOther, S::kKeyValueStore, true},
+     "/v2/key-value-stores/{storeId}/records", 200, B::kNone, R::kOther, S::kKeyValueStore, true,
+     "collection,prefix,signature"},
     {O::kKvRecordGet, "keyValueStore_record_get", "kv_get", "GET", kKr, 200, B::kNone, R::kOther,
-     S::kKeyValueStore, true},
+     S::kKeyValueStore, true, "attachment,signature"},
     {O::kKvRecordHead, "keyValueStore_record_head", "kv_head", "HEAD", kKr, 200, B::kNone,
-     R::kOther, S::kKeyValueStore, true},
+     R::kOther, S::kKeyValueStore, true, ""},
     {O::kKvRecordPut, "keyValueStore_record_put", "kv_put", "PUT", kKr, 201, B::kBytes, R::kOther,
-     S::kKeyValueStore, false},
+     S::kKeyValueStore, false, ""},
     {O::kKvRecordPost, "keyValueStore_record_post", "kv_post", "POST", kKr, 201, B::kBytes,
-     R::kOther, S::kKeyValueStore, false},
+     R::kOther, S::kKeyValueStore, false, ""},
     {O::kKvRecordDelete, "keyValueStore_record_delete", "kv_delete", "DELETE", kKr, 204, B::kNone,
-     R::kOther, S::kKeyValueStore, false},
+     R::kOther, S::kKeyValueStore, false, ""},
     // Datasets (paths/datasets/).
     {O::kDatasetsGet, "datasets_get", "list_datasets", "GET", "/v2/datasets", 200, B::kNone,
-     R::kOther, S::kDataset, false},
+     R::kOther, S::kDataset, false, "offset,limit,desc,unnamed,ownership"},
     {O::kDatasetsPost, "datasets_post", "create_dataset", "POST", "/v2/datasets", 201, B::kNone,
-     R::kOther, S::kDataset, false},
+     R::kOther, S::kDataset, false, "name"},
     {O::kDatasetGet, "dataset_get", "get_dataset", "GET", kD, 200, B::kNone, R::kOther, S::kDataset,
-     true},
+     true, ""},
     {O::kDatasetPut, "dataset_put", "update_dataset", "PUT", kD, 200, B::kJson, R::kOther,
-     S::kDataset, false},
+     S::kDataset, false, ""},
     {O::kDatasetDelete, "dataset_delete", "delete_dataset", "DELETE", kD, 204, B::kNone, R::kOther,
-     S::kDataset, false},
+     S::kDataset, false, ""},
     {O::kDatasetItemsGet, "dataset_items_get", "items", "GET", kDi, 200, B::kNone, R::kOther,
-     S::kDataset, true},
+     S::kDataset, true,
+     "format,clean,offset,limit,fields,outputFields,omit,unwind,flatten,desc,attachment,delimiter,"
+     "bom,xmlRoot,xmlRow,skipHeaderRow,skipHidden,skipEmpty,simplified,view,skipFailedPages,"
+     "feedTitle,feedDescription,signature"},
     {O::kDatasetItemsHead, "dataset_items_head", "items_head", "HEAD", kDi, 200, B::kNone,
-     R::kOther, S::kDataset, true},
+     R::kOther, S::kDataset, true,
+     "format,clean,offset,limit,fields,outputFields,omit,unwind,flatten,desc,attachment,delimiter,"
+     "bom,xmlRoot,xmlRow,skipHeaderRow,skipHidden,skipEmpty,simplified,view,skipFailedPages,"
+     "feedTitle,feedDescription,signature"},
     {O::kDatasetItemsPost, "dataset_items_post", "push_items", "POST", kDi, 201, B::kJson,
-     R::kOther, S::kDataset, false},
+     R::kOther, S::kDataset, false, ""},
     {O::kDatasetStatisticsGet, "dataset_statistics_get", "dataset_statistics", "GET",
-     "/v2/datasets/{datasetId}/statistics", 200, B::kNone, R::kOther, S::kDataset, true},
+     "/v2/datasets/{datasetId}/statistics", 200, B::kNone, R::kOther, S::kDataset, true, ""},
     // Users (paths/users/).
     {O::kUserMeGet, "users_me_get", "user_me", "GET", "/v2/users/me", 200, B::kNone, R::kOther,
-     S::kUser, false},
+     S::kUser, false, ""},
     {O::kUserGet, "user_get", "user", "GET", "/v2/users/{userId}", 200, B::kNone, R::kOther,
-     S::kUser, true},
+     S::kUser, true, ""},
 }};
+
+// Calls `f` with each documented query parameter of `op` (the table's list, then the two that
+// every operation takes).
+template <typename F>
+void for_each_query_param(Operation op, const F& f) {
+  std::string_view list = operation_info(op).query;
+  while (!list.empty()) {
+    auto comma = list.find(',');
+    f(list.substr(0, comma));
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+  }
+  f("token");
+  f("method");
+}
+
+// Lowercase, without '_' and '-': "client_key", "ClientKey" and "client-key" are one name.
+std::string fold_param_name(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    if (c == '_' || c == '-') continue;
+    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+// Optimal string alignment distance (Damerau-Levenshtein with adjacent transpositions), stopping
+// early above `cap`; inputs are bounded by the caller.
+std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t cap) {
+  if ((a.size() > b.size() ? a.size() - b.size() : b.size() - a.size()) > cap) return cap + 1;
+  std::vector<std::size_t> prev2(b.size() + 1), prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    std::size_t row_min = cur[0];
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        cur[j] = std::min(cur[j], prev2[j - 2] + 1);
+      }
+      row_min = std::min(row_min, cur[j]);
+    }
+    if (row_min > cap) return cap + 1;
+    std::swap(prev2, prev);
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
 
 // The request-queue rows, a prefix of the table.
 std::array<OperationInfo, kOperationCount> make_queue_rows() {
@@ -307,6 +369,39 @@ std::string build_path(Operation op, std::string_view p1, std::string_view p2) {
     }
   }
   return out;
+}
+
+bool is_documented_query_param(Operation op, std::string_view name) {
+  bool found = false;
+  for_each_query_param(op, [&](std::string_view p) { found = found || p == name; });
+  return found;
+}
+
+bool is_api_query_param(std::string_view name) {
+  for (const OperationInfo& info : kTable) {
+    if (is_documented_query_param(info.op, name)) return true;
+  }
+  return false;
+}
+
+std::optional<std::string_view> closest_query_param(Operation op, std::string_view name) {
+  constexpr std::size_t kMaxName = 64;  // longer names are no one's typo of a documented one
+  if (name.empty() || name.size() > kMaxName || is_documented_query_param(op, name)) {
+    return std::nullopt;
+  }
+  const std::string folded = fold_param_name(name);
+  std::optional<std::string_view> best;
+  std::size_t best_distance = 3;
+  for_each_query_param(op, [&](std::string_view p) {
+    const std::string fp = fold_param_name(p);
+    std::size_t d = fp == folded ? 0 : edit_distance(folded, fp, 2);
+    if (d > 0 && (folded.size() < 4 || fp.size() < 4)) return;  // too short to guess from
+    if (d < best_distance) {
+      best_distance = d;
+      best = p;
+    }
+  });
+  return best;
 }
 
 }  // namespace rqcheck

@@ -105,5 +105,44 @@ TEST(OperationsTest, ParametersArePercentEncodedAndDecoded) {
   EXPECT_EQ(match_route("GET", "/v2/request-queues/a%4").params[0], "a%4");
 }
 
+// The documented query parameters (the OpenAPI description) and the names a client most likely
+// meant when it sends another.
+TEST(OperationsTest, DocumentedQueryParametersAndTheirClosestNames) {
+  EXPECT_TRUE(is_documented_query_param(Operation::kHeadLockPost, "lockSecs"));
+  EXPECT_TRUE(is_documented_query_param(Operation::kHeadLockPost, "clientKey"));
+  EXPECT_TRUE(is_documented_query_param(Operation::kRequestGet, "token"));
+  EXPECT_TRUE(is_documented_query_param(Operation::kRequestGet, "method"));
+  EXPECT_FALSE(is_documented_query_param(Operation::kRequestGet, "clientKey"));
+  EXPECT_FALSE(is_documented_query_param(Operation::kHeadLockPost, "lock_secs"));
+  EXPECT_TRUE(is_documented_query_param(Operation::kDatasetItemsGet, "skipHidden"));
+  // Every documented parameter is documented for its own operation and known to the API.
+  for (const OperationInfo& info : all_operations()) {
+    std::string_view list = info.query;
+    while (!list.empty()) {
+      auto comma = list.find(',');
+      std::string_view p = list.substr(0, comma);
+      EXPECT_TRUE(is_documented_query_param(info.op, p)) << info.id << " " << p;
+      EXPECT_TRUE(is_api_query_param(p)) << p;
+      EXPECT_FALSE(closest_query_param(info.op, p)) << p;
+      list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    }
+  }
+  EXPECT_TRUE(is_api_query_param("clientKey"));
+  EXPECT_FALSE(is_api_query_param("client_key"));
+  // Case, '_' and '-': the same name.
+  EXPECT_EQ(closest_query_param(Operation::kHeadLockPost, "lock_secs"), "lockSecs");
+  EXPECT_EQ(closest_query_param(Operation::kHeadLockPost, "LOCKSECS"), "lockSecs");
+  EXPECT_EQ(closest_query_param(Operation::kRequestsGet, "exclusive-start-id"), "exclusiveStartId");
+  // Typos of at most two letters, transpositions included.
+  EXPECT_EQ(closest_query_param(Operation::kRequestsGet, "cusror"), "cursor");
+  EXPECT_EQ(closest_query_param(Operation::kRequestsGet, "limt"), "limit");
+  EXPECT_EQ(closest_query_param(Operation::kHeadGet, "clientKye"), "clientKey");
+  // Nothing close, or too short to guess from.
+  EXPECT_FALSE(closest_query_param(Operation::kRequestsGet, "pageToken"));
+  EXPECT_FALSE(closest_query_param(Operation::kRequestsGet, "xy"));
+  EXPECT_FALSE(closest_query_param(Operation::kRequestsGet, std::string(100, 'c')));
+  EXPECT_FALSE(closest_query_param(Operation::kRequestGet, "offset"));
+}
+
 }  // namespace
 }  // namespace rqcheck

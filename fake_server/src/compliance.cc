@@ -64,6 +64,14 @@ const std::vector<ComplianceRuleInfo>& compliance_rules() {
       {"request.body", "error",
        "A body that could not be read: over 9437184 bytes after decoding, or in an unsupported "
        "Content-Encoding (decisions 16, 17)."},
+      {"request.unknown_parameter", "warning",
+       "A query parameter no operation of the API defines (the OpenAPI description's parameters, "
+       "plus token and method on every operation): the API ignores it, so the client does not "
+       "get what it asked for. The message names the documented parameter it most likely meant "
+       "(the same letters ignoring case, '_' and '-', or a typo of at most two letters)."},
+      {"request.parameter_not_for_operation", "info",
+       "A query parameter that other operations define but this one does not (clientKey on GET "
+       "request, say): the API ignores it here; harmless, noted so a client author can see it."},
       {"request.limit", "info",
        "A limit above the documented maximum (25 for head/lock, 10000 for list requests; "
        "decision 10: the fake clamps)."},

@@ -6,6 +6,7 @@
 // per request in all.
 #pragma once
 
+#include <cctype>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -68,6 +69,8 @@ struct Store::Queue {
   std::int64_t handled_count = 0;
   std::int64_t seq = 0;
   bool had_multiple_clients = false;
+  // Second-set bugs (counters kept apart from the requests): what the shown counters drifted by.
+  std::int64_t bug_total_drift = 0, bug_handled_drift = 0, bug_pending_drift = 0;
   bool seen_client = false;
   std::optional<std::string> first_client_key;  // nullopt with seen_client: a keyless caller
 
@@ -329,6 +332,25 @@ struct Store::Queue {
   std::optional<std::string> id_by_url(std::string_view url) const {
     for (const auto& [rid, e] : entries) {
       if (e.url_ref() == url) return rid;
+    }
+    return std::nullopt;
+  }
+
+  // The id of a request whose uniqueKey equals `key` ignoring case (or only a trailing '/'):
+  // the second set's loose-dedup bugs (a scan, test-only).
+  std::optional<std::string> id_by_loose_key(std::string_view key, bool ignore_case) const {
+    auto loose = [&](std::string_view k) {
+      std::string s(k);
+      if (ignore_case) {
+        for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      } else if (!s.empty() && s.back() == '/') {
+        s.pop_back();
+      }
+      return s;
+    };
+    const std::string want = loose(key);
+    for (const auto& [rid, e] : entries) {
+      if (loose(e.unique_key) == want) return rid;
     }
     return std::nullopt;
   }

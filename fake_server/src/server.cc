@@ -417,7 +417,8 @@ std::vector<BugDescription> bug_catalogue() {
   std::vector<BugDescription> out;
   for (const auto& b : bugs::catalogue()) {
     const char* seam = b.call ? "call" : b.store ? "store" : b.outcome ? "outcome" : "reply";
-    out.push_back({std::string(b.name), std::string(b.description), std::string(b.breaks), seam});
+    out.push_back({std::string(b.name), std::string(b.description), std::string(b.breaks), seam,
+                   std::string(b.set)});
   }
   return out;
 }

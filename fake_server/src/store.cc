@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <set>
 #include <utility>
@@ -53,6 +54,9 @@ RequestQueueInfo Store::info_of(const Queue& q) const {
   if (options_.quirks.handled_count_frozen) {
     info.handled_request_count = 0;
   }
+  info.total_request_count += q.bug_total_drift;
+  info.handled_request_count += q.bug_handled_drift;
+  info.pending_request_count += q.bug_pending_drift;
   return info;
 }
 
@@ -80,6 +84,19 @@ std::optional<User> Store::user_by_id(std::string_view id) const { return users_
 Result<std::shared_ptr<Store::Queue>> Store::resolve(const User* u, const QueueRef& ref,
                                                      bool write) {
   auto q = dir_->resolve(u, ref.text, write ? Access::kWrite : Access::kRead);
+  if (!q && ref.text.find('~') == std::string::npos) {
+    // The RestrictedReadableById bug: a read by raw id ignores RESTRICTED.
+    if (!write && options_.quirks.restricted_ignored &&
+        (q.error().status == 401 || q.error().status == 403)) {
+      if (auto found = dir_->find(ref.text)) return found;
+    }
+    // The SoftDeleteQueue bug: a deleted queue still answers by id.
+    if (options_.quirks.soft_delete_queue && q.error().status == 404) {
+      std::lock_guard lock(soft_deleted_mu_);
+      auto it = soft_deleted_.find(ref.text);
+      if (it != soft_deleted_.end()) return it->second;
+    }
+  }
   if (!q) return mapped(q.error());
   return q;
 }
@@ -111,9 +128,21 @@ Result<Store::Entered> Store::enter(const Caller& c, const QueueRef& ref, Operat
     e.queue->persisted = true;  // from here on its changes are marked
   }
   if (auto st = charge_queue(*e.queue, op, now); !st) return st.error();
+  if (options_.quirks.expired_lock_keeps_position) {
+    auto& qu = *e.queue;
+    while (!qu.locks.empty() && qu.locks.begin()->first.expires <= now) {
+      auto it = qu.locks.begin()->second;
+      qu.drop_lock(it);
+      qu.available.emplace(it->second.order, it);  // the place it had before the lock
+    }
+  }
   e.queue->expire_locks(now);
   // Decision 30; get request takes no clientKey (spec 3 row 10), so it does not count.
-  if (op != Operation::kRequestGet) e.queue->note_client(c.client_key);
+  if (op != Operation::kRequestGet) {
+    const StoreQuirks& bug = options_.quirks;
+    if (bug.every_call_a_new_client && e.queue->seen_client) e.queue->had_multiple_clients = true;
+    e.queue->note_client(bug.keyless_calls_one_client ? c.client_key.value_or("") : c.client_key);
+  }
   return Result<Entered>(std::move(e));  // the lock moves out with it
 }
 
@@ -141,6 +170,8 @@ Result<QueuesPage> Store::list_queues(const Caller& c, const QueueListOptions& o
   q.desc = o.desc;
   q.unnamed = o.unnamed;
   if (o.shared_with_me) q.ownership = "sharedWithMe";  // the fake shares no queues
+  // Decision 35: unnamed queues only with unnamed=1, unless the deployment lists them anyway.
+  if (options_.behaviour.unnamed_listed_by_default) q.unnamed = true;
   auto listed = dir_->list(*c.user, q);
   if (!listed) return listed.error();
   QueuesPage page;
@@ -228,6 +259,10 @@ Status Store::delete_queue(const Caller& c, const QueueRef& ref) {
     return Ok{};
   });
   if (!q) return mapped(q.error());
+  if (options_.quirks.soft_delete_queue) {
+    std::lock_guard lock(soft_deleted_mu_);
+    soft_deleted_.emplace((*q)->meta.id, *q);
+  }
   return Ok{};
 }
 
@@ -244,10 +279,18 @@ Result<AddResult> Store::add_request(const Caller& c, const QueueRef& ref, Reque
   queue.touch(now, false);
   if (bug.never_dedup) rid = queue.fresh_id(rid);
   if (bug.dedup_by_url) rid = queue.id_by_url(d.url).value_or(rid);
+  if (bug.dedup_case_insensitive || bug.dedup_trailing_slash) {
+    rid = queue.id_by_loose_key(d.unique_key, bug.dedup_case_insensitive).value_or(rid);
+  }
   auto it = queue.lower_bound(rid);
   if (it != queue.entries.end() && it->first == rid) {
     // Decision 21: an existing uniqueKey is reported, not changed, not moved.
     bool handled = it->second.handled();
+    if (bug.duplicate_counts_total) ++queue.bug_total_drift, ++queue.bug_pending_drift;
+    if (bug.duplicate_forefront_moves && o.forefront && !handled && !it->second.locked()) {
+      queue.available.erase(it->second.order);
+      queue.make_available(it, true, now);
+    }
     if (bug.duplicate_overwrites) {
       queue.erase(it);
       queue.insert(rid, std::move(d), o.forefront, now);
@@ -287,12 +330,21 @@ Result<BatchAddResult> Store::batch_add(const Caller& c, const QueueRef& ref,
     bool over_budget = !queue.take_batch_item(rl, now);
     if (over_budget || (mask && i < mask->size() && (*mask)[i])) {
       out.unprocessed.push_back({d.unique_key, d.url, std::string(kRequestMethods[d.method])});
+      if (bug.unprocessed_items_stored && over_budget &&
+          queue.find(ids[i]) == queue.entries.end()) {
+        queue.insert(ids[i], std::move(d), front, now);
+        modified = true;
+      }
       continue;
     }
     if (bug.never_dedup) ids[i] = queue.fresh_id(ids[i]);
     if (bug.dedup_by_url) ids[i] = queue.id_by_url(d.url).value_or(ids[i]);
+    if (bug.dedup_case_insensitive || bug.dedup_trailing_slash) {
+      ids[i] = queue.id_by_loose_key(d.unique_key, bug.dedup_case_insensitive).value_or(ids[i]);
+    }
     auto it = queue.lower_bound(ids[i]);
     if (it != queue.entries.end() && it->first == ids[i]) {
+      if (bug.duplicate_counts_total) ++queue.bug_total_drift, ++queue.bug_pending_drift;
       ++queue.stats.read_count;
       out.processed.push_back({ids[i], d.unique_key, true, it->second.handled()});
       continue;
@@ -328,7 +380,9 @@ Result<BatchDeleteResult> Store::batch_delete(const Caller& c, const QueueRef& r
       it = queue.entries.end();
     }
     bool over_budget = !queue.take_batch_item(rl, now);
-    if (over_budget || (mask && i < mask->size() && (*mask)[i])) {
+    const bool absent_unprocessed =
+        options_.behaviour.batch_delete_absent_unprocessed && it == queue.entries.end();
+    if (over_budget || absent_unprocessed || (mask && i < mask->size() && (*mask)[i])) {
       // RequestDraft wants uniqueKey and url: known only when the request exists.
       Json u_item = Json::object();
       if (key.id) u_item["id"] = *key.id;
@@ -346,6 +400,8 @@ Result<BatchDeleteResult> Store::batch_delete(const Caller& c, const QueueRef& r
     d.id = rid;
     if (it != queue.entries.end()) {
       d.unique_key = it->second.unique_key;
+      if (bug.delete_keeps_handled_count && it->second.handled())
+        ++queue.bug_handled_drift, --queue.bug_pending_drift;
       queue.erase(it);
       ++queue.stats.delete_count;
       modified = true;
@@ -367,18 +423,21 @@ Result<ListPage> Store::list_requests(const Caller& c, const QueueRef& ref, cons
   if (!entered) return entered.error();
   Queue& queue = *entered->queue;
   queue.touch(entered->now, false);
-  auto it = lq.after ? queue.upper_bound(*lq.after) : queue.entries.begin();
+  auto it = lq.after ? (bug.cursor_inclusive ? queue.lower_bound(*lq.after)
+                                             : queue.upper_bound(*lq.after))
+                     : queue.entries.begin();
+  const std::int64_t limit = bug.list_limit_plus_one ? lq.limit + 1 : lq.limit;
   if (bug.cursor_skips_first && lq.after && it != queue.entries.end()) ++it;
   const bool filtered = lq.filter_locked || lq.filter_pending;
   ListPage page;
   std::int64_t scanned = 0;
   const std::string* last_id = nullptr;
-  for (; it != queue.entries.end() && scanned < lq.limit; ++it, ++scanned) {
+  for (; it != queue.entries.end() && scanned < limit; ++it, ++scanned) {
     const auto& e = it->second;
     last_id = &it->first;
     if (filtered) {
       bool locked = !e.handled() && e.locked();
-      bool pending = !e.handled() && !e.locked();
+      bool pending = (bug.pending_filter_includes_handled || !e.handled()) && !e.locked();
       // Decision 32: the union of the requested states.
       if (!((lq.filter_locked && locked) || (lq.filter_pending && pending))) continue;
     }
@@ -387,7 +446,8 @@ Result<ListPage> Store::list_requests(const Caller& c, const QueueRef& ref, cons
   }
   queue.stats.read_count += page.listed;
   // Decision 31: nextCursor exactly when the page stopped on `limit` with more to scan.
-  if (last_id && ((scanned == lq.limit && it != queue.entries.end()) || bug.next_cursor_always)) {
+  const bool full = bug.next_cursor_on_full_matches ? page.listed == limit : scanned == limit;
+  if (last_id && ((full && it != queue.entries.end()) || bug.next_cursor_always)) {
     page.next_after = *last_id;
   }
   return page;
@@ -428,8 +488,18 @@ Result<AddResult> Store::update_request(const Caller& c, const QueueRef& ref, st
   ++queue.stats.write_count;
   // Section 4 (11): a replace, not a merge. Decision 22: wasAlreadyHandled is the state before.
   bool was_handled = it->second.handled();
+  if (bug.update_merges && d.extra.empty()) d.extra = it->second.extra;
+  const bool keep_place =
+      bug.reclaim_keeps_position && !was_handled && !it->second.locked() && !d.handled_at;
+  const OrderKey old_place = it->second.order;
+  if (bug.handled_update_keeps_pending && !was_handled && d.handled_at) ++queue.bug_pending_drift;
   queue.erase(it);
-  queue.insert(rid, std::move(d), front, now);  // decision 23: end, or front
+  auto fresh = queue.insert(rid, std::move(d), front, now);  // decision 23: end, or front
+  if (keep_place) {
+    queue.available.erase(fresh->second.order);
+    fresh->second.order = old_place;
+    queue.available.emplace(old_place, fresh);
+  }
   return AddResult{rid, true, was_handled};
 }
 
@@ -445,6 +515,8 @@ Status Store::delete_request(const Caller& c, const QueueRef& ref, std::string_v
       return not_found();
     return Ok{};  // decision 5
   }
+  if (options_.quirks.delete_keeps_handled_count && it->second.handled())
+    ++queue.bug_handled_drift, --queue.bug_pending_drift;
   queue.erase(it);
   ++queue.stats.delete_count;
   queue.touch(now, true);
@@ -497,15 +569,18 @@ Result<Head> Store::head_and_lock(const Caller& c, const QueueRef& ref, double l
   TimeMs expires = now + ms;
   // Decision 26: only unlocked requests are handed out, so none goes to two holders at once.
   // A zero-second lock has already expired: it hands the request out but does not hold it.
-  while (!queue.available.empty() && std::int64_t(h.items.size()) < limit) {
+  const std::int64_t take = bug.head_lock_takes_one_more ? limit + 1 : limit;
+  while (!queue.available.empty() && std::int64_t(h.items.size()) < take) {
     auto it = queue.available.begin()->second;
     queue.available.erase(queue.available.begin());
     auto& e = it->second;
+    TimeMs exp = expires;
+    if (bug.lock_expiry_from_order_time) exp = std::abs(e.order.t) + ms;
     h.items.push_back({it->first, e.unique_key, e.url_ref(), std::string(kRequestMethods[e.method]),
-                       e.retry_count, expires});
+                       e.retry_count, exp});
     queue.mark(it->first);
     if (ms > 0) {
-      e.lock = Queue::LockKey{expires, ++queue.seq};
+      e.lock = Queue::LockKey{exp, ++queue.seq};
       e.lock_owner = owner;
       queue.locks.emplace(e.lock, it);
     } else {
@@ -522,11 +597,18 @@ Result<Head> Store::head_and_lock(const Caller& c, const QueueRef& ref, double l
                          e.retry_count, expires});
     }
   }
-  queue.touch(now, !h.items.empty());
+  if (bug.head_lock_takes_one_more && std::int64_t(h.items.size()) > limit) h.items.pop_back();
+  queue.touch(now, !h.items.empty() && !bug.lock_keeps_modified_at);
   queue.stats.head_item_read_count += static_cast<std::int64_t>(h.items.size());
   h.queue_modified_at = queue.meta.modified_at;
   h.had_multiple_clients = queue.had_multiple_clients;
   h.queue_has_locked_requests = !queue.locks.empty();
+  if (bug.has_locked_counts_own_only) {
+    h.queue_has_locked_requests = false;
+    for (const auto& [k, lit] : queue.locks) {
+      if (lit->second.lock_owner == owner) h.queue_has_locked_requests = true;
+    }
+  }
   return h;
 }
 
@@ -552,6 +634,10 @@ Result<TimeMs> Store::prolong_lock(const Caller& c, const QueueRef& ref, std::st
   }
   TimeMs base = options_.behaviour.prolong_from_current_expiry ? e.lock.expires : now;
   TimeMs expires = base + ms;
+  if (bug.prolong_not_stored && expires > now) {
+    queue.touch(now, true);
+    return expires;
+  }
   queue.locks.erase(e.lock);
   queue.mark(it->first);
   e.forefront = o.forefront;
@@ -583,8 +669,11 @@ Status Store::delete_lock(const Caller& c, const QueueRef& ref, std::string_view
   }
   if (bug.delete_lock_ignored) return Ok{};
   if (queue.client_keys[e.lock_owner] != c.client_key.value_or("") && !bug.lock_owner_ignored) {
-    return errors::request_handled_or_locked("Request \"" + std::string(id) +
-                                             "\" is locked by another client.");
+    if (bug.delete_lock_by_other_noop) return Ok{};
+    std::string msg = "Request \"" + std::string(id) + "\" is locked by another client.";
+    if (options_.behaviour.delete_lock_by_other_is_403)
+      return errors::insufficient_permissions(msg);
+    return errors::request_handled_or_locked(msg);
   }
   queue.drop_lock(it);
   queue.make_available(it, o.forefront, now);  // section 4 (16): end, or front
@@ -604,7 +693,8 @@ Result<std::int64_t> Store::unlock_requests(const Caller& c, const QueueRef& ref
     // O(locked requests), not O(queue): `locks` holds only what is locked now.
     std::vector<Queue::EntryIt> mine;
     for (const auto& [k, it] : queue.locks) {
-      if (it->second.lock_owner == owner->second) mine.push_back(it);
+      if (it->second.lock_owner == owner->second || options_.quirks.unlock_releases_all)
+        mine.push_back(it);
     }
     for (auto it : mine) {
       queue.drop_lock(it);
@@ -624,6 +714,10 @@ void Store::reset() {
     q->removed = true;  // a call still holding it writes nothing more
   }
   dir_->clear();
+  {
+    std::lock_guard lock(soft_deleted_mu_);
+    soft_deleted_.clear();
+  }
   limiter_.clear_budgets();
 }
 

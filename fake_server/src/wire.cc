@@ -182,6 +182,11 @@ bool takes_client_key(O op) {
          static_cast<int>(op) >= static_cast<int>(O::kRequestsPost) && op != O::kRequestGet;
 }
 
+// A parameter name as sent, quoted and cut to 64 characters for a message.
+std::string quoted_name(std::string_view name) {
+  return "\"" + std::string(name.substr(0, 64)) + (name.size() > 64 ? "...\"" : "\"");
+}
+
 }  // namespace
 
 void parse_call(const HttpRequest& http, const RouteMatch& route, const WireOptions& o,
@@ -286,6 +291,27 @@ void parse_call(const HttpRequest& http, const RouteMatch& route, const WireOpti
   for (const RequestDraft& d : a.drafts) call.item_keys.push_back(bound_key(d.unique_key));
   for (const RequestKey& k : a.keys)
     call.item_keys.push_back(bound_key(k.id ? *k.id : *k.unique_key));
+  // A parameter the operation does not define is ignored, as the API ignores it; the report
+  // names it with the documented name it most likely meant (a client paging with `cursor_id`
+  // gets page 1 again and again, and nothing else says why). At most 8 per call.
+  int unknown = 0;
+  for (const auto& [name, value] : http.query) {
+    if (is_documented_query_param(op, name)) continue;
+    if (++unknown > 8) break;
+    std::string m = "Query parameter " + quoted_name(name) + " is not defined for " +
+                    std::string(operation_info(op).id) + "; the API ignores it";
+    if (is_api_query_param(name)) {
+      // A parameter of other operations (clientKey on GET request): harmless, noted.
+      call.violations.push_back(
+          {"request.parameter_not_for_operation", errors::invalid_parameter(m + "."), false});
+      continue;
+    }
+    if (auto near = closest_query_param(op, name)) {
+      m += " (did you mean \"" + std::string(*near) + "\"?)";
+    }
+    call.violations.push_back(
+        {"request.unknown_parameter", errors::invalid_parameter(m + "."), false});
+  }
   // Decision 8.
   if (auto st = check_client_key(call.client_key); !st) {
     call.violations.push_back({"request.client_key_length", st.error(), takes_client_key(op)});

@@ -489,6 +489,37 @@ TEST(ValidateRequestTest, AcceptsWhatTheOfficialClientsSend) {
   EXPECT_TRUE(validate_request(anonymous_read).empty());
 }
 
+// A query parameter the operation does not define is ignored by the API: the report names it,
+// with the documented name it most likely meant; one that other operations define is only noted.
+TEST(ValidateRequestTest, UndefinedQueryParametersAreNamedWithTheirClosestDocumentedName) {
+  using V = std::vector<std::string>;
+  auto f = validate_request(
+      facts(Operation::kHeadLockPost, nullptr, {{"lockSecs", "60"}, {"client_key", "ck"}}));
+  ASSERT_EQ(rule_ids(f), V{"request.unknown_parameter"});
+  EXPECT_NE(f[0].find("\"client_key\" is not defined for requestQueue_head_lock_post"),
+            std::string::npos)
+      << f[0];
+  EXPECT_NE(f[0].find("did you mean \"clientKey\""), std::string::npos) << f[0];
+  f = validate_request(facts(Operation::kRequestsGet, nullptr, {{"cursorId", "x"}}));
+  ASSERT_EQ(rule_ids(f), V{"request.unknown_parameter"});
+  EXPECT_NE(f[0].find("did you mean \"cursor\""), std::string::npos) << f[0];
+  f = validate_request(facts(Operation::kRequestsGet, nullptr, {{"pageToken", "x"}}));
+  ASSERT_EQ(rule_ids(f), V{"request.unknown_parameter"});
+  EXPECT_EQ(f[0].find("did you mean"), std::string::npos) << f[0];
+  // clientKey is a parameter of most queue operations, not of GET request.
+  f = validate_request(facts(Operation::kRequestGet, nullptr, {{"clientKey", "ck"}}));
+  EXPECT_EQ(rule_ids(f), V{"request.parameter_not_for_operation"});
+  // token and method are every operation's (the token in the query is its own finding).
+  EXPECT_EQ(rule_ids(validate_request(
+                facts(Operation::kRequestGet, nullptr, {{"token", "t"}, {"method", "GET"}}))),
+            V{"request.token_in_query"});
+  for (const auto& rule : {"request.unknown_parameter", "request.parameter_not_for_operation"}) {
+    bool listed = false;
+    for (const auto& r : compliance_rules()) listed = listed || r.id == rule;
+    EXPECT_TRUE(listed) << rule;
+  }
+}
+
 TEST(ValidateRequestTest, FindsEachDocumentedRule) {
   using V = std::vector<std::string>;
   Json big = Json::array();

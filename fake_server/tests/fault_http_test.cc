@@ -658,6 +658,37 @@ Json ClientEntry(const Json& report, const std::string& client_key) {
   return Json();
 }
 
+// A client that pages with a misspelt parameter gets page 1 again and again, and the API says
+// nothing: the report names the parameter and the documented one it most likely meant. The
+// call itself is served as the API serves it (the parameter ignored).
+TEST_F(FakeServerFaultHttpTest, ReportNamesUndefinedQueryParametersWithTheirDocumentedNames) {
+  Start(Options());
+  std::string q = CreateQueue();
+  ASSERT_STATUS(Send("POST", Q(q, "/requests?clientKey=snake"), AddBody("a")), 201);
+  auto r = Send("GET", Q(q, "/requests?clientKey=snake&limit=1&exclusive_start_id=x"));
+  ASSERT_STATUS(r, 200);
+  EXPECT_EQ(Body(r)["data"]["items"].size(), 1u);  // ignored, as the API ignores it
+  ASSERT_STATUS(Send("GET", Q(q, "/head?clientKey=snake&lmit=2")), 200);
+  ASSERT_STATUS(Send("GET", Q(q, "/head?clientKey=exact")), 200);
+  Json report = AdminGet("/__admin/report");
+  Json snake = ClientEntry(report, "snake");
+  ASSERT_TRUE(snake.is_object()) << report.dump(2);
+  std::vector<std::string> messages;
+  for (const auto& f : snake["findings"]) {
+    if (f["rule"] == "request.unknown_parameter") messages.push_back(f["message"]);
+  }
+  ASSERT_EQ(messages.size(), 2u) << snake.dump(2);
+  EXPECT_NE(messages[0].find("\"exclusive_start_id\" is not defined for requestQueue_requests_get"),
+            std::string::npos)
+      << messages[0];
+  EXPECT_NE(messages[0].find("did you mean \"exclusiveStartId\""), std::string::npos)
+      << messages[0];
+  EXPECT_NE(messages[1].find("did you mean \"limit\""), std::string::npos) << messages[1];
+  EXPECT_EQ(snake["findingCounts"]["request.unknown_parameter"], 2);
+  EXPECT_TRUE(report["rules"].contains("request.unknown_parameter"));
+  EXPECT_TRUE(ClientEntry(report, "exact")["findings"].empty()) << report.dump(2);
+}
+
 TEST_F(FakeServerFaultHttpTest, ReportFlagsACarelessClientAndClearsACarefulOne) {
   FakeServerOptions o = Options();
   o.virtual_clock = true;  // waits are moved by advance_clock, never slept

@@ -46,7 +46,8 @@ Usage: rq-fake [options]
                           full also fsyncs every commit (survives power loss; slower)
   --behave NAME           switch a section-9 answer to the alternative a deployment may give:
                           delete-absent-404, reject-over-max-limit, prolong-from-expiry,
-                          prolong-by-other-400 (repeatable)
+                          prolong-by-other-400, batch-delete-absent-unprocessed,
+                          delete-lock-by-other-403, unnamed-listed-by-default (repeatable)
   --bug NAME              test-only: switch on a deliberately wrong behaviour (repeatable)
   --list-bugs             list the deliberately wrong behaviours and exit
   --faults FILE           fault rules (JSON: a rule, an array, or {"rules":[...]}); see docs/faults.md
@@ -192,6 +193,12 @@ int main(int argc, char** argv) {
         b.prolong_from_current_expiry = true;
       else if (v == "prolong-by-other-400")
         b.prolong_by_other_is_400 = true;
+      else if (v == "batch-delete-absent-unprocessed")
+        b.batch_delete_absent_unprocessed = true;
+      else if (v == "delete-lock-by-other-403")
+        b.delete_lock_by_other_is_403 = true;
+      else if (v == "unnamed-listed-by-default")
+        b.unnamed_listed_by_default = true;
       else
         return usage_error("unknown --behave '" + v + "'");
     } else if (a == "--bug") {

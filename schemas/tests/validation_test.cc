@@ -69,6 +69,32 @@ TEST(SchemaValidationTest, NullableTimestampsAcceptNull) {
                   "expected string or null, got integer"));
 }
 
+// stats is optional (spec section 2): null or absent are both allowed (LEDGER L33); a stats
+// object still holds integers.
+TEST(SchemaValidationTest, QueueStatsMayBeNullOrAbsent) {
+  json q = {{"id", "WkzbQMuFYuamGv3YF"},
+            {"userId", "WkzbQMuFYuamGv3YG"},
+            {"createdAt", "2019-06-16T10:23:31.607Z"},
+            {"modifiedAt", "2019-06-16T10:23:31.607Z"},
+            {"accessedAt", "2019-06-16T10:23:31.607Z"},
+            {"totalRequestCount", 0},
+            {"handledRequestCount", 0},
+            {"pendingRequestCount", 0},
+            {"hadMultipleClients", false},
+            {"consoleUrl", "https://console.apify.com/storage/request-queues/WkzbQMuFYuamGv3YF"}};
+  EXPECT_TRUE(validate_response(Operation::kQueueGet, 200, json{{"data", q}}));
+  q["stats"] = nullptr;
+  EXPECT_TRUE(validate_response(Operation::kQueueGet, 200, json{{"data", q}}))
+      << validate_response(Operation::kQueueGet, 200, json{{"data", q}}).summary();
+  q["stats"] = {{"readCount", 1}};
+  EXPECT_TRUE(validate_response(Operation::kQueueGet, 200, json{{"data", q}}));
+  q["stats"] = {{"readCount", "1"}};
+  EXPECT_TRUE(has(validate_response(Operation::kQueueGet, 200, json{{"data", q}}),
+                  "/data/stats/readCount", "integer"));
+  q["stats"] = 3;
+  EXPECT_FALSE(validate_response(Operation::kQueueGet, 200, json{{"data", q}}));
+}
+
 TEST(SchemaValidationTest, ReportsEveryViolationWithItsPointer) {
   json batch = json::array({{{"url", "http://a"}},
                             {{"uniqueKey", "b"}, {"url", 7}},

@@ -1,6 +1,8 @@
 // Named bugs of the general conventions (spec section 1): statuses, the error envelope, auth,
 // rate-limit headers, bodies and their encodings.
 #include <cctype>
+#include <memory>
+#include <string>
 
 #include "registry.h"
 #include "rqcheck/core/errors.h"
@@ -68,6 +70,31 @@ std::vector<Bug> http_bugs() {
          if (!operation_info(c.op).anonymous_read) {
            refuse(c, "request.token_missing", errors::token_not_provided());
          }
+       }},
+      {"MethodOverrideIgnored",
+       "a GET with ?method=POST (or DELETE, ...) is served as the GET it was sent as",
+       "spec 1: method override",
+       [](Call& c, const Context& ctx) {
+         const HttpRequest& h = *c.http;
+         auto m = h.opt_param("method");
+         if (!m || operation_info(c.op).method == "GET") return;
+         std::string upper = *m;
+         for (char& ch : upper)
+           ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+         if (upper != h.method) return;  // not an override of a GET (the transport's rule)
+         RouteMatch get = match_route("GET", h.path);
+         if (get.kind != RouteMatch::kOperation) {
+           refuse(c, "request.method", errors::method_not_allowed(get.allowed));
+           return;
+         }
+         auto http = std::make_shared<HttpRequest>(h);
+         http->method = "GET";
+         Call fresh;
+         fresh.seq = c.seq;
+         fresh.arrival_ms = c.arrival_ms;
+         wire::parse_call(*http, get, ctx.wire, fresh);
+         fresh.rewritten = std::move(http);
+         c = std::move(fresh);
        }},
       {"MethodNotAllowedIs404", "a wrong method on a known path answers 404 instead of 405",
        "decision 15", nullptr, nullptr, nullptr,

@@ -3,7 +3,9 @@
 
 #include "registry.h"
 #include "rqcheck/core/errors.h"
+#include "rqcheck/core/limits.h"
 #include "rqcheck/core/request_id.h"
+#include "rqcheck/core/requests.h"
 
 namespace rqcheck::fake::bugs {
 
@@ -54,6 +56,45 @@ std::vector<Bug> queue_bugs() {
          o.status = operation_info(c.op).success_status;
          o.no_body = o.status == 204;
          o.add = AddResult{request_id_for("x"), false, false};
+       }},
+      {"AnonymousReadsRefused",
+       "every call without a token is refused with 401, reads by raw id included",
+       "spec 1: a GET by the raw id works without a token unless RESTRICTED",
+       [](Call& c, const Context&) {
+         if (!c.token && operation_info(c.op).anonymous_read) {
+           refuse(c, "request.token_missing", errors::token_not_provided());
+         }
+       }},
+      {"RestrictedReadableById",
+       "generalAccess RESTRICTED is stored but reads by raw id ignore it (anyone may read)",
+       "spec 1, decision 13: RESTRICTED reads need the owner", nullptr,
+       [](StoreQuirks& q) { q.restricted_ignored = true; }},
+      {"UsernameQueueRefNotFound",
+       "a queueId of the form username~queue-name answers 404 (only ~queue-name is resolved)",
+       "spec 1, spec 3: queueId accepts username~queue-name",
+       [](Call& c, const Context&) {
+         if (operation_info(c.op).storage != Storage::kRequestQueue) return;
+         auto tilde = c.params[0].find('~');
+         if (tilde != std::string::npos && tilde > 0) {
+           refuse(c, "request.queue_ref", errors::record_not_found());
+         }
+       }},
+      {"QueueListLimitNotCapped",
+       "the queue list takes any limit (limit=5000 is used and shown as 5000)",
+       "spec 1, spec 3 row 1: list queues limit at most 1000",
+       [](Call& c, const Context&) {
+         if (c.op != O::kQueuesGet) return;
+         auto v = c.http->opt_param("limit");
+         if (!v) return;
+         auto n = parse_int_param("limit", *v);
+         if (n && *n > kListStoragesLimit.max_value) c.args.queues.limit = *n;
+       },
+       nullptr,
+       // The store's directory clamps every listing to 1000; the page shows the limit asked for.
+       [](const Call& c, Outcome& o) {
+         if (c.op == O::kQueuesGet && c.args.queues.limit > kListStoragesLimit.max_value) {
+           o.queues.limit = c.args.queues.limit;
+         }
        }},
       {"HadMultipleClientsNeverSet", "hadMultipleClients is always false", "decision 30", nullptr,
        nullptr,

@@ -59,6 +59,13 @@ const std::vector<Bug>& catalogue() {
     for (auto group : {queue_bugs, request_bugs, batch_bugs, list_bugs, lock_bugs, http_bugs}) {
       for (Bug& b : group()) out.push_back(b);
     }
+    for (auto group : {subtle_queue_bugs, subtle_request_bugs, subtle_list_bugs, subtle_lock_bugs,
+                       subtle_http_bugs}) {
+      for (Bug& b : group()) {
+        b.set = "second";
+        out.push_back(b);
+      }
+    }
     std::sort(out.begin(), out.end(), [](const Bug& a, const Bug& b) { return a.name < b.name; });
     return out;
   }();

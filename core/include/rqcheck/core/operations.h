@@ -97,6 +97,10 @@ struct OperationInfo {
   // A call without a token may read by raw storage id (spec 1: reads by the hard-to-guess id
   // work without a token unless access is RESTRICTED). Every other operation needs a token.
   bool anonymous_read;
+  // The query parameters the OpenAPI description defines for the operation, comma-separated
+  // ("clientKey,forefront"). `token` (every operation) and `method` (the override, spec 1) are
+  // documented for all operations and not repeated here.
+  std::string_view query;
   // A JSON (or bytes) body is sent: PUT queue, add, batch add/delete, PUT request, ...
   bool has_request_body() const { return body != BodyKind::kNone; }
   // Writes change state: they need a token and the owner's permission (decision 13).
@@ -112,6 +116,18 @@ const OperationInfo& operation_info(Operation op);
 std::optional<Operation> operation_from_id(std::string_view id);
 // By operationId or by alias ("add", "batch_add", "kv_put", ...); nullopt when unknown.
 std::optional<Operation> operation_from_alias(std::string_view name);
+
+// Query parameters (spec 1, the OpenAPI description): whether `name` is one the operation
+// defines (or `token` / `method`, which every operation takes). A server ignores the others, so a
+// client that sends `client_key` or `clientkey` gets no error and no effect.
+bool is_documented_query_param(Operation op, std::string_view name);
+// Whether some operation of the table defines `name` (clientKey on GET request is no typo, only
+// not a parameter of that operation).
+bool is_api_query_param(std::string_view name);
+// For a parameter the operation does not define: the documented one it most likely meant, when
+// one is close (the same letters ignoring case, '_' and '-', or an edit distance of at most 2 for
+// names of 4 or more characters); nullopt when none is.
+std::optional<std::string_view> closest_query_param(Operation op, std::string_view name);
 
 // Where a method and path lead.
 struct RouteMatch {

@@ -69,6 +69,7 @@ struct BugDescription {
   std::string name, description;
   std::string breaks;  // the rule it breaks: "decision 31", "spec 4 (8)", ...
   std::string seam;    // where: call, store, outcome or reply
+  std::string set;     // "first" (written beside the checks) or "second" (from the contract)
 };
 // Every deliberately wrong behaviour the fake can be switched to.
 std::vector<BugDescription> bug_catalogue();

@@ -28,6 +28,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "rqcheck/core/limits.h"
@@ -52,10 +53,13 @@ struct RequestRow;
 
 // Switches for the rows of section 9 where a real deployment is known to answer otherwise.
 struct Behaviour {
-  bool delete_absent_is_404 = false;         // decision 5: 204 (default) or 404
-  bool reject_over_max_limit = false;        // decision 10: clamp (default) or 400 (wire layer)
-  bool prolong_from_current_expiry = false;  // section 4 (15): now+lockSecs or expiry+lockSecs
-  bool prolong_by_other_is_400 = false;      // decision 27: 403 (default) or 400
+  bool delete_absent_is_404 = false;             // decision 5: 204 (default) or 404
+  bool reject_over_max_limit = false;            // decision 10: clamp (default) or 400 (wire layer)
+  bool prolong_from_current_expiry = false;      // section 4 (15): now+lockSecs or expiry+lockSecs
+  bool prolong_by_other_is_400 = false;          // decision 27: 403 (default) or 400
+  bool batch_delete_absent_unprocessed = false;  // decision 5: absent items processed or not
+  bool delete_lock_by_other_is_403 = false;      // decision 28: 400 (default) or 403
+  bool unnamed_listed_by_default = false;        // decision 35: only with unnamed=1, or always
 };
 
 // Store decisions a named bug of the fake may change (bugs/, test-only). Each flag breaks one
@@ -74,6 +78,32 @@ struct StoreQuirks {
   bool handled_count_frozen = false;  // handledRequestCount stays 0
   bool not_found_is_500 = false;      // absent queues and requests are 500, not 404 or 204
   bool rate_limits_off = false;       // rate limits are never charged
+  bool restricted_ignored = false;    // RESTRICTED queues are read like any other
+  // The second set (bugs/subtle_*.cc, issue 12): each flag is one realistic mistake.
+  bool soft_delete_queue = false;             // a deleted queue leaves the list but still answers
+  bool lock_keeps_modified_at = false;        // head/lock does not move modifiedAt
+  bool every_call_a_new_client = false;       // a second call with the same clientKey counts
+  bool keyless_calls_one_client = false;      // calls without clientKey are all one client
+  bool delete_keeps_handled_count = false;    // deleting a handled request keeps it counted
+  bool handled_update_keeps_pending = false;  // PUT pending -> handled leaves pending as it was
+  bool duplicate_counts_total = false;        // an add of a present uniqueKey counts in total
+  bool dedup_case_insensitive = false;        // uniqueKeys compared ignoring case
+  bool dedup_trailing_slash = false;          // uniqueKeys compared without a trailing '/'
+  bool duplicate_forefront_moves = false;     // re-adding with forefront moves it to the front
+  bool update_merges = false;                 // PUT keeps the stored fields the body leaves out
+  bool reclaim_keeps_position = false;        // PUT of a pending request keeps its position
+  bool expired_lock_keeps_position = false;   // an expired lock goes back to its old place
+  bool lock_expiry_from_order_time = false;   // lockExpiresAt = the request's queue time + secs
+  bool prolong_not_stored = false;            // prolong answers the new expiry, keeps the old
+  bool unlock_releases_all = false;           // unlock releases every client's locks
+  bool head_lock_takes_one_more = false;      // head/lock locks limit + 1, returns limit
+  bool has_locked_counts_own_only = false;    // queueHasLockedRequests: the caller's locks only
+  bool delete_lock_by_other_noop = false;     // delete lock by another client: 204, nothing done
+  bool cursor_inclusive = false;              // a page after a cursor repeats the cursor's item
+  bool next_cursor_on_full_matches = false;   // nextCursor only when `limit` items matched
+  bool pending_filter_includes_handled = false;  // filter=pending lists handled ones too
+  bool list_limit_plus_one = false;              // a page holds limit + 1 requests
+  bool unprocessed_items_stored = false;         // batch items over the budget are stored anyway
 };
 
 struct StoreOptions {
@@ -380,6 +410,9 @@ class Store {
   std::atomic<std::int64_t> last_row_{0};   // the highest request row handed out
   std::mutex lazy_mu_;                      // after a queue's own mutex, never before
   std::vector<std::weak_ptr<Queue>> lazy_;  // queues whose reads kept changes back
+  // Queues deleted under the SoftDeleteQueue bug, still answering by id (empty otherwise).
+  mutable std::mutex soft_deleted_mu_;
+  std::unordered_map<std::string, std::shared_ptr<Queue>> soft_deleted_;
 };
 
 }  // namespace rqcheck::fake

@@ -85,18 +85,8 @@ Result<DatasetsPage> Datasets::list(const User& u, const StorageListQuery& q) co
   if (auto st = charge_user(&u, clock_.now_ms()); !st) return st.error();
   auto page = dir_.list(u, q);
   if (!page) return page.error();
-  DatasetsPage out;
-  out.total = page->total;
-  out.offset = page->offset;
-  out.limit = page->limit;
-  out.desc = page->desc;
+  auto out = answer_page<DatasetsPage>(*page, &info_locked);
   out.unnamed = page->unnamed;
-  out.items.reserve(page->items.size());
-  for (const auto& d : page->items) {
-    std::lock_guard dl(d->mu);
-    out.items.push_back(info_locked(*d));
-  }
-  out.count = static_cast<std::int64_t>(out.items.size());
   return out;
 }
 

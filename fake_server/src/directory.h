@@ -109,6 +109,25 @@ struct StoragePage {
   bool desc = false, unnamed = false;
 };
 
+// A listing's answer (GET /v2/{kind}): the page's paging fields and each storage's info, read
+// under that storage's own lock. Page is the answer type (QueuesPage, KvStoresPage, ...);
+// info(const T&) makes one item.
+template <typename Page, typename T, typename Info>
+Page answer_page(const StoragePage<T>& listed, Info&& info) {
+  Page page;
+  page.total = listed.total;
+  page.offset = listed.offset;
+  page.limit = listed.limit;
+  page.desc = listed.desc;
+  page.items.reserve(listed.items.size());
+  for (const auto& s : listed.items) {
+    std::lock_guard l(s->mu);
+    page.items.push_back(info(*s));
+  }
+  page.count = static_cast<std::int64_t>(page.items.size());
+  return page;
+}
+
 template <typename T>
 struct Created {
   std::shared_ptr<T> storage;

@@ -115,18 +115,8 @@ Result<KvStoresPage> KeyValueStores::list(const User& u, const StorageListQuery&
   }
   auto page = dir_.list(u, q);
   if (!page) return page.error();
-  KvStoresPage out;
-  out.total = page->total;
-  out.offset = page->offset;
-  out.limit = page->limit;
-  out.desc = page->desc;
+  auto out = answer_page<KvStoresPage>(*page, &info_locked);
   out.unnamed = page->unnamed;
-  out.items.reserve(page->items.size());
-  for (const auto& s : page->items) {
-    std::lock_guard sl(s->mu);
-    out.items.push_back(info_locked(*s));
-  }
-  out.count = static_cast<std::int64_t>(out.items.size());
   return out;
 }
 

@@ -174,20 +174,11 @@ Result<QueuesPage> Store::list_queues(const Caller& c, const QueueListOptions& o
   if (options_.behaviour.unnamed_listed_by_default) q.unnamed = true;
   auto listed = dir_->list(*c.user, q);
   if (!listed) return listed.error();
-  QueuesPage page;
-  page.offset = listed->offset;
-  page.limit = listed->limit;
-  page.desc = listed->desc;
-  page.total = listed->total;
-  page.items.reserve(listed->items.size());
-  for (auto& queue : listed->items) {
-    std::lock_guard ql(queue->mu);
-    RequestQueueInfo info = info_of(*queue);
+  return answer_page<QueuesPage>(*listed, [&](const Queue& queue) {
+    RequestQueueInfo info = info_of(queue);
     info.stats = QueueStats{};
-    page.items.push_back(std::move(info));
-  }
-  page.count = static_cast<std::int64_t>(page.items.size());
-  return page;
+    return info;
+  });
 }
 
 Result<CreateResult> Store::create_queue(const Caller& c, std::optional<std::string> name) {

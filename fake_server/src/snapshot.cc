@@ -1,5 +1,8 @@
 #include "snapshot.h"
 
+#include <initializer_list>
+#include <utility>
+
 #include "rqcheck/core/errors.h"
 #include "rqcheck/core/request_id.h"
 #include "rqcheck/core/requests.h"
@@ -161,95 +164,111 @@ Json dataset_json(const DatasetData& d) {
   return j;
 }
 
-Result<std::vector<KvStoreData>> parse_kv_stores(const Json& doc) {
-  std::vector<KvStoreData> out;
-  auto arr = doc.find("keyValueStores");
+// "stats" of a storage: the named counters (an absent object or counter is 0).
+Status parse_stats(const Json& js,
+                   std::initializer_list<std::pair<const char*, std::int64_t*>> counters) {
+  auto it = js.find("stats");
+  if (it == js.end()) return Ok{};
+  if (!it->is_object()) return bad("\"stats\" must be an object");
+  for (const auto& [key, dst] : counters) {
+    auto v = count_field(*it, key);
+    if (!v) return v.error();
+    *dst = *v;
+  }
+  return Ok{};
+}
+
+// The array doc[key] of storages, each an object with the members parse_meta reads; rest(js, d)
+// reads the members of its kind into d.
+template <typename Data, typename Rest>
+Result<std::vector<Data>> parse_storages(const Json& doc, const char* key, const std::string& what,
+                                         Rest&& rest) {
+  std::vector<Data> out;
+  auto arr = doc.find(key);
   if (arr == doc.end()) return out;
-  if (!arr->is_array()) return bad("\"keyValueStores\" must be an array");
+  if (!arr->is_array()) return bad(std::string("\"") + key + "\" must be an array");
   for (const Json& js : *arr) {
-    if (!js.is_object()) return bad("every key-value store must be an object");
-    KvStoreData d;
-    auto meta = parse_meta(js, "key-value store", static_cast<std::int64_t>(out.size()));
+    if (!js.is_object()) return bad("every " + what + " must be an object");
+    Data d;
+    auto meta = parse_meta(js, what, static_cast<std::int64_t>(out.size()));
     if (!meta) return meta.error();
     d.meta = std::move(*meta);
-    if (auto it = js.find("stats"); it != js.end()) {
-      if (!it->is_object()) return bad("\"stats\" must be an object");
-      auto r = count_field(*it, "readCount");
-      auto w = count_field(*it, "writeCount");
-      auto del = count_field(*it, "deleteCount");
-      auto l = count_field(*it, "listCount");
-      for (auto* x : {&r, &w, &del, &l}) {
-        if (!*x) return x->error();
-      }
-      d.stats.read_count = *r;
-      d.stats.write_count = *w;
-      d.stats.delete_count = *del;
-      d.stats.list_count = *l;
-    }
-    if (auto recs = js.find("records"); recs != js.end()) {
-      if (!recs->is_array()) return bad("\"records\" must be an array");
-      for (const Json& jr : *recs) {
-        if (!jr.is_object() || !jr.contains("key") || !jr["key"].is_string()) {
-          return bad("every record needs a string \"key\"");
-        }
-        KvRecord r;
-        r.key = jr["key"].get<std::string>();
-        if (auto ct = jr.find("contentType"); ct != jr.end()) {
-          if (!ct->is_string()) return bad("\"contentType\" of a record must be a string");
-          r.content_type = ct->get<std::string>();
-        }
-        auto text = jr.find("value");
-        auto b64 = jr.find("valueBase64");
-        if (text != jr.end() && text->is_string() && b64 == jr.end()) {
-          r.value = text->get<std::string>();
-        } else if (b64 != jr.end() && b64->is_string() && text == jr.end()) {
-          if (!base64_decode(b64->get<std::string>(), r.value)) {
-            return bad("\"valueBase64\" of record \"" + r.key + "\" is not base64");
-          }
-        } else {
-          return bad("record \"" + r.key +
-                     "\" needs exactly one of a string \"value\" or \"valueBase64\"");
-        }
-        d.records.push_back(std::move(r));
-      }
-    }
+    if (auto st = rest(js, d); !st) return st.error();
     out.push_back(std::move(d));
   }
   return out;
 }
 
-Result<std::vector<DatasetData>> parse_datasets(const Json& doc) {
-  std::vector<DatasetData> out;
-  auto arr = doc.find("datasets");
-  if (arr == doc.end()) return out;
-  if (!arr->is_array()) return bad("\"datasets\" must be an array");
-  for (const Json& js : *arr) {
-    if (!js.is_object()) return bad("every dataset must be an object");
-    DatasetData d;
-    auto meta = parse_meta(js, "dataset", static_cast<std::int64_t>(out.size()));
-    if (!meta) return meta.error();
-    d.meta = std::move(*meta);
-    if (auto it = js.find("stats"); it != js.end()) {
-      if (!it->is_object()) return bad("\"stats\" must be an object");
-      auto r = count_field(*it, "readCount");
-      auto w = count_field(*it, "writeCount");
-      if (!r) return r.error();
-      if (!w) return w.error();
-      d.stats.read_count = *r;
-      d.stats.write_count = *w;
+Status parse_records(const Json& js, KvStoreData& d) {
+  auto recs = js.find("records");
+  if (recs == js.end()) return Ok{};
+  if (!recs->is_array()) return bad("\"records\" must be an array");
+  for (const Json& jr : *recs) {
+    if (!jr.is_object() || !jr.contains("key") || !jr["key"].is_string()) {
+      return bad("every record needs a string \"key\"");
     }
-    if (auto items = js.find("items"); items != js.end()) {
-      if (!items->is_array()) return bad("\"items\" must be an array");
-      for (const Json& ji : *items) {
-        if (!ji.is_string()) return bad("every dataset item is the JSON text of an object");
-        auto item = wire::item_from_text(ji.get_ref<const std::string&>());
-        if (!item) return bad("an item of dataset \"" + d.meta.id + "\": " + item.error().message);
-        d.items.push_back(std::move(*item));
+    KvRecord r;
+    r.key = jr["key"].get<std::string>();
+    if (auto ct = jr.find("contentType"); ct != jr.end()) {
+      if (!ct->is_string()) return bad("\"contentType\" of a record must be a string");
+      r.content_type = ct->get<std::string>();
+    }
+    auto text = jr.find("value");
+    auto b64 = jr.find("valueBase64");
+    if (text != jr.end() && text->is_string() && b64 == jr.end()) {
+      r.value = text->get<std::string>();
+    } else if (b64 != jr.end() && b64->is_string() && text == jr.end()) {
+      if (!base64_decode(b64->get<std::string>(), r.value)) {
+        return bad("\"valueBase64\" of record \"" + r.key + "\" is not base64");
       }
+    } else {
+      return bad("record \"" + r.key +
+                 "\" needs exactly one of a string \"value\" or \"valueBase64\"");
     }
-    out.push_back(std::move(d));
+    d.records.push_back(std::move(r));
   }
-  return out;
+  return Ok{};
+}
+
+Status parse_items(const Json& js, DatasetData& d) {
+  auto items = js.find("items");
+  if (items == js.end()) return Ok{};
+  if (!items->is_array()) return bad("\"items\" must be an array");
+  for (const Json& ji : *items) {
+    if (!ji.is_string()) return bad("every dataset item is the JSON text of an object");
+    auto item = wire::item_from_text(ji.get_ref<const std::string&>());
+    if (!item) return bad("an item of dataset \"" + d.meta.id + "\": " + item.error().message);
+    d.items.push_back(std::move(*item));
+  }
+  return Ok{};
+}
+
+Result<std::vector<KvStoreData>> parse_kv_stores(const Json& doc) {
+  return parse_storages<KvStoreData>(
+      doc, "keyValueStores", "key-value store", [](const Json& js, KvStoreData& d) -> Status {
+        auto& s = d.stats;
+        if (auto st = parse_stats(js, {{"readCount", &s.read_count},
+                                       {"writeCount", &s.write_count},
+                                       {"deleteCount", &s.delete_count},
+                                       {"listCount", &s.list_count}});
+            !st) {
+          return st;
+        }
+        return parse_records(js, d);
+      });
+}
+
+Result<std::vector<DatasetData>> parse_datasets(const Json& doc) {
+  return parse_storages<DatasetData>(
+      doc, "datasets", "dataset", [](const Json& js, DatasetData& d) -> Status {
+        auto& s = d.stats;
+        if (auto st =
+                parse_stats(js, {{"readCount", &s.read_count}, {"writeCount", &s.write_count}});
+            !st) {
+          return st;
+        }
+        return parse_items(js, d);
+      });
 }
 
 Result<std::vector<User>> parse_users(const Json& doc) {

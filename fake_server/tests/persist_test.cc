@@ -305,7 +305,9 @@ TEST_F(PersistTest, StartUpWithAMillionRequests) {
       drafts[i].unique_key = drafts[i].url = k;
     }
     ASSERT_TRUE(store.batch_add(me, QueueRef::by_id(id), std::move(drafts), {}));
-    if (b % 4000 == 3999) ASSERT_TRUE(server_->sync());  // bounds what waits for the writer
+    if (b % 4000 == 3999) {
+      ASSERT_TRUE(server_->sync());  // bounds what waits for the writer
+    }
   }
   ASSERT_TRUE(server_->sync());
   double fill_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

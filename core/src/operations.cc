@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "near_names.h"
 #include "rqcheck/core/percent.h"
 
 namespace rqcheck {
@@ -140,41 +141,6 @@ void for_each_query_param(Operation op, const F& f) {
   }
   f("token");
   f("method");
-}
-
-// Lowercase, without '_' and '-': "client_key", "ClientKey" and "client-key" are one name.
-std::string fold_param_name(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    if (c == '_' || c == '-') continue;
-    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
-
-// Optimal string alignment distance (Damerau-Levenshtein with adjacent transpositions), stopping
-// early above `cap`; inputs are bounded by the caller.
-std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t cap) {
-  if ((a.size() > b.size() ? a.size() - b.size() : b.size() - a.size()) > cap) return cap + 1;
-  std::vector<std::size_t> prev2(b.size() + 1), prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    std::size_t row_min = cur[0];
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
-        cur[j] = std::min(cur[j], prev2[j - 2] + 1);
-      }
-      row_min = std::min(row_min, cur[j]);
-    }
-    if (row_min > cap) return cap + 1;
-    std::swap(prev2, prev);
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
 }
 
 // The request-queue rows, a prefix of the table.
@@ -385,23 +351,10 @@ bool is_api_query_param(std::string_view name) {
 }
 
 std::optional<std::string_view> closest_query_param(Operation op, std::string_view name) {
-  constexpr std::size_t kMaxName = 64;  // longer names are no one's typo of a documented one
-  if (name.empty() || name.size() > kMaxName || is_documented_query_param(op, name)) {
-    return std::nullopt;
-  }
-  const std::string folded = fold_param_name(name);
-  std::optional<std::string_view> best;
-  std::size_t best_distance = 3;
-  for_each_query_param(op, [&](std::string_view p) {
-    const std::string fp = fold_param_name(p);
-    std::size_t d = fp == folded ? 0 : edit_distance(folded, fp, 2);
-    if (d > 0 && (folded.size() < 4 || fp.size() < 4)) return;  // too short to guess from
-    if (d < best_distance) {
-      best_distance = d;
-      best = p;
-    }
-  });
-  return best;
+  if (is_documented_query_param(op, name)) return std::nullopt;
+  detail::NearName near(name);
+  for_each_query_param(op, [&](std::string_view p) { near.offer(p); });
+  return near.best();
 }
 
 }  // namespace rqcheck

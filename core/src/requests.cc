@@ -6,7 +6,11 @@
 #include <deque>
 #include <functional>
 #include <limits>
+#include <string>
+#include <utility>
+#include <vector>
 
+#include "near_names.h"
 #include "request_scan.h"
 #include "requests_internal.h"
 #include "rqcheck/core/errors.h"
@@ -81,12 +85,45 @@ bool is_type_ok(std::string_view k, JsonKind kind) {
   return true;
 }
 
+// A request's fields: RequestBase.yaml's properties and Request.yaml's id, plus the two that
+// a head/lock answer adds (a client that sends a request back as it got it sends them too).
+constexpr std::string_view kRequestFields[] = {"id",
+                                               "uniqueKey",
+                                               "url",
+                                               "method",
+                                               "retryCount",
+                                               "loadedUrl",
+                                               "payload",
+                                               "headers",
+                                               "userData",
+                                               "noRetry",
+                                               "errorMessages",
+                                               "handledAt",
+                                               "lockExpiresAt",
+                                               "lockByClient"};
+
+// The fields of one body that are not request fields, each reported once per body (a batch of
+// 25 items with the same stray field is one finding, not 25). Bounded.
+struct StrayFields {
+  static constexpr std::size_t kMax = 16;
+  std::vector<std::string> reported;
+  bool first_time(std::string_view k) {
+    for (const auto& r : reported) {
+      if (r == k) return false;
+    }
+    if (reported.size() >= kMax) return false;
+    reported.emplace_back(k);
+    return true;
+  }
+};
+
 // Decision 1 (uniqueKey required) and the RequestBase types of section 2, one request object at
 // a time: field() for each member in key order (nlohmann's std::map order, one member per key,
 // the last of duplicates), then finish(). Every broken field is recorded; the result is the first.
 class DraftRules {
  public:
-  DraftRules(std::string_view where, Violations& v) : where_(where), v_(v), from_(v.size()) {}
+  DraftRules(std::string_view where, Violations& v, StrayFields* strays = nullptr)
+      : where_(where), v_(v), from_(v.size()), strays_(strays) {}
 
   // True when `key` is one of the other fields: `,"key":` is in draft().extra and the caller
   // appends the value as compact JSON.
@@ -130,6 +167,7 @@ class DraftRules {
       return false;  // server-owned, not stored
     } else {
       if (!is_type_ok(k, f.kind)) return broken("request.schema", k, "has the wrong type");
+      if (strays_) stray(k);
       d_.extra += ',';
       append_json_string(d_.extra, k);
       d_.extra += ':';
@@ -141,16 +179,57 @@ class DraftRules {
   RequestDraft& draft() { return d_; }
 
   Result<RequestDraft> finish() {
+    // A missing required field that a stray one misspells is one finding: the missing field,
+    // naming the stray ("unique_key" for uniqueKey).
+    auto required = [&](std::string_view name) {
+      std::string what = "is required";
+      for (auto it = near_.begin(); it != near_.end(); ++it) {
+        if (it->second != name) continue;
+        what += " (the body has \"" + it->first + "\" instead)";
+        near_.erase(it);
+        break;
+      }
+      return what;
+    };
     if (!seen_unique_key_) {
-      add(v_, "request.unique_key_missing", field_error(where_, "uniqueKey", "is required"));
+      add(v_, "request.unique_key_missing",
+          field_error(where_, "uniqueKey", required("uniqueKey")));
     }
-    if (!seen_url_) add(v_, "request.url_missing", field_error(where_, "url", "is required"));
+    if (!seen_url_) add(v_, "request.url_missing", field_error(where_, "url", required("url")));
+    for (const auto& [k, near] : near_) {
+      add(v_, "request.unknown_field",
+          field_error(where_, k,
+                      "is not a field of a request (RequestBase); did you mean \"" +
+                          std::string(near) + "\"? The API does not read it"),
+          false);
+    }
     if (const Violation* f = first_fatal(v_, from_)) return f->error;
     return std::move(d_);
   }
 
  private:
   static constexpr std::string_view kString = "must be a string";
+
+  // A field RequestBase does not define: with a close request-field name a finding at finish()
+  // (where a missing required field can absorb it), else a note now.
+  void stray(std::string_view k) {
+    for (std::string_view known : kRequestFields) {
+      if (known == k) return;
+    }
+    if (!strays_->first_time(k)) return;
+    detail::NearName near(k);
+    for (std::string_view known : kRequestFields) near.offer(known);
+    if (auto best = near.best()) {
+      near_.emplace_back(std::string(k), *best);
+      return;
+    }
+    add(v_, "request.extra_field",
+        field_error(where_, k,
+                    "is not a field of a request (RequestBase): the fake keeps it and returns "
+                    "it as sent; what the API does with it is not documented"),
+        false);
+  }
+
   bool broken(std::string_view rule, std::string_view k, std::string_view what) {
     add(v_, rule, field_error(where_, k, what));
     return false;
@@ -161,6 +240,8 @@ class DraftRules {
   std::size_t from_;
   RequestDraft d_;
   bool seen_unique_key_ = false, seen_url_ = false;
+  StrayFields* strays_;
+  std::vector<std::pair<std::string, std::string_view>> near_;  // stray field, the field meant
 };
 
 // Decision 6: an array of 1..25 items, else 400 and nothing stored.
@@ -448,16 +529,27 @@ std::optional<std::uint8_t> request_method_index(std::string_view name) {
   return std::nullopt;
 }
 
-Result<RequestDraft> request_draft_from_json(const Json& body, std::string_view where,
-                                             Violations& v) {
+namespace {
+
+// The DOM walk of one request object; `strays` as in the scanner (null: stray fields are not
+// findings, as for a snapshot's requests).
+Result<RequestDraft> draft_from_dom(const Json& body, std::string_view where, Violations& v,
+                                    StrayFields* strays) {
   if (!body.is_object()) return not_an_object(where, v);
-  DraftRules rules(where, v);
+  DraftRules rules(where, v, strays);
   for (auto it = body.begin(); it != body.end(); ++it) {
     if (rules.field(it.key(), field_of(it.value()))) {
       rules.draft().extra += dump_json(it.value());
     }
   }
   return rules.finish();
+}
+
+}  // namespace
+
+Result<RequestDraft> request_draft_from_json(const Json& body, std::string_view where,
+                                             Violations& v) {
+  return draft_from_dom(body, where, v, nullptr);
 }
 
 Result<std::string> check_derived_id(const RequestDraft& d) {
@@ -495,7 +587,8 @@ Result<RequestDraft> parse_request_body(std::string_view text, Violations& v) {
   std::optional<Result<RequestDraft>> out;
   if (s.peek() == '{') {
     ObjectReader reader;
-    DraftRules rules("", found);
+    StrayFields strays;
+    DraftRules rules("", found, &strays);
     if (!scan_request(s, reader, rules)) return not_json(s.error(), v);
     out = rules.finish();
   } else {
@@ -517,6 +610,7 @@ Result<std::vector<RequestDraft>> parse_batch_add_body(std::string_view text, Vi
   }
   Violations found;
   BatchAddRules batch(found);
+  StrayFields strays;
   ObjectReader reader;
   std::size_t n = 0;
   if (!s.open()) return not_json(s.error(), v);
@@ -527,7 +621,7 @@ Result<std::vector<RequestDraft>> parse_batch_add_body(std::string_view text, Vi
     }
     const std::string where = "item " + std::to_string(n) + ": ";
     if (s.peek() == '{') {
-      DraftRules rules(where, found);
+      DraftRules rules(where, found, &strays);
       if (!scan_request(s, reader, rules)) break;
       batch.item(rules.finish());
     } else {
@@ -584,7 +678,8 @@ Result<std::vector<RequestKey>> parse_batch_delete_body(std::string_view text, V
 Result<RequestDraft> detail::parse_request_body_dom(std::string_view text, Violations& v) {
   auto doc = parse_body_dom(text, v);
   if (!doc) return doc.error();
-  return request_draft_from_json(*doc, "", v);
+  StrayFields strays;
+  return draft_from_dom(*doc, "", v, &strays);
 }
 
 Result<std::vector<RequestDraft>> detail::parse_batch_add_body_dom(std::string_view text,
@@ -595,9 +690,10 @@ Result<std::vector<RequestDraft>> detail::parse_batch_add_body_dom(std::string_v
   if (!doc->is_array()) return batch_not_array(" of requests", v);
   check_batch_size(doc->size(), v);
   BatchAddRules batch(v);
+  StrayFields strays;
   const std::size_t n = std::min(doc->size(), kMaxExaminedItems);
   for (std::size_t i = 0; i < n; ++i) {
-    batch.item(request_draft_from_json((*doc)[i], "item " + std::to_string(i) + ": ", v));
+    batch.item(draft_from_dom((*doc)[i], "item " + std::to_string(i) + ": ", v, &strays));
   }
   if (const Violation* f = first_fatal(v, from)) return f->error;
   return std::move(batch.items());

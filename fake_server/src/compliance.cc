@@ -69,6 +69,14 @@ const std::vector<ComplianceRuleInfo>& compliance_rules() {
        "plus token and method on every operation): the API ignores it, so the client does not "
        "get what it asked for. The message names the documented parameter it most likely meant "
        "(the same letters ignoring case, '_' and '-', or a typo of at most two letters)."},
+      {"request.unknown_field", "warning",
+       "A request field RequestBase does not define whose name is close to one it does "
+       "(\"userdata\", \"retry_count\", \"noretry\"): the API does not read it, so what the "
+       "client meant is lost. Named once per body; a misspelt required field is reported as the "
+       "missing one (request.unique_key_missing names the stray)."},
+      {"request.extra_field", "info",
+       "A request field RequestBase does not define and that is near none of its fields: the "
+       "fake keeps it and returns it as sent; what the API does with it is not documented."},
       {"request.parameter_not_for_operation", "info",
        "A query parameter that other operations define but this one does not (clientKey on GET "
        "request, say): the API ignores it here; harmless, noted so a client author can see it."},

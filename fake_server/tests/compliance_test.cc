@@ -520,6 +520,51 @@ TEST(ValidateRequestTest, UndefinedQueryParametersAreNamedWithTheirClosestDocume
   }
 }
 
+// A request field RequestBase does not define: a near name is a warning naming the field meant,
+// once per body however many batch items carry it; a misspelt required field is the missing
+// field's finding; a field near none is only noted.
+TEST(ValidateRequestTest, StrayRequestFieldsAreNamedOncePerBody) {
+  using V = std::vector<std::string>;
+  Json add = Json::parse(R"({"uniqueKey":"k","url":"u","userdata":{"a":1},"retry_count":2})");
+  auto f = validate_request(facts(Operation::kRequestsPost, &add));
+  ASSERT_EQ(rule_ids(f), (V{"request.unknown_field", "request.unknown_field"}));
+  EXPECT_NE(f[0].find("field \"retry_count\" is not a field of a request"), std::string::npos)
+      << f[0];
+  EXPECT_NE(f[0].find("did you mean \"retryCount\""), std::string::npos) << f[0];
+  EXPECT_NE(f[1].find("did you mean \"userData\""), std::string::npos) << f[1];
+
+  Json batch = Json::array();
+  for (int i = 0; i < 25; ++i) {
+    batch.push_back(Json{{"uniqueKey", "k" + std::to_string(i)}, {"url", "u"}, {"noretry", true}});
+  }
+  f = validate_request(facts(Operation::kRequestsBatchPost, &batch));
+  ASSERT_EQ(rule_ids(f), V{"request.unknown_field"}) << "one finding for 25 items";
+  EXPECT_NE(f[0].find("item 0: field \"noretry\""), std::string::npos) << f[0];
+
+  Json snake = Json::parse(R"({"unique_key":"k","url":"u"})");
+  f = validate_request(facts(Operation::kRequestsPost, &snake));
+  ASSERT_EQ(rule_ids(f), V{"request.unique_key_missing"});
+  EXPECT_NE(f[0].find("is required (the body has \"unique_key\" instead)"), std::string::npos)
+      << f[0];
+
+  Json extra = Json::parse(R"({"uniqueKey":"k","url":"u","crawlSession":"s1"})");
+  EXPECT_EQ(rule_ids(validate_request(facts(Operation::kRequestsPost, &extra))),
+            V{"request.extra_field"});
+  // What a client got from a head/lock and sends back is not stray.
+  Json back =
+      Json::parse(R"({"id":"x","uniqueKey":"k","url":"u","lockExpiresAt":"2026-01-01T00:00:00Z",)"
+                  R"("lockByClient":"c","handledAt":null,"errorMessages":[],"loadedUrl":null})");
+  for (const std::string& r : rule_ids(validate_request(facts(Operation::kRequestPut, &back)))) {
+    EXPECT_NE(r, "request.unknown_field");
+    EXPECT_NE(r, "request.extra_field");
+  }
+  for (const auto& rule : {"request.unknown_field", "request.extra_field"}) {
+    bool listed = false;
+    for (const auto& r : compliance_rules()) listed = listed || r.id == rule;
+    EXPECT_TRUE(listed) << rule;
+  }
+}
+
 TEST(ValidateRequestTest, FindsEachDocumentedRule) {
   using V = std::vector<std::string>;
   Json big = Json::array();

@@ -1,9 +1,6 @@
 #include "rqcheck/core/operations.h"
 
-#include <algorithm>
-#include <cctype>
 #include <string>
-#include <vector>
 
 #include "near_names.h"
 #include "rqcheck/core/percent.h"

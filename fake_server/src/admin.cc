@@ -120,7 +120,14 @@ Reply Admin::handle(const HttpRequest& http) {
     if (!filter) return Reply::of_error(filter.error());
     return data(200, ctx_.journal.to_json(*filter));
   }
-  if (what == "report" && method == "GET") return data(200, ctx_.monitor.report());
+  if (what == "report" && method == "GET") {
+    // ?final=true: judge the run as over (docs/oracle.md), as rq-fake --report does at exit.
+    const std::string* final = http.param("final");
+    if (final && *final != "true" && *final != "false" && *final != "1" && *final != "0") {
+      return Reply::of_error(errors::invalid_parameter("final must be true, false, 1 or 0."));
+    }
+    return data(200, ctx_.monitor.report(final && (*final == "true" || *final == "1")));
+  }
   if (what == "store") {
     if (method == "GET") {
       SnapshotData snap;

@@ -10,6 +10,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "oracle.h"
 #include "rqcheck/core/errors.h"
 #include "rqcheck/core/request_id.h"
 #include "wire.h"
@@ -111,6 +112,28 @@ const std::vector<ComplianceRuleInfo>& compliance_rules() {
       {"client.duplicate_write_after_commit", "error",
        "A write that failed after its commit was resent and was not absorbed: it created a "
        "second queue, or locked further requests."},
+      // The consumer oracle (docs/oracle.md): one finding per request and rule (early finish:
+      // per client and queue); times are arrival times by the fake's clock.
+      {"oracle.processed_twice", "error",
+       "A client marked a request handled, updated it, released its lock or deleted it after its "
+       "own lock on it had expired and another client had locked it meanwhile: two consumers "
+       "worked on one request (crawlee issue 2849; apify-sdk-python PR 1062: double charges, "
+       "duplicate dataset items)."},
+      {"oracle.lock_expired_while_working", "warning",
+       "A client touched a request it had locked (prolong, update, handled mark, release, "
+       "delete) after that lock had expired: it was still working on it, and the request was "
+       "free for anyone to take (crawlee 3961). Superseded by oracle.processed_twice when another "
+       "client did take it and the owner then finished it."},
+      {"oracle.lock_left_by_quiet_owner", "warning",
+       "A lock its owner never released or finished, and never touched again, while the owner "
+       "made no call on the queue for at least the quiet time (30 s) before the report, or the "
+       "run ended: the request stayed locked until the lock expired (crawlee 2870: a restarted "
+       "run gets a new clientKey and its old locks block the queue)."},
+      {"oracle.early_finish", "warning",
+       "A client that read the head or took locks stopped (no call on the queue for the quiet "
+       "time, or the run ended) while requests it could have taken, still unhandled at the "
+       "report, were pending at its last call or locked by another client then and unlocked by "
+       "expiry since (apify-sdk-js 668: a crawler finished with requests pending)."},
   };
   return rules;
 }
@@ -257,8 +280,12 @@ struct ComplianceMonitor::State {
   std::atomic<std::uint64_t> chain_order{0};
 };
 
-ComplianceMonitor::ComplianceMonitor(ComplianceOptions options)
-    : options_(options), state_(std::make_unique<State>()) {}
+ComplianceMonitor::ComplianceMonitor(ComplianceOptions options, const Clock* clock)
+    : options_(options),
+      clock_(clock),
+      oracle_(std::make_unique<ConsumerOracle>(
+          OracleOptions{options.oracle_quiet_ms, options.oracle_max_requests})),
+      state_(std::make_unique<State>()) {}
 ComplianceMonitor::~ComplianceMonitor() = default;
 
 namespace {
@@ -348,6 +375,7 @@ std::optional<std::string> absorbed(const JournalEntry& retry) {
 }  // namespace
 
 void ComplianceMonitor::on_exchange(const JournalEntry& e) {
+  oracle_->on_exchange(e);  // the consumer oracle (docs/oracle.md) follows every call too
   const ComplianceOptions& o = options_;
   // No lock across clients on the hot path: the client map is read under a shared lock (held
   // for the whole call, so clear() cannot free a client in use) and only a new client takes it
@@ -571,7 +599,8 @@ std::vector<Finding> ComplianceMonitor::findings() const {
   return out;
 }
 
-Json ComplianceMonitor::report() const {
+Json ComplianceMonitor::report(bool final) const {
+  Json oracle = oracle_->report(clock_ ? clock_->now_ms() : oracle_->last_seen(), final);
   std::unique_lock lock(mu_);  // exclusive: no client is being checked meanwhile
   Json clients = Json::array();
   std::size_t calls = 0, faults = 0, retries = 0, total = 0;
@@ -635,11 +664,12 @@ Json ComplianceMonitor::report() const {
                 {"jitterTolerance", o.jitter_tolerance},
                 {"backoffCapMs", o.backoff_cap_ms},
                 {"maxAttempts", o.max_attempts},
-                {"retryAfterSlackMs", o.retry_after_slack_ms}}}};
+                {"retryAfterSlackMs", o.retry_after_slack_ms}}},
+              {"consumerOracle", std::move(oracle)}};
 }
 
-std::string ComplianceMonitor::summary() const {
-  Json r = report();
+std::string ComplianceMonitor::summary(bool final) const {
+  Json r = report(final);
   const Json& s = r["summary"];
   std::ostringstream out;
   out << "Client compliance: " << s["clients"].get<std::size_t>() << " client(s), "
@@ -669,10 +699,12 @@ std::string ComplianceMonitor::summary() const {
       out << ")\n";
     }
   }
+  out << oracle_text(r["consumerOracle"]);
   return out.str();
 }
 
 void ComplianceMonitor::clear() {
+  oracle_->clear();
   std::unique_lock lock(mu_);
   state_ = std::make_unique<State>();
 }

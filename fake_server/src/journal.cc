@@ -192,6 +192,22 @@ Json to_json(const JournalEntry& e) {
   if (!e.item_keys.empty()) j["itemKeys"] = e.item_keys;
   if (!e.unprocessed_keys.empty()) j["unprocessedKeys"] = e.unprocessed_keys;
   if (!e.already_present_keys.empty()) j["alreadyPresentKeys"] = e.already_present_keys;
+  if (e.work_done) j["workDone"] = true;
+  if (!e.request_id.empty()) j["requestId"] = e.request_id;
+  if (e.handled_mark) j["handledMark"] = true;
+  if (e.lock_expires_at) j["lockExpiresAt"] = format_iso8601(e.lock_expires_at);
+  if (e.unlocked_count >= 0) j["unlockedCount"] = e.unlocked_count;
+  if (!e.requests.empty()) {
+    Json rs = Json::array();
+    for (const RequestTouch& t : e.requests) {
+      Json r{{"id", t.id}};
+      if (t.lock_expires_at) r["lockExpiresAt"] = format_iso8601(t.lock_expires_at);
+      if (t.was_present) r["wasAlreadyPresent"] = true;
+      if (t.was_handled) r["wasAlreadyHandled"] = true;
+      rs.push_back(std::move(r));
+    }
+    j["requests"] = std::move(rs);
+  }
   return j;
 }
 
@@ -273,6 +289,7 @@ void Journal::append(JournalEntry e) {
   if (e.seq == 0) e.seq = reserve_seq();
   if (e.findings.size() > kMaxFindings) e.findings.resize(kMaxFindings);
   if (e.headers.size() > kMaxHeaders) e.headers.resize(kMaxHeaders);
+  if (e.requests.size() > kMaxKeys) e.requests.resize(kMaxKeys);
   auto fresh = std::make_unique<JournalEntry>(std::move(e));
   Slot& slot = slots_[fresh->seq % capacity_];
   std::unique_ptr<JournalEntry> old;  // freed after the slot is unlocked

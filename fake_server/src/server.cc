@@ -40,6 +40,60 @@ bool is_admin_path(std::string_view path) {
   return path == "/__admin" || path.rfind("/__admin/", 0) == 0;
 }
 
+// What the consumer oracle follows (docs/oracle.md): the request a call names and, from a
+// successful outcome, the requests it locked, added or deleted. A fault that acts on the answer
+// (failAfterCommit, truncate) comes after the work, so the work counts even when the client saw
+// a failure.
+void note_requests(JournalEntry& e, const Call& call, const Outcome* out) {
+  switch (call.op) {
+    case Operation::kRequestGet:
+    case Operation::kRequestPut:
+    case Operation::kRequestDelete:
+    case Operation::kRequestLockPut:
+    case Operation::kRequestLockDelete:
+      e.request_id = bound_key(call.params[1]);
+      break;
+    default:
+      break;
+  }
+  if (call.op == Operation::kRequestPut && !call.args.drafts.empty()) {
+    e.handled_mark = call.args.drafts.front().handled_at.has_value();
+  }
+  if (!out || out->error) return;
+  e.work_done = true;
+  switch (call.op) {
+    case Operation::kHeadLockPost:
+      for (const HeadItem& item : out->head.items) {
+        e.requests.push_back({bound_key(item.id), item.lock_expires_at.value_or(0)});
+      }
+      break;
+    case Operation::kRequestLockPut:
+      e.lock_expires_at = out->lock_expires_at;
+      break;
+    case Operation::kRequestsUnlockPost:
+      e.unlocked_count = out->unlocked_count;
+      break;
+    case Operation::kRequestsPost:
+    case Operation::kRequestPut:
+      e.requests.push_back({bound_key(out->add.request_id), 0, out->add.was_already_present,
+                            out->add.was_already_handled});
+      break;
+    case Operation::kRequestsBatchPost:
+      for (const ProcessedRequest& p : out->batch_add.processed) {
+        e.requests.push_back(
+            {bound_key(p.request_id), 0, p.was_already_present, p.was_already_handled});
+      }
+      break;
+    case Operation::kRequestsBatchDelete:
+      for (const DeletedRequest& d : out->batch_delete.processed) {
+        if (d.id) e.requests.push_back({bound_key(*d.id)});
+      }
+      break;
+    default:
+      break;
+  }
+}
+
 // The journal's record of one exchange, built once from the call and its answer.
 JournalEntry journal_entry(const Call* call, const HttpRequest& http, const Outcome* out,
                            const Reply& reply, bool dropped, bool with_findings, TimeMs now) {
@@ -91,6 +145,7 @@ JournalEntry journal_entry(const Call* call, const HttpRequest& http, const Outc
       e.already_present_keys = call->item_keys;
     }
   }
+  if (call) note_requests(e, *call, out);
   return e;
 }
 
@@ -166,6 +221,7 @@ struct FakeServer::Impl {
         storages{store, key_value_stores, datasets, users},
         faults(options.fault_seed ? *options.fault_seed : options.store.seed, *clock),
         journal(options.journal_capacity),
+        monitor(ComplianceOptions{}, clock),
         admin(AdminContext{store, key_value_stores, datasets, faults, journal, monitor, *clock,
                            options.virtual_clock ? &manual_clock : nullptr, options.admin_token,
                            [this] { return persist_replaced(); }}),

@@ -54,8 +54,9 @@ Usage: rq-fake [options]
   --fault SHORTHAND       fault rules in one line, e.g. "429@30%:batch_add" or
                           "partial@50%:batch_add; latency=20-80ms" (repeatable)
   --fault-seed N          seed of the fault schedules (default: --seed)
-  --report FILE           on exit, write the client-compliance report: FILE (JSON) and
-                          FILE.txt (a short summary)
+  --report FILE           on exit, write the client-compliance report, with the consumer
+                          oracle's findings (docs/oracle.md): FILE (JSON) and FILE.txt (a
+                          short summary)
   --no-validate           do not check incoming requests against the request schemas
   --log                   log every request to stderr
   --help                  this text
@@ -269,8 +270,9 @@ int main(int argc, char** argv) {
   server.stop();
   if (!report_file.empty()) {
     std::ofstream json(report_file), text(report_file + ".txt");
-    json << rqcheck::dump_json(server.compliance().report()) << "\n";
-    text << server.compliance().summary();
+    // The run is over: the consumer oracle judges every client as stopped (docs/oracle.md).
+    json << rqcheck::dump_json(server.compliance().report(true)) << "\n";
+    text << server.compliance().summary(true);
     if (!json || !text) {
       std::cerr << "rq-fake: could not write the report to " << report_file << "\n";
       return 1;

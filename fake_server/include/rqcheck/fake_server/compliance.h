@@ -58,6 +58,10 @@ struct ComplianceOptions {
   std::size_t max_examples = 10;     // findings kept per client and rule; the rest are counted
   std::size_t max_clients = 1000;    // further clients are folded into one "(other clients)"
   std::size_t max_tracked = 20000;   // open retry chains and batch keys tracked per client
+  // The consumer oracle (docs/oracle.md): a client silent this long on a queue has gone quiet
+  // (its locks are left) or stopped (early finish); requests followed at most.
+  TimeMs oracle_quiet_ms = 30000;
+  std::size_t oracle_max_requests = 100000;
 };
 
 struct Finding {
@@ -73,10 +77,14 @@ struct ComplianceRuleInfo {
 // Every rule the monitor can report.
 const std::vector<ComplianceRuleInfo>& compliance_rules();
 
+class ConsumerOracle;
+
 // Thread-safe. Feed entries in roughly arrival order (append them before the answer is sent).
 class ComplianceMonitor {
  public:
-  explicit ComplianceMonitor(ComplianceOptions options = {});
+  // `clock` (optional) gives the report time for the consumer oracle; without it the report
+  // time is the end of the latest call.
+  explicit ComplianceMonitor(ComplianceOptions options = {}, const Clock* clock = nullptr);
   ~ComplianceMonitor();
 
   void on_exchange(const JournalEntry& entry);
@@ -86,15 +94,19 @@ class ComplianceMonitor {
   // {"summary":{clients, calls, faultsMet, retries, findings, errors, warnings, infos},
   //  "clients":[{user, clientKey, userAgent, calls, faultsMet, retries, findingCounts,
   //  findings:[{rule, severity, message, seqs}]}], "rules":{id:{severity, description}},
-  //  "thresholds":{...}}.
-  Json report() const;
-  // A few lines for people: totals, then each client's findings with their seqs.
-  std::string summary() const;
+  //  "thresholds":{...}, "consumerOracle":{...} (docs/oracle.md)}. `final`: the run is over,
+  //  so the oracle judges every client as stopped (rq-fake --report at exit).
+  Json report(bool final = false) const;
+  // A few lines for people: totals, then each client's findings with their seqs, then the
+  // consumer oracle's findings and end state.
+  std::string summary(bool final = false) const;
   void clear();
 
  private:
   struct State;
   const ComplianceOptions options_;
+  const Clock* clock_;
+  std::unique_ptr<ConsumerOracle> oracle_;
   mutable std::shared_mutex mu_;  // the client map: shared per call, exclusive to add or read all
   std::unique_ptr<State> state_;
 };

@@ -33,6 +33,15 @@ namespace rqcheck::fake {
 
 using Header = std::pair<std::string, std::string>;
 
+// One request an answer named, for the consumer oracle (docs/oracle.md): a head/lock item with
+// the expiry it was given, an added request with its wasAlreadyPresent/wasAlreadyHandled, or an
+// id a batch delete processed.
+struct RequestTouch {
+  std::string id;
+  TimeMs lock_expires_at = 0;                     // head/lock items
+  bool was_present = false, was_handled = false;  // add, batch add
+};
+
 struct JournalEntry {
   std::uint64_t seq = 0;  // 0: Journal::append assigns the next one
   TimeMs arrival_ms = 0;
@@ -58,6 +67,15 @@ struct JournalEntry {
   std::vector<std::string> item_keys;
   std::vector<std::string> unprocessed_keys;      // batch: the keys in unprocessedRequests
   std::vector<std::string> already_present_keys;  // add/batch add: wasAlreadyPresent == true
+  // What the consumer oracle follows (docs/oracle.md), from the call and its answer:
+  bool work_done = false;      // the store did the call's work (even if a fault hid the answer)
+  std::string request_id;      // ops 10-12, 15, 16: the {requestId} path parameter
+  bool handled_mark = false;   // PUT request: the body sets handledAt
+  TimeMs lock_expires_at = 0;  // prolong (2xx): the new expiry the answer gave
+  std::int64_t unlocked_count = -1;  // unlock (2xx): unlockedCount
+  // 2xx head/lock: the items locked; add and batch add: the processed requests; batch delete:
+  // the ids deleted. At most 100.
+  std::vector<RequestTouch> requests;
 };
 
 // `token=...` in a query string becomes `token=REDACTED`; everything else is kept verbatim.

@@ -192,6 +192,12 @@ Json to_json(const JournalEntry& e) {
   if (!e.item_keys.empty()) j["itemKeys"] = e.item_keys;
   if (!e.unprocessed_keys.empty()) j["unprocessedKeys"] = e.unprocessed_keys;
   if (!e.already_present_keys.empty()) j["alreadyPresentKeys"] = e.already_present_keys;
+  if (!(e.cost == CostCharge{})) {
+    j["cost"] = Json{{"reads", e.cost.reads},
+                     {"writes", e.cost.writes},
+                     {"deletes", e.cost.deletes},
+                     {"headItems", e.cost.head_items}};
+  }
   return j;
 }
 

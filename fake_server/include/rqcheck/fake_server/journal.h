@@ -28,6 +28,7 @@
 #include "rqcheck/core/operations.h"
 #include "rqcheck/core/result.h"
 #include "rqcheck/core/time.h"
+#include "rqcheck/fake_server/cost.h"
 
 namespace rqcheck::fake {
 
@@ -58,6 +59,7 @@ struct JournalEntry {
   std::vector<std::string> item_keys;
   std::vector<std::string> unprocessed_keys;      // batch: the keys in unprocessedRequests
   std::vector<std::string> already_present_keys;  // add/batch add: wasAlreadyPresent == true
+  CostCharge cost;  // what the store charged the call (docs/cost.md); zero when it did no work
 };
 
 // `token=...` in a query string becomes `token=REDACTED`; everything else is kept verbatim.

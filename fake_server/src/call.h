@@ -141,8 +141,10 @@ struct Call {
   std::vector<std::string> item_keys;
   // The fault decided for this call (docs/faults.md).
   FaultDecision fault;
+  // What the store charged the call (docs/cost.md), for the journal entry and the cost meter.
+  CostCharge charge;
 
-  Caller caller() const { return Caller{user ? &*user : nullptr, client_key}; }
+  Caller caller() { return Caller{user ? &*user : nullptr, client_key, &charge}; }
   QueueRef queue_ref() const { return QueueRef{params[0]}; }
 };
 

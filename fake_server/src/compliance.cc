@@ -10,6 +10,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "cost_meter.h"
 #include "oracle.h"
 #include "rqcheck/core/errors.h"
 #include "rqcheck/core/request_id.h"
@@ -134,6 +135,10 @@ const std::vector<ComplianceRuleInfo>& compliance_rules() {
        "time, or the run ended) while requests it could have taken, still unhandled at the "
        "report, were pending at its last call or locked by another client then and unlocked by "
        "expiry since (apify-sdk-js 668: a crawler finished with requests pending)."},
+      {"cost.over_budget", "error",
+       "The run spent more reads, writes, deletes, head items or rate-limit refusals than the "
+       "cost budget allows (rq-fake --budget; docs/cost.md counts each call the way the "
+       "platform bills it)."},
   };
   return rules;
 }
@@ -285,7 +290,8 @@ ComplianceMonitor::ComplianceMonitor(ComplianceOptions options, const Clock* clo
       clock_(clock),
       oracle_(std::make_unique<ConsumerOracle>(
           OracleOptions{options.oracle_quiet_ms, options.oracle_max_requests})),
-      state_(std::make_unique<State>()) {}
+      state_(std::make_unique<State>()),
+      cost_(std::make_unique<CostMeter>()) {}
 ComplianceMonitor::~ComplianceMonitor() = default;
 
 namespace {
@@ -376,6 +382,7 @@ std::optional<std::string> absorbed(const JournalEntry& retry) {
 
 void ComplianceMonitor::on_exchange(const JournalEntry& e) {
   oracle_->on_exchange(e);  // the consumer oracle (docs/oracle.md) follows every call too
+  cost_->on_exchange(e);    // its own locks, none of the client map's
   const ComplianceOptions& o = options_;
   // No lock across clients on the hot path: the client map is read under a shared lock (held
   // for the whole call, so clear() cannot free a client in use) and only a new client takes it
@@ -596,6 +603,7 @@ std::vector<Finding> ComplianceMonitor::findings() const {
       out.insert(out.end(), t.examples.begin(), t.examples.end());
     for (auto& f : final_findings(c)) out.push_back(std::move(f));
   }
+  for (auto& f : cost_->findings(cost_budget())) out.push_back(std::move(f));
   return out;
 }
 
@@ -640,6 +648,18 @@ Json ComplianceMonitor::report(bool final) const {
                            {"findingCounts", std::move(counts)},
                            {"findings", std::move(list)}});
   }
+  const CostBudget budget = cost_budget();
+  std::vector<Finding> cost_findings = cost_->findings(budget);
+  Json cost = cost_->report(budget);
+  Json cost_list = Json::array();
+  for (const Finding& f : cost_findings) {
+    cost_list.push_back(
+        Json{{"rule", f.rule}, {"severity", f.severity}, {"message", f.message}, {"seqs", f.seqs}});
+    ++total;
+    ++by_severity[f.severity];
+    rules_seen.insert(f.rule);
+  }
+  cost["findings"] = std::move(cost_list);
   Json rules = Json::object();
   for (const auto& r : compliance_rules()) {
     if (rules_seen.count(std::string(r.id))) {
@@ -665,7 +685,9 @@ Json ComplianceMonitor::report(bool final) const {
                 {"backoffCapMs", o.backoff_cap_ms},
                 {"maxAttempts", o.max_attempts},
                 {"retryAfterSlackMs", o.retry_after_slack_ms}}},
-              {"consumerOracle", std::move(oracle)}};
+              {"consumerOracle", std::move(oracle)},
+              {"cost", std::move(cost)},
+              {"status", cost_findings.empty() ? "pass" : "fail"}};
 }
 
 std::string ComplianceMonitor::summary(bool final) const {
@@ -700,13 +722,32 @@ std::string ComplianceMonitor::summary(bool final) const {
     }
   }
   out << oracle_text(r["consumerOracle"]);
+  out << cost_->table(cost_budget());
+  out << "Status: " << r["status"].get<std::string>() << "\n";
   return out.str();
 }
 
 void ComplianceMonitor::clear() {
   oracle_->clear();
-  std::unique_lock lock(mu_);
-  state_ = std::make_unique<State>();
+  {
+    std::unique_lock lock(mu_);
+    state_ = std::make_unique<State>();
+  }
+  cost_->clear();
 }
+
+void ComplianceMonitor::set_cost_budget(const CostBudget& budget) {
+  std::lock_guard lock(budget_mu_);
+  budget_ = budget;
+}
+
+CostBudget ComplianceMonitor::cost_budget() const {
+  std::lock_guard lock(budget_mu_);
+  return budget_;
+}
+
+bool ComplianceMonitor::over_budget() const { return !cost_->overruns(cost_budget()).empty(); }
+
+std::string ComplianceMonitor::cost_summary() const { return cost_->summary_line(cost_budget()); }
 
 }  // namespace rqcheck::fake

@@ -208,6 +208,12 @@ Json to_json(const JournalEntry& e) {
     }
     j["requests"] = std::move(rs);
   }
+  if (!(e.cost == CostCharge{})) {
+    j["cost"] = Json{{"reads", e.cost.reads},
+                     {"writes", e.cost.writes},
+                     {"deletes", e.cost.deletes},
+                     {"headItems", e.cost.head_items}};
+  }
   return j;
 }
 

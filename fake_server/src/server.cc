@@ -129,6 +129,7 @@ JournalEntry journal_entry(const Call* call, const HttpRequest& http, const Outc
       }
     }
     e.item_keys = call->item_keys;
+    e.cost = call->charge;
   } else {
     e.arrival_ms = now;
   }
@@ -231,6 +232,7 @@ struct FakeServer::Impl {
                                    options.head_timeout_ms, options.body_timeout_ms, 1},
                   [this](HttpRequest& http) { return handle(http); }) {
     if (!options.users.empty()) store.set_fixed_users(options.users);
+    monitor.set_cost_budget(options.cost_budget);
     wire_options.reject_over_max_limit = options.store.behaviour.reject_over_max_limit;
     auto active = bugs::ActiveBugs::make(options.bugs);
     if (active) {

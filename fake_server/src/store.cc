@@ -112,6 +112,15 @@ Status Store::charge_queue(Queue& q, Operation op, TimeMs now) {
   return limiter_.charge(q.rate, op, now);
 }
 
+void Store::charge_cost(Queue& q, const Caller& c, Operation op, std::int64_t items) {
+  const CostCharge cost = cost_of(op, items);
+  q.stats.read_count += cost.reads;
+  q.stats.write_count += cost.writes;
+  q.stats.delete_count += cost.deletes;
+  q.stats.head_item_read_count += cost.head_items;
+  if (c.charge) *c.charge += cost;
+}
+
 Result<Store::Entered> Store::enter(const Caller& c, const QueueRef& ref, Operation op) {
   const bool write = operation_info(op).is_write();
   const TimeMs now = clock_.now_ms();
@@ -287,11 +296,11 @@ Result<AddResult> Store::add_request(const Caller& c, const QueueRef& ref, Reque
       queue.insert(rid, std::move(d), o.forefront, now);
       queue.touch(now, true);
     }
-    ++queue.stats.read_count;
+    charge_cost(queue, c, Operation::kRequestsPost, 1);  // a duplicate is a write too
     return AddResult{rid, true, handled};
   }
   queue.insert(it, rid, std::move(d), o.forefront, now);
-  ++queue.stats.write_count;
+  charge_cost(queue, c, Operation::kRequestsPost, 1);
   queue.touch(now, true);
   return AddResult{rid, false, false};
 }
@@ -336,13 +345,13 @@ Result<BatchAddResult> Store::batch_add(const Caller& c, const QueueRef& ref,
     auto it = queue.lower_bound(ids[i]);
     if (it != queue.entries.end() && it->first == ids[i]) {
       if (bug.duplicate_counts_total) ++queue.bug_total_drift, ++queue.bug_pending_drift;
-      ++queue.stats.read_count;
+      charge_cost(queue, c, Operation::kRequestsBatchPost, 1);  // processed: a write
       out.processed.push_back({ids[i], d.unique_key, true, it->second.handled()});
       continue;
     }
     std::string uk = d.unique_key;
     queue.insert(it, ids[i], std::move(d), front, now);
-    ++queue.stats.write_count;
+    charge_cost(queue, c, Operation::kRequestsBatchPost, 1);
     modified = true;
     out.processed.push_back({ids[i], std::move(uk), false, false});
   }
@@ -394,7 +403,7 @@ Result<BatchDeleteResult> Store::batch_delete(const Caller& c, const QueueRef& r
       if (bug.delete_keeps_handled_count && it->second.handled())
         ++queue.bug_handled_drift, --queue.bug_pending_drift;
       queue.erase(it);
-      ++queue.stats.delete_count;
+      charge_cost(queue, c, Operation::kRequestsBatchDelete, 1);
       modified = true;
     } else {
       // Decision 5: an absent request counts as processed.
@@ -435,7 +444,7 @@ Result<ListPage> Store::list_requests(const Caller& c, const QueueRef& ref, cons
     sink(queue.view(it->first, e));
     ++page.listed;
   }
-  queue.stats.read_count += page.listed;
+  charge_cost(queue, c, Operation::kRequestsGet, page.listed);
   // Decision 31: nextCursor exactly when the page stopped on `limit` with more to scan.
   const bool full = bug.next_cursor_on_full_matches ? page.listed == limit : scanned == limit;
   if (last_id && ((full && it != queue.entries.end()) || bug.next_cursor_always)) {
@@ -452,7 +461,7 @@ Status Store::get_request(const Caller& c, const QueueRef& ref, std::string_view
   queue.touch(entered->now, false);
   auto it = queue.find(id);
   if (it == queue.entries.end()) return not_found();
-  ++queue.stats.read_count;
+  charge_cost(queue, c, Operation::kRequestGet, 1);
   sink(queue.view(it->first, it->second));
   return Ok{};
 }
@@ -471,12 +480,12 @@ Result<AddResult> Store::update_request(const Caller& c, const QueueRef& ref, st
     if (bug.upsert_rejected) return errors::record_not_found();
     // Decision 4: upsert.
     queue.touch(now, true);
-    ++queue.stats.write_count;
+    charge_cost(queue, c, Operation::kRequestPut, 1);
     queue.insert(rid, std::move(d), front, now);
     return AddResult{rid, false, false};
   }
   queue.touch(now, true);
-  ++queue.stats.write_count;
+  charge_cost(queue, c, Operation::kRequestPut, 1);
   // Section 4 (11): a replace, not a merge. Decision 22: wasAlreadyHandled is the state before.
   bool was_handled = it->second.handled();
   if (bug.update_merges && d.extra.empty()) d.extra = it->second.extra;
@@ -509,7 +518,7 @@ Status Store::delete_request(const Caller& c, const QueueRef& ref, std::string_v
   if (options_.quirks.delete_keeps_handled_count && it->second.handled())
     ++queue.bug_handled_drift, --queue.bug_pending_drift;
   queue.erase(it);
-  ++queue.stats.delete_count;
+  charge_cost(queue, c, Operation::kRequestDelete, 1);
   queue.touch(now, true);
   return Ok{};
 }
@@ -540,7 +549,7 @@ Result<Head> Store::head(const Caller& c, const QueueRef& ref, std::int64_t limi
                          e.retry_count, std::nullopt});
     }
   }
-  queue.stats.head_item_read_count += static_cast<std::int64_t>(h.items.size());
+  charge_cost(queue, c, Operation::kHeadGet, static_cast<std::int64_t>(h.items.size()));
   return h;
 }
 
@@ -590,7 +599,7 @@ Result<Head> Store::head_and_lock(const Caller& c, const QueueRef& ref, double l
   }
   if (bug.head_lock_takes_one_more && std::int64_t(h.items.size()) > limit) h.items.pop_back();
   queue.touch(now, !h.items.empty() && !bug.lock_keeps_modified_at);
-  queue.stats.head_item_read_count += static_cast<std::int64_t>(h.items.size());
+  charge_cost(queue, c, Operation::kHeadLockPost, static_cast<std::int64_t>(h.items.size()));
   h.queue_modified_at = queue.meta.modified_at;
   h.had_multiple_clients = queue.had_multiple_clients;
   h.queue_has_locked_requests = !queue.locks.empty();
@@ -625,6 +634,7 @@ Result<TimeMs> Store::prolong_lock(const Caller& c, const QueueRef& ref, std::st
   }
   TimeMs base = options_.behaviour.prolong_from_current_expiry ? e.lock.expires : now;
   TimeMs expires = base + ms;
+  charge_cost(queue, c, Operation::kRequestLockPut, 1);
   if (bug.prolong_not_stored && expires > now) {
     queue.touch(now, true);
     return expires;
@@ -658,9 +668,15 @@ Status Store::delete_lock(const Caller& c, const QueueRef& ref, std::string_view
   if (e.handled() || !e.locked()) {
     return errors::request_handled_or_locked("Request \"" + std::string(id) + "\" is not locked.");
   }
-  if (bug.delete_lock_ignored) return Ok{};
+  if (bug.delete_lock_ignored) {
+    charge_cost(queue, c, Operation::kRequestLockDelete, 1);
+    return Ok{};
+  }
   if (queue.client_keys[e.lock_owner] != c.client_key.value_or("") && !bug.lock_owner_ignored) {
-    if (bug.delete_lock_by_other_noop) return Ok{};
+    if (bug.delete_lock_by_other_noop) {
+      charge_cost(queue, c, Operation::kRequestLockDelete, 1);
+      return Ok{};
+    }
     std::string msg = "Request \"" + std::string(id) + "\" is locked by another client.";
     if (options_.behaviour.delete_lock_by_other_is_403)
       return errors::insufficient_permissions(msg);
@@ -668,6 +684,7 @@ Status Store::delete_lock(const Caller& c, const QueueRef& ref, std::string_view
   }
   queue.drop_lock(it);
   queue.make_available(it, o.forefront, now);  // section 4 (16): end, or front
+  charge_cost(queue, c, Operation::kRequestLockDelete, 1);
   queue.touch(now, true);
   return Ok{};
 }
@@ -693,6 +710,7 @@ Result<std::int64_t> Store::unlock_requests(const Caller& c, const QueueRef& ref
     }
     count = static_cast<std::int64_t>(mine.size());
   }
+  charge_cost(queue, c, Operation::kRequestsUnlockPost, count);
   queue.touch(now, count > 0);
   return count;
 }

@@ -55,16 +55,25 @@ Usage: rq-fake [options]
                           "partial@50%:batch_add; latency=20-80ms" (repeatable)
   --fault-seed N          seed of the fault schedules (default: --seed)
   --report FILE           on exit, write the client-compliance report, with the consumer
-                          oracle's findings (docs/oracle.md): FILE (JSON) and FILE.txt (a
-                          short summary)
+                          oracle's findings (docs/oracle.md) and the cost table
+                          (docs/cost.md): FILE (JSON) and FILE.txt (a short summary)
+  --budget M=N[,M=N]      the run's cost budget (docs/cost.md): at most N of each metric M,
+                          any of writes, reads, deletes, headItems (head items read) and
+                          refused (calls over the documented rate limits), e.g.
+                          "writes=500,refused=0"; over it, the report's status is "fail" and
+                          rq-fake exits 3
   --no-validate           do not check incoming requests against the request schemas
   --log                   log every request to stderr
   --help                  this text
 
 The first line on stdout is "rq-fake listening on http://HOST:PORT" (with --data-dir, once DIR
-is loaded). SIGINT or SIGTERM stops the server cleanly. Exit status 2: bad options, or a DIR
-that cannot be used (locked by another rq-fake, not rq-fake's database, corrupt, or of another
-format version).
+is loaded). SIGINT or SIGTERM stops the server cleanly; at exit rq-fake prints one line of what
+the run cost to stderr ("rq-fake: cost: ...").
+
+Exit status: 0 after a clean stop; 1 when the report could not be written; 2 for bad options,
+or a DIR that cannot be used (locked by another rq-fake, not rq-fake's database, corrupt, or of
+another format version); 3 when the run went over the --budget (the report, if asked for, is
+written first, with status "fail").
 )";
 
 bool parse_int(const std::string& s, long long lo, long long hi, long long& out) {
@@ -234,6 +243,11 @@ int main(int argc, char** argv) {
       opts.fault_seed = static_cast<std::uint64_t>(n);
     } else if (a == "--report") {
       if (!value(report_file)) return usage_error("--report needs a file");
+    } else if (a == "--budget") {
+      if (!value(v)) return usage_error("--budget needs METRIC=N pairs, e.g. writes=500");
+      auto budget = rqcheck::fake::parse_cost_budget(v);
+      if (!budget) return usage_error(budget.error().message);
+      opts.cost_budget = *budget;
     } else if (a == "--no-validate") {
       opts.validate_requests = false;
     } else if (a == "--log") {
@@ -268,6 +282,8 @@ int main(int argc, char** argv) {
   sigwait(&sigs, &sig);
   std::cerr << "rq-fake: " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << ", shutting down\n";
   server.stop();
+  const bool over_budget = server.compliance().over_budget();
+  std::cerr << "rq-fake: " << server.compliance().cost_summary() << "\n";
   if (!report_file.empty()) {
     std::ofstream json(report_file), text(report_file + ".txt");
     // The run is over: the consumer oracle judges every client as stopped (docs/oracle.md).
@@ -280,5 +296,5 @@ int main(int argc, char** argv) {
     std::cerr << "rq-fake: compliance report written to " << report_file << " and " << report_file
               << ".txt\n";
   }
-  return 0;
+  return over_budget ? 3 : 0;
 }

@@ -27,6 +27,7 @@
 #include "rqcheck/core/json.h"
 #include "rqcheck/core/operations.h"
 #include "rqcheck/core/time.h"
+#include "rqcheck/fake_server/cost.h"
 #include "rqcheck/fake_server/journal.h"
 
 namespace rqcheck::fake {
@@ -78,8 +79,11 @@ struct ComplianceRuleInfo {
 const std::vector<ComplianceRuleInfo>& compliance_rules();
 
 class ConsumerOracle;
+class CostMeter;
 
 // Thread-safe. Feed entries in roughly arrival order (append them before the answer is sent).
+// It also meters what the calls cost (docs/cost.md: the report's "cost" section) and checks the
+// run against a cost budget: over it, the report's status is "fail".
 class ComplianceMonitor {
  public:
   // `clock` (optional) gives the report time for the consumer oracle; without it the report
@@ -94,13 +98,24 @@ class ComplianceMonitor {
   // {"summary":{clients, calls, faultsMet, retries, findings, errors, warnings, infos},
   //  "clients":[{user, clientKey, userAgent, calls, faultsMet, retries, findingCounts,
   //  findings:[{rule, severity, message, seqs}]}], "rules":{id:{severity, description}},
-  //  "thresholds":{...}, "consumerOracle":{...} (docs/oracle.md)}. `final`: the run is over,
-  //  so the oracle judges every client as stopped (rq-fake --report at exit).
+  //  "thresholds":{...}, "consumerOracle":{...} (docs/oracle.md), "cost":{...}
+  //  (CostMeter::report), "status":"pass"|"fail"}. The status is "fail" exactly when the run
+  //  went over the cost budget. `final`: the run is over, so the oracle judges every client as
+  //  stopped (rq-fake --report at exit).
   Json report(bool final = false) const;
   // A few lines for people: totals, then each client's findings with their seqs, then the
-  // consumer oracle's findings and end state.
+  // consumer oracle's findings and end state, then the cost table and the budget's verdict.
   std::string summary(bool final = false) const;
+  // Clears what was observed (an admin reset); the cost budget stays.
   void clear();
+
+  // The budget the run is checked against (rq-fake --budget); none by default.
+  void set_cost_budget(const CostBudget& budget);
+  CostBudget cost_budget() const;
+  // Whether the run so far went over the budget (the report's status "fail").
+  bool over_budget() const;
+  // One line: what the run cost, and the budget's verdict (rq-fake prints it at exit).
+  std::string cost_summary() const;
 
  private:
   struct State;
@@ -109,6 +124,9 @@ class ComplianceMonitor {
   std::unique_ptr<ConsumerOracle> oracle_;
   mutable std::shared_mutex mu_;  // the client map: shared per call, exclusive to add or read all
   std::unique_ptr<State> state_;
+  std::unique_ptr<CostMeter> cost_;  // thread-safe on its own
+  mutable std::mutex budget_mu_;
+  CostBudget budget_;
 };
 
 }  // namespace rqcheck::fake

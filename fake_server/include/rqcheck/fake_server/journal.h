@@ -28,6 +28,7 @@
 #include "rqcheck/core/operations.h"
 #include "rqcheck/core/result.h"
 #include "rqcheck/core/time.h"
+#include "rqcheck/fake_server/cost.h"
 
 namespace rqcheck::fake {
 
@@ -76,6 +77,7 @@ struct JournalEntry {
   // 2xx head/lock: the items locked; add and batch add: the processed requests; batch delete:
   // the ids deleted. At most 100.
   std::vector<RequestTouch> requests;
+  CostCharge cost;  // what the store charged the call (docs/cost.md); zero when it did no work
 };
 
 // `token=...` in a query string becomes `token=REDACTED`; everything else is kept verbatim.

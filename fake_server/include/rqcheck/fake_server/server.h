@@ -56,6 +56,9 @@ struct FakeServerOptions {
   // Check every incoming request against the request schemas and documented rules; the
   // findings go to the journal and the compliance report. Never changes an answer.
   bool validate_requests = true;
+  // The cost budget of the run (docs/cost.md): over it, the compliance report's status is
+  // "fail" with a cost.over_budget finding per metric. None by default.
+  CostBudget cost_budget;
   std::size_t journal_capacity = 10000;  // entries kept in memory (oldest dropped first)
   // Test-only: names of deliberately wrong behaviours to switch on (see `rq-fake --list-bugs`).
   std::vector<std::string> bugs;

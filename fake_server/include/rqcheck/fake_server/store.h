@@ -37,6 +37,7 @@
 #include "rqcheck/core/result.h"
 #include "rqcheck/core/time.h"
 #include "rqcheck/core/types.h"
+#include "rqcheck/fake_server/cost.h"
 #include "rqcheck/fake_server/rate_limits.h"
 #include "rqcheck/fake_server/users.h"
 
@@ -121,10 +122,12 @@ struct QueueRef {
 };
 
 // Who makes a call: the token's user (null without a token) and its clientKey. Each call without
-// a clientKey counts as a new client (decision 30).
+// a clientKey counts as a new client (decision 30). `charge`, when set, receives what the call
+// cost (docs/cost.md), the same units the queue's stats count.
 struct Caller {
   const User* user = nullptr;
   std::optional<std::string> client_key;
+  CostCharge* charge = nullptr;
 };
 
 struct WriteOptions {
@@ -391,6 +394,9 @@ class Store {
   Status charge_user(const User* u, TimeMs now);
   // The queue's per-second bucket of `op`'s class; the caller holds the queue's mutex.
   Status charge_queue(Queue& q, Operation op, TimeMs now);
+  // What a call that did its work costs (cost_of: the one table of docs/cost.md), into the
+  // queue's stats and the caller's charge; the caller holds the queue's mutex.
+  static void charge_cost(Queue& q, const Caller& c, Operation op, std::int64_t items);
   RequestQueueInfo info_of(const Queue& q) const;
   // 404 record-not-found (500 under the NotFoundIs500 bug).
   ApiError not_found() const;

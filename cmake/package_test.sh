@@ -23,7 +23,10 @@ for f in usr/bin/rq-fake usr/bin/rq-conformance usr/bin/rq-properties \
   [ -e "$root/$f" ] || { echo "not in the package: $f"; exit 1; }
 done
 bin=$root/usr/bin
-"$bin/rq-fake" --help | grep -q -- "--bug" || { echo "rq-fake --help"; exit 1; }
+# Read the whole help first: grep -q stops at the match, and a writer still writing gets SIGPIPE
+# (under pipefail, a failure of a help text that was fine).
+help=$("$bin/rq-fake" --help) || { echo "rq-fake --help failed"; exit 1; }
+grep -q -- "--bug" <<<"$help" || { echo "rq-fake --help lacks --bug"; exit 1; }
 "$bin/rq-fake" --port 0 >"$work/fake.out" 2>&1 &
 pid=$!
 for _ in $(seq 100); do grep -qs 'listening on' "$work/fake.out" && break; sleep 0.05; done

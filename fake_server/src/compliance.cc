@@ -107,6 +107,15 @@ const std::vector<ComplianceRuleInfo>& compliance_rules() {
        "Items returned in unprocessedRequests were never resent (spec 4 (8): the client is "
        "expected to resend them with backoff; apify-client-python leaves that to the caller)."},
       {"client.gave_up", "info", "A call that met a retryable fault was never retried."},
+      {"client.rejected_call_resent", "warning",
+       "A call answered with a 4xx that only the request itself causes (400, 401, 405, 413, 414, "
+       "415, 422) was sent again unchanged (same method, path, query and body) within 10 s: "
+       "the answer cannot change, so the resend is wasted work and billed calls (spec 7.1, 7.2: "
+       "the "
+       "official clients retry only 429, 5xx and network errors). 404, 403, 408 and 409 are left "
+       "out: their "
+       "answer can change with the queue's state (a lock expiring, a storage appearing on an "
+       "eventually consistent platform)."},
       {"client.write_resent_after_commit", "info",
        "A write that failed after its commit was resent, and the API's dedup or idempotence "
        "absorbed it (spec 6.1 dedup; decision 21)."},
@@ -214,6 +223,39 @@ struct Chain {
   std::string last_fault;  // "429", "reset", ... of the last attempt
 };
 
+// A call answered with a 4xx the request itself caused, remembered to catch it sent again.
+struct Rejected {
+  std::uint64_t order = 0;  // for eviction
+  std::vector<std::uint64_t> seqs;
+  TimeMs last_end = 0;
+  int status = 0;
+  std::string error_type;
+  bool flagged = false;  // one finding per call, however often it is resent
+};
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// 4xx answers that no change of the queue's state can turn into another answer to the same call.
+bool request_caused_4xx(int status) {
+  switch (status) {
+    case 400:
+    case 401:
+    case 405:
+    case 413:
+    case 414:
+    case 415:
+    case 422:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // An item that came back in unprocessedRequests.
 struct Pending {
   std::uint64_t seq = 0;
@@ -227,6 +269,7 @@ struct Client {
   bool has_client_key = false;
   std::size_t calls = 0, faults = 0, retries = 0;
   std::map<std::string, Chain> chains;                   // by call signature
+  std::map<std::string, Rejected> rejected;              // by call signature
   std::unordered_map<std::string, Pending> unprocessed;  // queue path + '\n' + key
   std::unordered_map<std::string, std::uint64_t> processed_in_partial;
   std::map<std::string, Tally> tallies;  // by rule
@@ -493,7 +536,51 @@ void ComplianceMonitor::on_exchange(const JournalEntry& e) {
     c.chains.emplace(sig, std::move(chain));
   }
 
-  // 3. Partial batches: resend exactly the unprocessed items, with backoff.
+  // 3. A call the server refused for what it is, sent again unchanged: one finding per call.
+  // The body's headers are part of "unchanged" (a 415 or 400 fixed by a Content-Type or
+  // Content-Encoding is a changed call); the token is too, through the client's identity.
+  std::string rejected_key = sig;
+  for (const auto& [name, value] : e.headers) {
+    if (iequals(name, "content-type") || iequals(name, "content-encoding"))
+      rejected_key += '\n' + name + ':' + value;
+  }
+  if (auto r = c.rejected.find(rejected_key); r != c.rejected.end()) {
+    Rejected& rej = r->second;
+    const TimeMs gap = e.arrival_ms - rej.last_end;
+    if (gap <= o.rejected_resend_window_ms) {
+      rej.seqs.push_back(e.seq);
+      if (!rej.flagged) {
+        rej.flagged = true;
+        add_finding(c, o.max_examples, "client.rejected_call_resent",
+                    op_name + " was sent again unchanged " + std::to_string(gap) +
+                        " ms after it was refused with " + std::to_string(rej.status) +
+                        (rej.error_type.empty() ? "" : " " + rej.error_type) +
+                        ": only a changed request can get another answer",
+                    rej.seqs);
+      }
+    }
+    if (request_caused_4xx(e.status)) {
+      rej.last_end = end;
+    } else {
+      c.rejected.erase(r);
+    }
+  } else if (request_caused_4xx(e.status) && e.fault_action.empty()) {
+    if (c.rejected.size() >= o.max_tracked) {
+      auto oldest = std::min_element(
+          c.rejected.begin(), c.rejected.end(),
+          [](const auto& a, const auto& b) { return a.second.order < b.second.order; });
+      c.rejected.erase(oldest);
+    }
+    Rejected rej;
+    rej.order = ++state_->chain_order;
+    rej.seqs = {e.seq};
+    rej.last_end = end;
+    rej.status = e.status;
+    rej.error_type = e.error_type;
+    c.rejected.emplace(rejected_key, std::move(rej));
+  }
+
+  // 4. Partial batches: resend exactly the unprocessed items, with backoff.
   const bool batch =
       e.op == Operation::kRequestsBatchPost || e.op == Operation::kRequestsBatchDelete;
   if (!batch) return;
@@ -684,7 +771,8 @@ Json ComplianceMonitor::report(bool final) const {
                 {"jitterTolerance", o.jitter_tolerance},
                 {"backoffCapMs", o.backoff_cap_ms},
                 {"maxAttempts", o.max_attempts},
-                {"retryAfterSlackMs", o.retry_after_slack_ms}}},
+                {"retryAfterSlackMs", o.retry_after_slack_ms},
+                {"rejectedResendWindowMs", o.rejected_resend_window_ms}}},
               {"consumerOracle", std::move(oracle)},
               {"cost", std::move(cost)},
               {"status", cost_findings.empty() ? "pass" : "fail"}};

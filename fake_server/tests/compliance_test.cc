@@ -34,6 +34,8 @@ class Traffic {
     std::string user_agent = "ApifyClient/2.25.1";
     std::string query;
     std::vector<std::string> findings;
+    std::vector<Header> headers;
+    std::string error_type;
   };
 
   std::uint64_t send(const Call& c) {
@@ -61,6 +63,8 @@ class Traffic {
     e.user = "UserUserUserUser1";
     e.user_agent = c.user_agent;
     e.findings = c.findings;
+    e.headers = c.headers;
+    e.error_type = c.error_type;
     monitor_.on_exchange(e);
     return e.seq;
   }
@@ -273,6 +277,73 @@ TEST(ComplianceMonitorTest, RetryAfterMustBeHonouredWhenSent) {
   EXPECT_EQ(findings[0].rule, "client.retry_after_ignored");
   EXPECT_EQ(findings[0].seqs, (std::vector<std::uint64_t>{1, 2}));
   EXPECT_NE(findings[0].message.find("Retry-After: 3"), std::string::npos) << findings[0].message;
+}
+
+// A 4xx that only the request causes, resent unchanged, is one finding however often it is
+// resent; a changed body or Content-Type, a 4xx the queue's state can lift (404, 409), a resend
+// after the window and a 4xx the fault injector made are none.
+TEST(ComplianceMonitorTest, RejectedCallResentUnchangedIsOneFinding) {
+  ComplianceMonitor m;
+  Traffic t(m);
+  Traffic::Call bad;
+  bad.op = Operation::kRequestsBatchPost;
+  bad.body = R"([{"url":"https://a.example"}])";
+  bad.error_type = "invalid-input";
+  bad.headers = {{"Content-Type", "application/json"}};
+  t.retried(bad, {400, 400, 400}, {300, 600});
+  auto findings = m.findings();
+  ASSERT_EQ(findings.size(), 1u) << describe(findings);
+  EXPECT_EQ(findings[0].rule, "client.rejected_call_resent");
+  EXPECT_EQ(findings[0].severity, "warning");
+  EXPECT_EQ(findings[0].seqs, (std::vector<std::uint64_t>{1, 2}));
+  EXPECT_NE(findings[0].message.find("300 ms after it was refused with 400 invalid-input"),
+            std::string::npos)
+      << findings[0].message;
+
+  ComplianceMonitor clean;
+  Traffic u(clean);
+  Traffic::Call c = bad;
+  c.client_key = "ck2";
+  u.send(c);  // 400
+  c.body = R"([{"url":"https://a.example","uniqueKey":"a"}])";
+  c.at = 100;
+  c.status = 201;
+  u.send(c);  // fixed body
+  Traffic::Call typed = bad;
+  typed.client_key = "ck3";
+  typed.status = 415;
+  typed.headers = {{"Content-Type", "text/plain"}};
+  u.send(typed);
+  typed.headers = {{"content-type", "application/json"}};
+  typed.at = 100;
+  typed.status = 201;
+  u.send(typed);  // same body, fixed Content-Type
+  Traffic::Call locked;
+  locked.op = Operation::kRequestPut;
+  locked.client_key = "ck4";
+  locked.error_type = "request-handled-or-locked";
+  t.retried(locked, {409, 409, 200}, {1000, 1000});
+  u.retried(locked, {409, 409, 200}, {1000, 1000});
+  Traffic::Call missing;
+  missing.op = Operation::kRequestGet;
+  missing.body = "";
+  missing.client_key = "ck5";
+  u.retried(missing, {404, 200}, {500});
+  Traffic::Call late = bad;
+  late.client_key = "ck6";
+  u.retried(late, {400, 400}, {10001});
+  Traffic::Call injected = bad;
+  injected.client_key = "ck7";
+  injected.fault = "status 400";
+  u.send(injected);
+  injected.fault.clear();
+  injected.at = 50;
+  injected.status = 201;
+  u.send(injected);
+  findings = clean.findings();
+  EXPECT_TRUE(findings.empty()) << describe(findings);
+  findings = m.findings();
+  EXPECT_EQ(findings.size(), 1u) << describe(findings);  // the 409s of ck4 added none
 }
 
 TEST(ComplianceMonitorTest, WriteResentAfterCommitIsAbsorbedOrDuplicated) {

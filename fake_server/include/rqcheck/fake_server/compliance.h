@@ -59,6 +59,9 @@ struct ComplianceOptions {
   std::size_t max_examples = 10;     // findings kept per client and rule; the rest are counted
   std::size_t max_clients = 1000;    // further clients are folded into one "(other clients)"
   std::size_t max_tracked = 20000;   // open retry chains and batch keys tracked per client
+  // The same call (method, path, query, body) sent again this soon after a 4xx that only the
+  // request itself can cause (400, 401, 405, 413, 414, 415, 422): retried unchanged.
+  TimeMs rejected_resend_window_ms = 10000;
   // The consumer oracle (docs/oracle.md): a client silent this long on a queue has gone quiet
   // (its locks are left) or stopped (early finish); requests followed at most.
   TimeMs oracle_quiet_ms = 30000;

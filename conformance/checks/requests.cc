@@ -310,6 +310,7 @@ RQ_CHECK(update_handled,
   const std::string& q = ctx.queue();
   add(ctx, q, "u1");
   add(ctx, q, "u2");
+  await_in_head(ctx, q, ids_of(ctx, {"u1", "u2"}));
   std::string ck = ctx.new_client_key();
   auto locked = lock_ids(ctx, q, ck, 1);
   ctx.expect(locked.size() == 1, "one locked request", join(locked));
@@ -403,7 +404,9 @@ RQ_CHECK(update_forefront,
   WriteOptions o;
   o.forefront = true;
   ctx.ok(ctx.api().update_request(q, id_of(ctx, "r3"), body, o), "reclaiming r3 to the front");
-  auto ids = head_ids(ctx, q);
+  auto ids = head_ids_when(ctx, q, [&](const std::vector<std::string>& got) {
+    return !got.empty() && got[0] == id_of(ctx, "r3");
+  });
   ctx.expect(!ids.empty() && ids[0] == id_of(ctx, "r3"), "r3 first", join(ids));
   return Outcome::pass();
 }

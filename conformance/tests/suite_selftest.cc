@@ -317,7 +317,9 @@ TEST(ConformanceFalseAlarmTest, BatchDedupRetriesUnprocessedItems) {
 // after a write poll, and their evidence says how long they waited.
 // Not yet the whole default level: the checks below are the ones whose reads after writes poll
 // (helpers::eventually). The others still read once and fail under a lag (issue 16 point 4,
-// what is left: the head/lock, list-filter, lock-timeline and delete-lock checks).
+// what is left: rq.list.filter_*, rq.readback.lock_state, lock_timeline, others_lock_stays,
+// delete_lock_places, rq.delete_lock.releases, rq.prolong.new_expiry,
+// rq.errors.not_found_every_route, rq.general.method_override, rq.queue.username_name).
 const std::vector<std::string> kLagReadyChecks = {"rq.head.queue_order",
                                                   "rq.head.excludes_locked",
                                                   "rq.lock.head_lock_201",
@@ -332,7 +334,12 @@ const std::vector<std::string> kLagReadyChecks = {"rq.head.queue_order",
                                                   "rq.readback.duplicate_keeps_place",
                                                   "rq.readback.head_limit",
                                                   "rq.readback.counters_each_write",
-                                                  "rq.update.reclaim_to_end"};
+                                                  "rq.update.reclaim_to_end",
+                                                  "rq.lock.queue_has_locked_requests",
+                                                  "rq.lock.expiry_returns_pending",
+                                                  "rq.unlock.releases_own_locks",
+                                                  "rq.update.handled_leaves_head",
+                                                  "rq.update.forefront_moves_to_front"};
 
 TEST(ConformanceLagTest, LagReadyChecksPassWithLagOn) {
   SuiteRun r = run_suite({[](fake::FakeServerOptions& f) {

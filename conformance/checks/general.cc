@@ -260,7 +260,7 @@ RQ_CHECK(compressed_bodies,
                  std::to_string(retried.unprocessed.size()) + " still unprocessed");
     }
   }
-  auto info = queue_info(ctx, q);
+  auto info = queue_info_counting(ctx, q, 30, 0);
   ctx.expect(info.total_request_count == 30, "30 requests stored", counters(info));
   return Outcome::pass();
 }

@@ -107,6 +107,39 @@ inline BatchDeleteResult batch_delete(Context& ctx, const std::string& q, std::v
   return all;
 }
 
+// Reads with `read` until `done(value)` holds or the target's consistency bound
+// (TargetInfo::consistency_wait_ms) has passed, with backoff (50 ms doubling to 1 s), and returns
+// the last value read; the caller then judges it as before, so a write that never shows within
+// the bound still fails. The only place a check waits for eventual consistency: a read that
+// needed more than one poll says so in the evidence ("<what> after 3 polls, 412 ms").
+template <typename Read, typename Done>
+auto eventually(Context& ctx, const std::string& what, Read read, Done done) -> decltype(read()) {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  const auto bound =
+      std::chrono::milliseconds(std::max<std::int64_t>(0, ctx.target().consistency_wait_ms));
+  auto value = read();
+  int polls = 1;
+  auto pause = std::chrono::milliseconds(50);
+  bool ok = done(value);
+  while (!ok) {
+    auto elapsed = Clock::now() - start;
+    if (elapsed >= bound) break;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(bound - elapsed);
+    std::this_thread::sleep_for(std::min(pause, left));
+    pause = std::min(pause * 2, std::chrono::milliseconds(1000));
+    value = read();
+    ++polls;
+    ok = done(value);
+  }
+  if (polls > 1) {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+    ctx.observe_wait(what + (ok ? " after " : " still not as expected after ") +
+                     std::to_string(polls) + " polls, " + std::to_string(ms) + " ms");
+  }
+  return value;
+}
+
 inline std::vector<std::string> head_ids(Context& ctx, const std::string& q,
                                          std::optional<std::int64_t> limit = std::nullopt,
                                          std::optional<std::string> client_key = std::nullopt) {
@@ -130,6 +163,37 @@ inline std::vector<std::string> lock_ids(Context& ctx, const std::string& q,
   std::vector<std::string> ids;
   for (const auto& it : h.items) ids.push_back(it.id);
   return ids;
+}
+
+// GET head until `done(ids)` holds (eventually): for a head read after a write.
+template <typename Done>
+std::vector<std::string> head_ids_when(Context& ctx, const std::string& q, Done done,
+                                       std::optional<std::int64_t> limit = std::nullopt,
+                                       std::optional<std::string> client_key = std::nullopt) {
+  return eventually(
+      ctx, "the head", [&] { return head_ids(ctx, q, limit, client_key); }, done);
+}
+
+// GET head until it equals `want` (eventually).
+inline std::vector<std::string> head_ids_eventually(
+    Context& ctx, const std::string& q, const std::vector<std::string>& want,
+    std::optional<std::int64_t> limit = std::nullopt,
+    std::optional<std::string> client_key = std::nullopt) {
+  return head_ids_when(
+      ctx, q, [&](const std::vector<std::string>& ids) { return ids == want; }, limit, client_key);
+}
+
+// GET head until every id of `ids` is in it: before a head/lock that should take them.
+inline void await_in_head(Context& ctx, const std::string& q, const std::vector<std::string>& ids,
+                          std::optional<std::string> client_key = std::nullopt) {
+  head_ids_when(
+      ctx, q,
+      [&](const std::vector<std::string>& got) {
+        return std::all_of(ids.begin(), ids.end(), [&](const std::string& id) {
+          return std::find(got.begin(), got.end(), id) != got.end();
+        });
+      },
+      std::nullopt, client_key);
 }
 
 inline std::string id_of(Context& ctx, const std::string& key) {
@@ -160,6 +224,22 @@ inline std::vector<std::string> sorted(std::vector<std::string> v) {
 
 inline RequestQueueInfo queue_info(Context& ctx, const std::string& q) {
   return ctx.ok(ctx.api().get_queue(q), "getting the queue");
+}
+
+// GET queue until `done(info)` holds (eventually): counters read after a write.
+template <typename Done>
+RequestQueueInfo queue_info_when(Context& ctx, const std::string& q, Done done) {
+  return eventually(
+      ctx, "the queue's counters", [&] { return queue_info(ctx, q); }, done);
+}
+
+// GET queue until total and handled are as given (pending = total - handled).
+inline RequestQueueInfo queue_info_counting(Context& ctx, const std::string& q, std::int64_t total,
+                                            std::int64_t handled) {
+  return queue_info_when(ctx, q, [&](const RequestQueueInfo& i) {
+    return i.total_request_count == total && i.handled_request_count == handled &&
+           i.pending_request_count == total - handled;
+  });
 }
 
 inline std::string counters(const RequestQueueInfo& i) {

@@ -175,7 +175,7 @@ RQ_CHECK(
   for (const char* k : {"c1", "c2", "c3"}) add(ctx, q, k);
   mark_handled(ctx, q, "c1");
   ctx.ok(ctx.api().delete_request(q, id_of(ctx, "c2")), "deleting c2");
-  auto info = queue_info(ctx, q);
+  auto info = queue_info_counting(ctx, q, 2, 1);
   ctx.expect(info.total_request_count == 2 && info.handled_request_count == 1 &&
                  info.pending_request_count == 1,
              "total 2, handled 1, pending 1", counters(info));

@@ -172,7 +172,8 @@ CheckResult run_one(const Check& check, client::RequestQueueApi& api, client::Ht
         out.observed += (out.observed.empty() ? "" : "; ") + ctx.note();
       }
     } catch (const CheckFailure& f) {
-      out = Outcome::fail(f.expected, f.received);
+      out = Outcome::fail(f.expected,
+                          ctx.waits().empty() ? f.received : f.received + " (" + ctx.waits() + ")");
     } catch (const CheckSkip& s) {
       out = Outcome::skip(s.reason);
     } catch (const std::exception& e) {

@@ -48,6 +48,7 @@ inline CheckResult run_against_fake(const Check& check, const std::vector<std::s
     TargetInfo target;
     target.base_url = server.base_url();
     target.is_embedded_fake = true;
+    target.consistency_wait_ms = 0;  // the embedded fake has no lag: one read is the answer
     target.rate_limits = rate_limits;
     target.has_second_token = true;
     target.fake_bugs = bugs;

@@ -46,6 +46,12 @@ target
                         $APIFY_SECOND_TOKEN; without one those checks are skipped)
   --max-requests N      stop running checks once N requests were sent (default: no budget)
   --no-large-bodies     skip the checks that send ~9.4 MB bodies
+  --consistency-wait-ms MS
+                        how long a read after a write may wait for it to show: the platform
+                        is eventually consistent (head, head/lock, counters), so such reads
+                        poll with backoff up to MS and say in their evidence how long they
+                        waited (default 10000, as Apify's own integration tests; 0 with the
+                        embedded fake, which never lags, unless given)
   --bug NAME            (embedded fake only) switch on a named bug of the fake (rq-fake
                         --list-bugs); repeatable. --fake-bug is a deprecated alias.
   --fake-no-rate-limits (embedded fake only) turn its rate limits off (default: on)
@@ -138,6 +144,7 @@ int main(int argc, char** argv) {
   bool list = false, quiet = false, color = ::isatty(1);
   std::vector<std::string> fake_bugs;
   bool fake_rate_limits = true;
+  std::optional<std::int64_t> consistency_wait_ms;
   auto need = [&](int& i, const std::string& flag) -> std::string {
     if (i + 1 >= argc) {
       std::cerr << "rq-conformance: " << flag << " needs a value\n";
@@ -165,6 +172,15 @@ int main(int argc, char** argv) {
         return 2;
       }
       o.max_requests = n;
+    } else if (a == "--consistency-wait-ms") {
+      std::string v = need(i, a);
+      char* end = nullptr;
+      unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || n > 600000 || v[0] == '-') {
+        std::cerr << "rq-conformance: --consistency-wait-ms takes milliseconds 0-600000\n";
+        return 2;
+      }
+      consistency_wait_ms = static_cast<std::int64_t>(n);
     } else if (a == "--no-large-bodies")
       o.target.large_bodies = false;
     else if (a == "--bug")
@@ -252,6 +268,7 @@ int main(int argc, char** argv) {
     if (!token) token = kFakeToken;
     if (!o.second_token) o.second_token = kFakeSecondToken;
     o.target.is_embedded_fake = true;
+    o.target.consistency_wait_ms = 0;  // it never lags
     o.target.rate_limits = fake_rate_limits;
     o.target.fake_bugs = fake_bugs;
     o.target.fake_rate_limits = fake_rate_limits;
@@ -267,6 +284,7 @@ int main(int argc, char** argv) {
               << ": pass --token or set APIFY_TOKEN (any non-empty token works on rq-fake)\n";
     return 2;
   }
+  if (consistency_wait_ms) o.target.consistency_wait_ms = *consistency_wait_ms;
   o.base_url = *base_url;
   o.token = *token;
   o.interrupted = &g_interrupted;

@@ -46,6 +46,18 @@ Json rate_limits_json(const RateLimits& rl) {
           {"datasetPushPerSec", rl.dataset_push_per_sec}};
 }
 
+// The lag in force (docs/consistency.md): null when off.
+Json lag_json(const Store& store) {
+  const LagOptions& lag = store.lag();
+  if (!lag.enabled()) return nullptr;
+  return {{"spec", lag.describe()},
+          {"head", lag.head.describe()},
+          {"counters", lag.counters.describe()},
+          {"seed", store.lag_seed()},
+          {"headMaxMs", lag.head.on() ? lag.head.max_ms : 0},
+          {"countersMaxMs", lag.counters.on() ? lag.counters.max_ms : 0}};
+}
+
 }  // namespace
 
 Reply Admin::handle(const HttpRequest& http) {
@@ -70,7 +82,8 @@ Reply Admin::handle(const HttpRequest& http) {
                       {"datasets", ctx_.datasets.count()},
                       {"users", store.users().count()},
                       {"now", format_iso8601(ctx_.clock.now_ms())},
-                      {"clock", ctx_.manual_clock ? "virtual" : "system"}});
+                      {"clock", ctx_.manual_clock ? "virtual" : "system"},
+                      {"lag", lag_json(store)}});
   }
   if (what == "reset" && method == "POST") {
     store.reset();

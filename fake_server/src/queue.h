@@ -22,6 +22,7 @@
 #include "rqcheck/core/requests.h"
 #include "rqcheck/core/time.h"
 #include "rqcheck/core/types.h"
+#include "rqcheck/fake_server/lag.h"
 #include "rqcheck/fake_server/store.h"
 
 namespace rqcheck::fake {
@@ -58,6 +59,11 @@ struct Store::Queue {
     bool plain = false;  // unique_key and url need no JSON escaping (json_string_is_plain)
     bool forefront = false;
     std::int64_t row = 0;  // its row in the data directory (0: not written yet)
+    // Seeded eventual consistency (lag.h): head and head/lock show it from visible_at on (0:
+    // at once); `events` counts the times it became new or reclaimed, the lag's event number.
+    // Neither is persisted: a restarted fake shows every request.
+    TimeMs visible_at = 0;
+    std::uint32_t events = 0;
     bool handled() const { return handled_at != kPending; }
     bool locked() const { return lock.expires != 0; }
     const std::string& url_ref() const { return url_is_key ? unique_key : url; }
@@ -95,6 +101,25 @@ struct Store::Queue {
   // items' budget.
   RateBuckets rate;
   RateBuckets::Window batch_items;
+
+  // Seeded eventual consistency (lag.h). The counters GET queue and the queue list show: while
+  // `pending`, the values of before the first change since the last publication, until `due`;
+  // afterwards the live ones. `count` numbers the publications (the counters lag's event).
+  struct Published {
+    QueueCounters shown;
+    TimeMs due = 0;
+    bool pending = false;
+    std::uint64_t count = 0;
+  };
+  Published published;
+
+  // A request became new or reclaimed at `from`: head shows it once its lag has passed. O(1).
+  void hold(EntryIt it, const LagOptions& lag, std::uint64_t seed, TimeMs from) {
+    if (!lag.head.on()) return;
+    Entry& e = it->second;
+    ++e.events;
+    e.visible_at = from + lag.head.draw(lag_hash(seed, meta.id, it->first, e.events));
+  }
 
   // Decision 37: one batch item against the per-second item budget; false when it is spent.
   bool take_batch_item(const RateLimits& rl, TimeMs now) {
@@ -158,12 +183,14 @@ struct Store::Queue {
   }
 
   // Decision 29: an expired lock makes the request pending again, ordered by its expiry time.
-  void expire_locks(TimeMs now) {
+  // With a lag, the reclaimed request is held from its expiry on.
+  void expire_locks(TimeMs now, const LagOptions* lag = nullptr, std::uint64_t lag_seed = 0) {
     while (!locks.empty() && locks.begin()->first.expires <= now) {
       EntryIt it = locks.begin()->second;
       TimeMs expired_at = it->second.lock.expires;
       drop_lock(it);
       make_available(it, it->second.forefront, expired_at);
+      if (lag) hold(it, *lag, lag_seed, expired_at);
     }
   }
 

@@ -28,6 +28,7 @@ std::int64_t lock_ms_of(double lock_secs) {
 
 Store::Store(StoreOptions options, const Clock& clock)
     : options_(std::move(options)),
+      lag_seed_(options_.lag.seed.value_or(options_.seed)),
       clock_(clock),
       own_users_(std::make_unique<Users>(&clock)),
       own_limiter_(std::make_unique<RateLimiter>(options_.rate_limits)),
@@ -38,6 +39,7 @@ Store::Store(StoreOptions options, const Clock& clock)
 
 Store::Store(StoreOptions options, const Clock& clock, Users& users, RateLimiter& limiter)
     : options_(std::move(options)),
+      lag_seed_(options_.lag.seed.value_or(options_.seed)),
       clock_(clock),
       users_(users),
       limiter_(limiter),
@@ -51,13 +53,45 @@ Store::~Store() = default;
 RequestQueueInfo Store::info_of(const Queue& q) const {
   RequestQueueInfo info = q.info();
   info.console_url = options_.console_base + q.meta.id;
-  if (options_.quirks.handled_count_frozen) {
-    info.handled_request_count = 0;
-  }
-  info.total_request_count += q.bug_total_drift;
-  info.handled_request_count += q.bug_handled_drift;
-  info.pending_request_count += q.bug_pending_drift;
+  const QueueCounters c = counters_of(q);
+  info.total_request_count = c.total;
+  info.handled_request_count = c.handled;
+  info.pending_request_count = c.pending;
   return info;
+}
+
+QueueCounters Store::counters_of(const Queue& q) const {
+  QueueCounters c;
+  c.total = q.total() + q.bug_total_drift;
+  c.handled = (options_.quirks.handled_count_frozen ? 0 : q.handled_count) + q.bug_handled_drift;
+  c.pending = q.total() - q.handled_count + q.bug_pending_drift;
+  c.modified_at = q.meta.modified_at;
+  return c;
+}
+
+RequestQueueInfo Store::shown_info(const Queue& q, TimeMs now) const {
+  RequestQueueInfo info = info_of(q);
+  if (q.published.pending && q.published.due > now) {
+    const QueueCounters& p = q.published.shown;
+    info.total_request_count = p.total;
+    info.handled_request_count = p.handled;
+    info.pending_request_count = p.pending;
+    info.modified_at = p.modified_at;
+  }
+  return info;
+}
+
+// The publication scheme of docs/consistency.md: a call that changes the counters while none is
+// pending holds the values of before it until a counters lag later; changes meanwhile join that
+// publication. enter() ends a publication that fell due, so `before` is exact at the due time.
+void Store::publish_after(Queue& q, const QueueCounters& before, TimeMs now) {
+  if (!options_.lag.counters.on() || q.published.pending) return;
+  if (counters_of(q) == before) return;
+  q.published.pending = true;
+  q.published.shown = before;
+  ++q.published.count;
+  q.published.due =
+      now + options_.lag.counters.draw(lag_hash(lag_seed_, q.meta.id, "", q.published.count));
 }
 
 ApiError Store::not_found() const {
@@ -131,8 +165,8 @@ Result<Store::Entered> Store::enter(const Caller& c, const QueueRef& ref, Operat
   e.queue = std::move(*q);
   e.now = now;
   e.lock = std::unique_lock(e.queue->mu);
+  e.store = this;
   if (log_) {
-    e.store = this;
     e.write = write;
     e.queue->persisted = true;  // from here on its changes are marked
   }
@@ -145,7 +179,13 @@ Result<Store::Entered> Store::enter(const Caller& c, const QueueRef& ref, Operat
       qu.available.emplace(it->second.order, it);  // the place it had before the lock
     }
   }
-  e.queue->expire_locks(now);
+  const LagOptions& lag = options_.lag;
+  if (lag.counters.on()) {
+    Queue::Published& pub = e.queue->published;
+    if (pub.pending && pub.due <= now) pub.pending = false;
+    e.before = counters_of(*e.queue);
+  }
+  e.queue->expire_locks(now, lag.head.on() ? &lag : nullptr, lag_seed_);
   // Decision 30; get request takes no clientKey (spec 3 row 10), so it does not count.
   if (op != Operation::kRequestGet) {
     const StoreQuirks& bug = options_.quirks;
@@ -183,8 +223,9 @@ Result<QueuesPage> Store::list_queues(const Caller& c, const QueueListOptions& o
   if (options_.behaviour.unnamed_listed_by_default) q.unnamed = true;
   auto listed = dir_->list(*c.user, q);
   if (!listed) return listed.error();
+  const TimeMs now = clock_.now_ms();
   return answer_page<QueuesPage>(*listed, [&](const Queue& queue) {
-    RequestQueueInfo info = info_of(queue);
+    RequestQueueInfo info = shown_info(queue, now);
     info.stats = QueueStats{};
     return info;
   });
@@ -212,7 +253,7 @@ Result<RequestQueueInfo> Store::get_queue(const Caller& c, const QueueRef& ref) 
   if (auto st = charge_queue(**q, Operation::kQueueGet, now); !st) return st.error();
   (*q)->touch(now, false);
   if (log_) after_call(*q, false);
-  return info_of(**q);
+  return shown_info(**q, now);
 }
 
 Result<RequestQueueInfo> Store::update_queue(const Caller& c, const QueueRef& ref,
@@ -299,7 +340,8 @@ Result<AddResult> Store::add_request(const Caller& c, const QueueRef& ref, Reque
     charge_cost(queue, c, Operation::kRequestsPost, 1);  // a duplicate is a write too
     return AddResult{rid, true, handled};
   }
-  queue.insert(it, rid, std::move(d), o.forefront, now);
+  auto added = queue.insert(it, rid, std::move(d), o.forefront, now);
+  queue.hold(added, options_.lag, lag_seed_, now);
   charge_cost(queue, c, Operation::kRequestsPost, 1);
   queue.touch(now, true);
   return AddResult{rid, false, false};
@@ -332,7 +374,7 @@ Result<BatchAddResult> Store::batch_add(const Caller& c, const QueueRef& ref,
       out.unprocessed.push_back({d.unique_key, d.url, std::string(kRequestMethods[d.method])});
       if (bug.unprocessed_items_stored && over_budget &&
           queue.find(ids[i]) == queue.entries.end()) {
-        queue.insert(ids[i], std::move(d), front, now);
+        queue.hold(queue.insert(ids[i], std::move(d), front, now), options_.lag, lag_seed_, now);
         modified = true;
       }
       continue;
@@ -350,7 +392,7 @@ Result<BatchAddResult> Store::batch_add(const Caller& c, const QueueRef& ref,
       continue;
     }
     std::string uk = d.unique_key;
-    queue.insert(it, ids[i], std::move(d), front, now);
+    queue.hold(queue.insert(it, ids[i], std::move(d), front, now), options_.lag, lag_seed_, now);
     charge_cost(queue, c, Operation::kRequestsBatchPost, 1);
     modified = true;
     out.processed.push_back({ids[i], std::move(uk), false, false});
@@ -481,7 +523,7 @@ Result<AddResult> Store::update_request(const Caller& c, const QueueRef& ref, st
     // Decision 4: upsert.
     queue.touch(now, true);
     charge_cost(queue, c, Operation::kRequestPut, 1);
-    queue.insert(rid, std::move(d), front, now);
+    queue.hold(queue.insert(rid, std::move(d), front, now), options_.lag, lag_seed_, now);
     return AddResult{rid, false, false};
   }
   queue.touch(now, true);
@@ -492,9 +534,13 @@ Result<AddResult> Store::update_request(const Caller& c, const QueueRef& ref, st
   const bool keep_place =
       bug.reclaim_keeps_position && !was_handled && !it->second.locked() && !d.handled_at;
   const OrderKey old_place = it->second.order;
+  const std::uint32_t events = it->second.events;
   if (bug.handled_update_keeps_pending && !was_handled && d.handled_at) ++queue.bug_pending_drift;
   queue.erase(it);
   auto fresh = queue.insert(rid, std::move(d), front, now);  // decision 23: end, or front
+  // Put back unhandled (or replaced while pending): reclaimed, so held by the lag again.
+  fresh->second.events = events;
+  if (!fresh->second.handled()) queue.hold(fresh, options_.lag, lag_seed_, now);
   if (keep_place) {
     queue.available.erase(fresh->second.order);
     fresh->second.order = old_place;
@@ -535,9 +581,11 @@ Result<Head> Store::head(const Caller& c, const QueueRef& ref, std::int64_t limi
   h.queue_modified_at = queue.meta.modified_at;
   h.had_multiple_clients = queue.had_multiple_clients;
   // Decision 25: pending requests not locked by anyone, in queue order.
+  // With a lag, requests still in their lag window are passed over: O(page + those).
   for (auto it = queue.available.begin();
        it != queue.available.end() && std::int64_t(h.items.size()) < limit; ++it) {
     const auto& [rid, e] = *it->second;
+    if (e.visible_at > now) continue;
     h.items.push_back({rid, e.unique_key, e.url_ref(), std::string(kRequestMethods[e.method]),
                        e.retry_count, std::nullopt});
   }
@@ -570,9 +618,15 @@ Result<Head> Store::head_and_lock(const Caller& c, const QueueRef& ref, double l
   // Decision 26: only unlocked requests are handed out, so none goes to two holders at once.
   // A zero-second lock has already expired: it hands the request out but does not hold it.
   const std::int64_t take = bug.head_lock_takes_one_more ? limit + 1 : limit;
-  while (!queue.available.empty() && std::int64_t(h.items.size()) < take) {
-    auto it = queue.available.begin()->second;
-    queue.available.erase(queue.available.begin());
+  // With a lag, requests still in their lag window are passed over: O(page + those).
+  auto pos = queue.available.begin();
+  while (pos != queue.available.end() && std::int64_t(h.items.size()) < take) {
+    auto it = pos->second;
+    if (it->second.visible_at > now) {
+      ++pos;
+      continue;
+    }
+    pos = queue.available.erase(pos);
     auto& e = it->second;
     TimeMs exp = expires;
     if (bug.lock_expiry_from_order_time) exp = std::abs(e.order.t) + ms;
@@ -584,7 +638,8 @@ Result<Head> Store::head_and_lock(const Caller& c, const QueueRef& ref, double l
       e.lock_owner = owner;
       queue.locks.emplace(e.lock, it);
     } else {
-      queue.make_available(it, e.forefront, now);
+      queue.make_available(it, e.forefront, now);  // its lock expired at once: reclaimed
+      queue.hold(it, options_.lag, lag_seed_, now);
     }
   }
   if (bug.lock_not_exclusive) {
@@ -646,6 +701,7 @@ Result<TimeMs> Store::prolong_lock(const Caller& c, const QueueRef& ref, std::st
     e.lock = Queue::LockKey{0, 0};
     e.lock_owner = 0;
     queue.make_available(it, e.forefront, now);
+    queue.hold(it, options_.lag, lag_seed_, now);
   } else {
     e.lock = Queue::LockKey{expires, ++queue.seq};
     queue.locks.emplace(e.lock, it);
@@ -684,6 +740,7 @@ Status Store::delete_lock(const Caller& c, const QueueRef& ref, std::string_view
   }
   queue.drop_lock(it);
   queue.make_available(it, o.forefront, now);  // section 4 (16): end, or front
+  queue.hold(it, options_.lag, lag_seed_, now);
   charge_cost(queue, c, Operation::kRequestLockDelete, 1);
   queue.touch(now, true);
   return Ok{};
@@ -707,6 +764,7 @@ Result<std::int64_t> Store::unlock_requests(const Caller& c, const QueueRef& ref
     for (auto it : mine) {
       queue.drop_lock(it);
       queue.make_available(it, it->second.forefront, now);
+      queue.hold(it, options_.lag, lag_seed_, now);
     }
     count = static_cast<std::int64_t>(mine.size());
   }
@@ -899,7 +957,10 @@ persist::RequestRow request_row(const Store::Queue& q, const std::string& rid,
 }  // namespace
 
 Store::Entered::~Entered() {
-  if (store && queue && lock.owns_lock()) store->after_call(queue, write);
+  if (store && queue && lock.owns_lock()) {
+    store->publish_after(*queue, before, now);
+    store->after_call(queue, write);
+  }
 }
 
 void Store::after_call(const std::shared_ptr<Queue>& q, bool write) {

@@ -57,7 +57,7 @@ Result<QueueOverviewPage> Store::inspect_queues(const QueueScan& scan) {
   const TimeMs now = clock_.now_ms();
   for (auto& q : picked.items) {
     std::lock_guard ql(q->mu);
-    q->expire_locks(now);
+    q->expire_locks(now, options_.lag.head.on() ? &options_.lag : nullptr, lag_seed_);
     QueueOverview o;
     o.info = info_of(*q);
     o.pending = static_cast<std::int64_t>(q->available.size());
@@ -80,7 +80,7 @@ Result<QueueOverview> Store::inspect_queue(std::string_view queue_id) {
   std::shared_ptr<Queue> q = queue_by_id(queue_id);
   if (!q) return errors::record_not_found();
   std::lock_guard ql(q->mu);
-  q->expire_locks(clock_.now_ms());
+  q->expire_locks(clock_.now_ms(), options_.lag.head.on() ? &options_.lag : nullptr, lag_seed_);
   QueueOverview o;
   o.info = info_of(*q);
   o.pending = static_cast<std::int64_t>(q->available.size());
@@ -95,7 +95,7 @@ Result<InspectPage> Store::inspect_requests(std::string_view queue_id, const Ins
   if (!qp) return errors::record_not_found();
   Queue& q = *qp;
   std::lock_guard ql(q.mu);
-  q.expire_locks(clock_.now_ms());
+  q.expire_locks(clock_.now_ms(), options_.lag.head.on() ? &options_.lag : nullptr, lag_seed_);
   InspectPage page;
   const std::int64_t limit = std::max<std::int64_t>(0, iq.limit);
   const std::int64_t budget = iq.contains.empty() ? std::numeric_limits<std::int64_t>::max()
@@ -167,7 +167,7 @@ Status Store::inspect_request(std::string_view queue_id, std::string_view reques
   if (!qp) return errors::record_not_found();
   Queue& q = *qp;
   std::lock_guard ql(q.mu);
-  q.expire_locks(clock_.now_ms());
+  q.expire_locks(clock_.now_ms(), options_.lag.head.on() ? &options_.lag : nullptr, lag_seed_);
   auto it = q.find(request_id);
   if (it == q.entries.end()) return errors::record_not_found();
   sink(inspected(q, it));

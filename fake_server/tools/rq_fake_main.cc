@@ -39,6 +39,15 @@ Usage: rq-fake [options]
   --clock virtual|system  virtual: time moves only through the admin API (default system)
   --admin-token TOKEN     require "Authorization: Bearer TOKEN" on /__admin/
   --seed N                seed for queue ids (default 1)
+  --lag SPEC              seeded eventual consistency (docs/consistency.md; off by default):
+                          new and reclaimed requests show in head and head/lock only after a
+                          lag, queue counters and modifiedAt in GET queue and the list lag
+                          too. SPEC = PART[;PART], PART = head=DIST or counters=DIST, DIST =
+                          DUR, DUR-DUR (uniform) or exp:DUR[,max=DUR] (exponential, cut at
+                          max, default 10x the mean); DUR = N ms or N s, at most 600s; e.g.
+                          "head=0-800ms;counters=0-500ms". Get request, list requests and
+                          dedup are never lagged; lags are not persisted
+  --lag-seed N            seed of the lags (default: --seed)
   --data-dir DIR          keep every storage in DIR (an SQLite database, created when absent)
                           and load it at start-up: a write the fake acknowledged survives
                           kill -9; one rq-fake per DIR (a lock); without it, memory only
@@ -185,6 +194,17 @@ int main(int argc, char** argv) {
       if (!value(v) || !parse_int(v, 0, (1LL << 62), n))
         return usage_error("--seed needs a number");
       opts.store.seed = static_cast<std::uint64_t>(n);
+    } else if (a == "--lag") {
+      if (!value(v)) return usage_error("--lag needs a SPEC, e.g. head=0-800ms;counters=0-500ms");
+      auto lag = rqcheck::fake::parse_lag(v);
+      if (!lag) return usage_error(lag.error().message);
+      auto seed = opts.store.lag.seed;
+      opts.store.lag = *lag;
+      opts.store.lag.seed = seed;
+    } else if (a == "--lag-seed") {
+      if (!value(v) || !parse_int(v, 0, (1LL << 62), n))
+        return usage_error("--lag-seed needs a number");
+      opts.store.lag.seed = static_cast<std::uint64_t>(n);
     } else if (a == "--data-dir") {
       if (!value(opts.data_dir) || opts.data_dir.empty())
         return usage_error("--data-dir needs a directory");

@@ -45,6 +45,11 @@ struct TargetInfo {
   bool rate_limits = true;  // expected to enforce rate limits (decision 37)
   bool has_second_token = false;
   bool large_bodies = true;  // allow ~9.4 MB requests
+  // How long a read after a write may wait for the write to show (the platform is eventually
+  // consistent: head, head/lock and the queue's counters may lag; Apify's own integration tests
+  // wait up to 10 s). Checks poll with backoff up to this (helpers::eventually); 0 reads once.
+  // rq-conformance --consistency-wait-ms; its embedded fake, which never lags, uses 0.
+  std::int64_t consistency_wait_ms = 10000;
   // An embedded fake: the named bugs it runs with and whether its rate limits are on (the
   // reproducer scripts start the same fake).
   std::vector<std::string> fake_bugs;
@@ -123,6 +128,13 @@ class Context {
   // Adds a note to a passing outcome ("observed: ...").
   void observe_note(std::string note) { note_ += (note_.empty() ? "" : "; ") + note; }
   const std::string& note() const { return note_; }
+  // A read that had to wait for a write to show (helpers::eventually): goes to the outcome's
+  // evidence, passed or failed ("head showed the request after 3 polls, 412 ms").
+  void observe_wait(std::string note) {
+    observe_note(note);
+    waits_ += (waits_.empty() ? "" : "; ") + note;
+  }
+  const std::string& waits() const { return waits_; }
 
   // Called for every exchange of the check (HttpClient observer): counts the budget, keeps the
   // evidence (the first kEvidenceHead and the last kEvidenceTail exchanges) and records the
@@ -151,6 +163,7 @@ class Context {
   RunState& run_;
   std::optional<std::string> queue_;
   std::string note_;
+  std::string waits_;
   int client_keys_ = 0;
   mutable std::mutex mu_;
   struct Kept {

@@ -38,6 +38,7 @@
 #include "rqcheck/core/time.h"
 #include "rqcheck/core/types.h"
 #include "rqcheck/fake_server/cost.h"
+#include "rqcheck/fake_server/lag.h"
 #include "rqcheck/fake_server/rate_limits.h"
 #include "rqcheck/fake_server/users.h"
 
@@ -113,6 +114,18 @@ struct StoreOptions {
   StoreQuirks quirks;
   std::string console_base = "https://console.apify.com/storage/request-queues/";
   std::uint64_t seed = 1;  // queue and user ids are drawn from it
+  // Seeded eventual consistency (lag.h, docs/consistency.md): off by default.
+  LagOptions lag;
+};
+
+// The counters of a queue that a lag may hold back (lag.h): what GET queue shows.
+struct QueueCounters {
+  std::int64_t total = 0, handled = 0, pending = 0;
+  TimeMs modified_at = 0;
+  bool operator==(const QueueCounters& o) const {
+    return total == o.total && handled == o.handled && pending == o.pending &&
+           modified_at == o.modified_at;
+  }
 };
 
 // How a call names its queue: a 17-char id, "username~name", or "~name" (the caller's own).
@@ -347,6 +360,9 @@ class Store {
   Status import_queues(std::vector<QueueImage> queues);
   std::size_t queue_count() const;
   const Behaviour& behaviour() const { return options_.behaviour; }
+  // The lag in force (docs/consistency.md) and the seed its draws use.
+  const LagOptions& lag() const { return options_.lag; }
+  std::uint64_t lag_seed() const { return lag_seed_; }
   // Named bugs (test-only) change store decisions; set before serving.
   void set_quirks(const StoreQuirks& q) { options_.quirks = q; }
   const StoreQuirks& quirks() const { return options_.quirks; }
@@ -375,8 +391,9 @@ class Store {
     std::shared_ptr<Queue> queue;
     std::unique_lock<std::mutex> lock;
     TimeMs now = 0;
-    Store* store = nullptr;  // with a change log: hands the call's changes over on leaving
+    Store* store = nullptr;  // hands the call's changes over on leaving (change log, lag)
     bool write = false;
+    QueueCounters before;  // with a counters lag: the shown counters as the call began
     Entered() = default;
     Entered(Entered&&) = default;
     Entered& operator=(Entered&&) = default;
@@ -398,6 +415,12 @@ class Store {
   // queue's stats and the caller's charge; the caller holds the queue's mutex.
   static void charge_cost(Queue& q, const Caller& c, Operation op, std::int64_t items);
   RequestQueueInfo info_of(const Queue& q) const;
+  // The live counters (with the second set's drifts), and the ones GET queue shows now: the
+  // published ones while a counters lag holds them back (lag.h).
+  QueueCounters counters_of(const Queue& q) const;
+  RequestQueueInfo shown_info(const Queue& q, TimeMs now) const;
+  // After a call: a change of the counters starts a publication due a counters lag later.
+  void publish_after(Queue& q, const QueueCounters& before, TimeMs now);
   // 404 record-not-found (500 under the NotFoundIs500 bug).
   ApiError not_found() const;
   // A directory's error, with the NotFoundIs500 bug applied to its 404s.
@@ -406,6 +429,7 @@ class Store {
   std::shared_ptr<Queue> queue_by_id(std::string_view id) const;
 
   StoreOptions options_;
+  std::uint64_t lag_seed_ = 1;  // options_.lag.seed, else options_.seed
   const Clock& clock_;
   std::unique_ptr<Users> own_users_;  // set when the store has users of its own
   std::unique_ptr<RateLimiter> own_limiter_;

@@ -109,13 +109,12 @@ const std::vector<ComplianceRuleInfo>& compliance_rules() {
       {"client.gave_up", "info", "A call that met a retryable fault was never retried."},
       {"client.rejected_call_resent", "warning",
        "A call answered with a 4xx that only the request itself causes (400, 401, 405, 413, 414, "
-       "415, 422) was sent again unchanged (same method, path, query and body) within 10 s: "
-       "the answer cannot change, so the resend is wasted work and billed calls (spec 7.1, 7.2: "
-       "the "
-       "official clients retry only 429, 5xx and network errors). 404, 403, 408 and 409 are left "
-       "out: their "
-       "answer can change with the queue's state (a lock expiring, a storage appearing on an "
-       "eventually consistent platform)."},
+       "415, 422) was sent again unchanged (same method, path, query, body, Content-Type and "
+       "Content-Encoding, same token) within 10 s: the answer cannot change, so the resend is "
+       "wasted work and billed calls (spec 7.1, 7.2: the official clients retry only 429, 5xx "
+       "and network errors). 404, 403, 408 and 409 are left out: their answer can change with "
+       "the queue's state (a lock expiring, a storage appearing on an eventually consistent "
+       "platform)."},
       {"client.write_resent_after_commit", "info",
        "A write that failed after its commit was resent, and the API's dedup or idempotence "
        "absorbed it (spec 6.1 dedup; decision 21)."},
@@ -547,17 +546,17 @@ void ComplianceMonitor::on_exchange(const JournalEntry& e) {
   if (auto r = c.rejected.find(rejected_key); r != c.rejected.end()) {
     Rejected& rej = r->second;
     const TimeMs gap = e.arrival_ms - rej.last_end;
-    if (gap <= o.rejected_resend_window_ms) {
+    // One finding, with the refused call and its first resend; later resends add nothing (a
+    // client looping on a 400 must not grow this without bound).
+    if (gap <= o.rejected_resend_window_ms && !rej.flagged) {
+      rej.flagged = true;
       rej.seqs.push_back(e.seq);
-      if (!rej.flagged) {
-        rej.flagged = true;
-        add_finding(c, o.max_examples, "client.rejected_call_resent",
-                    op_name + " was sent again unchanged " + std::to_string(gap) +
-                        " ms after it was refused with " + std::to_string(rej.status) +
-                        (rej.error_type.empty() ? "" : " " + rej.error_type) +
-                        ": only a changed request can get another answer",
-                    rej.seqs);
-      }
+      add_finding(c, o.max_examples, "client.rejected_call_resent",
+                  op_name + " was sent again unchanged " + std::to_string(gap) +
+                      " ms after it was refused with " + std::to_string(rej.status) +
+                      (rej.error_type.empty() ? "" : " " + rej.error_type) +
+                      ": only a changed request can get another answer",
+                  rej.seqs);
     }
     if (request_caused_4xx(e.status)) {
       rej.last_end = end;

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <utility>
 
+#include "pacer.h"
 #include "rqcheck/client/compression.h"
 #include "rqcheck/client/url.h"
 #include "rqcheck/core/operations.h"
@@ -159,6 +160,7 @@ class HttpClient::Impl {
       : config(std::move(cfg)),
         log(config.log_capacity, config.log_body_limit),
         jitter(config.retry.seed) {
+    if (config.pace_fraction > 0) pacer = std::make_unique<RatePacer>(config.pace_fraction);
     auto parsed = parse_base_url(config.base_url);
     if (parsed)
       base = *parsed;
@@ -171,6 +173,7 @@ class HttpClient::Impl {
   std::optional<ApiError> config_error;
   ExchangeLog log;
   Jitter jitter;
+  std::unique_ptr<RatePacer> pacer;
   std::atomic<std::uint64_t> sequence{0};
 
   std::mutex observer_mu;
@@ -330,6 +333,7 @@ class HttpClient::Impl {
     const RetryPolicy& policy = config.retry;
     int max_attempts = r.retry ? 1 + std::max(0, policy.max_retries) : 1;
     for (int attempt_no = 1;; ++attempt_no) {
+      if (pacer && r.paced && r.operation) pacer->acquire(*r.operation, r.path);
       out.push_back(attempt(r, target, wire ? &*wire : nullptr, attempt_no));
       const Exchange& ex = out.back();
       publish(ex);

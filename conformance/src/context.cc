@@ -107,6 +107,8 @@ Response Context::call(Operation op, std::string method, std::string path,
 
 Response Context::send(client::RawRequest request, client::HttpClient* via) {
   if (budget_exhausted()) skip("the request budget (--max-requests) is exhausted");
+  // The rate-limit checks exceed the limits on purpose; every other call is paced under them.
+  if (check_.needs & kNeedRateLimits) request.paced = false;
   Response r;
   r.exchange = (via ? *via : http_).send(request);
   r.status = r.exchange.status;

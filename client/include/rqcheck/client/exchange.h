@@ -55,6 +55,7 @@ struct RawRequest {
   bool retry = false;      // apply the client's RetryPolicy (else exactly one attempt)
   std::optional<std::chrono::milliseconds> timeout;  // read/write timeout; default: medium
   std::optional<Operation> operation;                // label for evidence and schema selection
+  bool paced = true;  // waits for the client's pacer, if it has one (ClientConfig::pace_fraction)
 };
 
 // One attempt of one HTTP call.

@@ -50,6 +50,12 @@ struct ClientConfig {
   bool verify_tls = true;
   std::string ca_cert_path;  // empty: the system store
 
+  // Paces the calls to one queue under its documented rate limits (spec 1.2, decision 37; the
+  // numbers are core/limits.h), at this fraction of each class's limit in any 1000 ms; 0: off.
+  // rq-conformance uses 0.8, so that a check never trips the target's limits by itself. A
+  // RawRequest with `paced = false` is sent at once (the rate-limit checks).
+  double pace_fraction = 0;
+
   // Evidence kept in memory (the observer always sees full bodies).
   std::size_t log_capacity = 1000;
   std::size_t log_body_limit = 64 * 1024;

@@ -113,6 +113,7 @@ RQ_CHECK(
   ctx.expect(back.name == name, "the created queue is named " + name, back.name.value_or("null"));
 
   const std::string rid = add(ctx, q, "override");
+  await_in_head(ctx, q, {rid});
   const std::string k = ctx.new_client_key();
   Response l = ctx.call(O::kHeadLockPost, "GET", "/" + q + "/head/lock",
                         {{"method", "POST"}, {"lockSecs", "60"}, {"clientKey", k}});

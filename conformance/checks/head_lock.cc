@@ -243,6 +243,7 @@ RQ_CHECK(prolong_expiry, {.id = "rq.prolong.new_expiry",
                           .breaking_bug = "ProlongWrongExpiry"}) {
   const std::string& q = ctx.queue();
   add(ctx, q, "p");
+  await_in_head(ctx, q, ids_of(ctx, {"p"}));
   std::string ck = ctx.new_client_key();
   lock_ids(ctx, q, ck, 1, 10);
   client::ProlongLockOptions o;
@@ -266,6 +267,7 @@ RQ_CHECK(prolong_owner, {.id = "rq.prolong.only_owner",
                          .needs = kNeedRawHttp}) {
   const std::string& q = ctx.queue();
   add(ctx, q, "own");
+  await_in_head(ctx, q, ids_of(ctx, {"own"}));
   lock_ids(ctx, q, ctx.new_client_key(), 1);
   Response r =
       ctx.call(O::kRequestLockPut, "PUT", "/" + q + "/requests/" + id_of(ctx, "own") + "/lock",
@@ -285,11 +287,13 @@ RQ_CHECK(delete_lock_releases,
           .breaking_bug = "DeleteLockIgnored"}) {
   const std::string& q = ctx.queue();
   add(ctx, q, "dl");
+  await_in_head(ctx, q, ids_of(ctx, {"dl"}));
   std::string ck = ctx.new_client_key();
   lock_ids(ctx, q, ck, 1);
   client::DeleteLockOptions o;
   o.client_key = ck;
   ctx.ok(ctx.api().delete_request_lock(q, id_of(ctx, "dl"), o), "deleting the lock");
+  await_in_head(ctx, q, ids_of(ctx, {"dl"}));  // a released request may take a while to show
   auto other = lock_ids(ctx, q, ctx.new_client_key(), 1);
   ctx.expect(other == ids_of(ctx, {"dl"}), "another client locks dl", join(other));
   return Outcome::pass();
@@ -307,6 +311,7 @@ RQ_CHECK(delete_lock_others,
           .needs = kNeedRawHttp}) {
   const std::string& q = ctx.queue();
   add(ctx, q, "mine");
+  await_in_head(ctx, q, ids_of(ctx, {"mine"}));
   lock_ids(ctx, q, ctx.new_client_key(), 1);
   Response r = ctx.call(O::kRequestLockDelete, "DELETE",
                         "/" + q + "/requests/" + id_of(ctx, "mine") + "/lock",

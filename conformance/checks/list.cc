@@ -197,6 +197,7 @@ RQ_CHECK(
 void three_states(Context& ctx, const std::string& q) {
   fill(ctx, q, "s", 3);  // s0 s1 s2 in queue order
   mark_handled(ctx, q, "s2");
+  await_in_head(ctx, q, ids_of(ctx, {"s0"}));
   auto locked = lock_ids(ctx, q, ctx.new_client_key(), 1);
   ctx.expect(locked == ids_of(ctx, {"s0"}), "s0 locked", join(locked));
 }

@@ -402,15 +402,20 @@ RQ_CHECK(queue_by_username_name,
   auto stored = ctx.ok(ctx.api().get_request(q, rid), "reading " + rid + " back by raw id");
   ctx.expect(stored.is_object() && stored.value("uniqueKey", "") == ctx.unique_key("by-name"),
              "the request added by name is in " + q, stored.dump());
-  Response h = ctx.call(O::kHeadGet, "GET", "/" + by_user + "/head");
-  bool in_head = false;
-  if (h.status == 200 && h.json_ok && h.json.contains("data") && h.json["data"].is_object() &&
-      h.json["data"].contains("items") && h.json["data"]["items"].is_array()) {
-    for (const auto& it : h.json["data"]["items"]) {
-      in_head = in_head || (it.is_object() && it.value("id", "") == rid);
+  auto lists_rid = [&](const Response& h) {
+    bool in_head = false;
+    if (h.status == 200 && h.json_ok && h.json.contains("data") && h.json["data"].is_object() &&
+        h.json["data"].contains("items") && h.json["data"]["items"].is_array()) {
+      for (const auto& it : h.json["data"]["items"]) {
+        in_head = in_head || (it.is_object() && it.value("id", "") == rid);
+      }
     }
-  }
-  ctx.expect(in_head, "GET /v2/request-queues/" + by_user + "/head lists " + rid, h.summary());
+    return in_head;
+  };
+  Response h = eventually(
+      ctx, "the head by name",
+      [&] { return ctx.call(O::kHeadGet, "GET", "/" + by_user + "/head"); }, lists_rid);
+  ctx.expect(lists_rid(h), "GET /v2/request-queues/" + by_user + "/head lists " + rid, h.summary());
   return Outcome::pass();
 }
 

@@ -207,7 +207,9 @@ RQ_CHECK(add_forefront,
   WriteOptions o;
   o.forefront = true;
   add(ctx, q, "front", o);
-  auto ids = head_ids(ctx, q);
+  auto ids = head_ids_when(ctx, q, [&](const std::vector<std::string>& got) {
+    return !got.empty() && got[0] == id_of(ctx, "front");
+  });
   ctx.expect(!ids.empty() && ids[0] == id_of(ctx, "front"),
              "head starts with " + id_of(ctx, "front"), join(ids));
   return Outcome::pass();

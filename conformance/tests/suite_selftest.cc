@@ -313,42 +313,16 @@ TEST(ConformanceFalseAlarmTest, BatchDedupRetriesUnprocessedItems) {
 
 // --- seeded eventual consistency (docs/consistency.md) ----------------------------------------
 
-// The checks below pass against a fake whose head and counters lag: their reads after writes
-// poll (helpers::eventually), and their evidence says how long they waited. Not yet the whole
-// default level: the others still read once and fail under a lag (issue 16 point 4, what is
-// left: rq.list.filter_*, rq.readback.lock_timeline, others_lock_stays,
-// rq.delete_lock.releases, rq.prolong.new_expiry,
-// rq.errors.not_found_every_route, rq.general.method_override, rq.queue.username_name).
-const std::vector<std::string> kLagReadyChecks = {"rq.head.queue_order",
-                                                  "rq.head.excludes_locked",
-                                                  "rq.lock.head_lock_201",
-                                                  "rq.lock.exclusive",
-                                                  "rq.queue.counters",
-                                                  "rq.add.dedup_same_unique_key",
-                                                  "rq.add.handled_at_counts_handled",
-                                                  "rq.add.query_booleans",
-                                                  "rq.batch_add.forefront",
-                                                  "rq.batch_delete.max_25",
-                                                  "rq.errors.compressed_bodies_accepted",
-                                                  "rq.readback.duplicate_keeps_place",
-                                                  "rq.readback.head_limit",
-                                                  "rq.readback.counters_each_write",
-                                                  "rq.update.reclaim_to_end",
-                                                  "rq.readback.lock_state",
-                                                  "rq.readback.delete_lock_places",
-                                                  "rq.lock.queue_has_locked_requests",
-                                                  "rq.lock.expiry_returns_pending",
-                                                  "rq.unlock.releases_own_locks",
-                                                  "rq.update.handled_leaves_head",
-                                                  "rq.update.forefront_moves_to_front"};
-
-TEST(ConformanceLagTest, LagReadyChecksPassWithLagOn) {
+// The whole suite passes against a fake whose head and counters lag: every read after a write
+// polls (helpers::eventually) up to the target's bound, and the evidence says how long it waited.
+// The should-level checks too (failed_strict), so the lag makes no warning either.
+TEST(ConformanceLagTest, EveryCheckPassesWithLagOn) {
   SuiteRun r = run_suite({[](fake::FakeServerOptions& f) {
-                           f.store.lag = fake::parse_lag("head=0-300ms;counters=0-200ms").value();
-                         }},
-                         {}, kLagReadyChecks);
-  EXPECT_EQ(r.report.results.size(), kLagReadyChecks.size());
+    f.store.lag = fake::parse_lag("head=0-300ms;counters=0-200ms").value();
+  }});
+  EXPECT_GT(r.report.results.size(), 100u);
   EXPECT_TRUE(r.failed_default.empty()) << r.failures;
+  EXPECT_TRUE(r.failed_strict.empty()) << r.failures;
   int waited = 0;
   for (const auto& res : r.report.results) {
     if (res.outcome.observed.find(" polls, ") != std::string::npos) ++waited;

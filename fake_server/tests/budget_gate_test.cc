@@ -14,74 +14,14 @@
 #include <string>
 #include <vector>
 
+#include "child_fake.h"
 #include "rqcheck/core/json.h"
-
-#ifndef RQ_FAKE_BIN
-#error "RQ_FAKE_BIN must name the rq-fake binary"
-#endif
 
 namespace rqcheck {
 namespace {
 
 namespace fs = std::filesystem;
-
-// A child rq-fake: stdout on a pipe (its first line names the port), stderr in a file.
-struct Child {
-  pid_t pid = -1;
-  int port = 0;
-  std::string first_line, err_file;
-
-  bool start(const std::vector<std::string>& args, const std::string& err_path) {
-    int out[2];
-    if (::pipe(out) != 0) return false;
-    err_file = err_path;
-    pid = ::fork();
-    if (pid == 0) {
-      ::dup2(out[1], 1);
-      int e = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (e >= 0) ::dup2(e, 2);
-      ::close(out[0]);
-      std::vector<char*> argv;
-      static std::string bin = RQ_FAKE_BIN;
-      argv.push_back(bin.data());
-      std::vector<std::string> copy = args;
-      for (auto& a : copy) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(bin.c_str(), argv.data());
-      ::_exit(127);
-    }
-    ::close(out[1]);
-    std::string line;
-    char c;
-    while (::read(out[0], &c, 1) == 1 && c != '\n') line += c;
-    ::close(out[0]);
-    first_line = line;
-    auto colon = line.rfind(':');
-    if (line.rfind("rq-fake listening on ", 0) != 0 || colon == std::string::npos) return false;
-    port = std::atoi(line.c_str() + colon + 1);
-    return port > 0;
-  }
-  int wait_exit() {
-    int st = 0;
-    if (pid <= 0 || ::waitpid(pid, &st, 0) != pid) return -1;
-    pid = -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  }
-  int stop() {
-    if (pid > 0) ::kill(pid, SIGTERM);
-    return wait_exit();
-  }
-  std::string stderr_text() const {
-    std::ifstream in(err_file);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
-  ~Child() {
-    if (pid > 0) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, nullptr, 0);
-    }
-  }
-};
+using fake::test_support::ChildFake;
 
 class RqFakeBudgetTest : public ::testing::Test {
  protected:
@@ -95,7 +35,7 @@ class RqFakeBudgetTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   // Starts rq-fake with `budget`, makes `adds` single adds (one write each) and stops it.
-  int Run(const std::string& budget, int adds, Child& child) {
+  int Run(const std::string& budget, int adds, ChildFake& child) {
     const std::string report = (dir_ / "report.json").string();
     EXPECT_TRUE(child.start({"--port", "0", "--report", report, "--budget", budget},
                             (dir_ / "stderr.txt").string()))
@@ -126,7 +66,7 @@ class RqFakeBudgetTest : public ::testing::Test {
 };
 
 TEST_F(RqFakeBudgetTest, OverBudgetFailsTheReportAndTheExitCode) {
-  Child child;
+  ChildFake child;
   EXPECT_EQ(Run("writes=3,reads=100", 5, child), 3) << child.stderr_text();
   Json r = Report();
   EXPECT_EQ(r["status"], "fail");
@@ -147,7 +87,7 @@ TEST_F(RqFakeBudgetTest, OverBudgetFailsTheReportAndTheExitCode) {
 }
 
 TEST_F(RqFakeBudgetTest, WithinBudgetPasses) {
-  Child child;
+  ChildFake child;
   EXPECT_EQ(Run("writes=5,refused=0", 5, child), 0) << child.stderr_text();
   Json r = Report();
   EXPECT_EQ(r["status"], "pass");
@@ -160,7 +100,7 @@ TEST_F(RqFakeBudgetTest, BadBudgetSyntaxExitsTwoWithAMessage) {
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"--budget", "writes=lots"},
         std::vector<std::string>{"--budget", "bytes=5"}, std::vector<std::string>{"--budget"}}) {
-    Child child;
+    ChildFake child;
     std::vector<std::string> all = {"--port", "0"};
     all.insert(all.end(), args.begin(), args.end());
     EXPECT_FALSE(child.start(all, (dir_ / "stderr.txt").string()));

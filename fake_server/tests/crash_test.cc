@@ -25,77 +25,16 @@
 #include <thread>
 #include <vector>
 
+#include "child_fake.h"
 #include "rqcheck/core/json.h"
 #include "rqcheck/core/request_id.h"
-
-#ifndef RQ_FAKE_BIN
-#error "RQ_FAKE_BIN must name the rq-fake binary"
-#endif
 
 namespace rqcheck {
 namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-// A child rq-fake: started with its stdout on a pipe, its URL read from the first line.
-struct Child {
-  pid_t pid = -1;
-  int port = 0;
-  std::string first_line, err_file;
-
-  // Starts rq-fake with `args`; returns false (with first_line = what came) if it did not listen.
-  bool start(const std::vector<std::string>& args, const std::string& err_path) {
-    int out[2];
-    if (::pipe(out) != 0) return false;
-    err_file = err_path;
-    pid = ::fork();
-    if (pid == 0) {
-      ::dup2(out[1], 1);
-      int e = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (e >= 0) ::dup2(e, 2);
-      ::close(out[0]);
-      std::vector<char*> argv;
-      static std::string bin = RQ_FAKE_BIN;
-      argv.push_back(bin.data());
-      std::vector<std::string> copy = args;
-      for (auto& a : copy) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(bin.c_str(), argv.data());
-      ::_exit(127);
-    }
-    ::close(out[1]);
-    std::string line;
-    char c;
-    while (::read(out[0], &c, 1) == 1 && c != '\n') line += c;
-    ::close(out[0]);
-    first_line = line;
-    auto colon = line.rfind(':');
-    if (line.rfind("rq-fake listening on ", 0) != 0 || colon == std::string::npos) return false;
-    port = std::atoi(line.c_str() + colon + 1);
-    return port > 0;
-  }
-  // Waits for the child to exit; its exit status (or 128+signal).
-  int wait_exit() {
-    int st = 0;
-    if (pid <= 0 || ::waitpid(pid, &st, 0) != pid) return -1;
-    pid = -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  }
-  void kill9() {
-    if (pid > 0) ::kill(pid, SIGKILL);
-  }
-  std::string stderr_text() const {
-    std::ifstream in(err_file);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
-  ~Child() {
-    if (pid > 0) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, nullptr, 0);
-    }
-  }
-};
+using fake::test_support::ChildFake;
 
 std::unique_ptr<httplib::Client> Client(int port) {
   auto c = std::make_unique<httplib::Client>("127.0.0.1", port);
@@ -340,7 +279,7 @@ TEST_F(CrashTest, AcknowledgedWritesSurviveSigkill) {
   std::vector<Model> models(kClients);
   std::string kv_id, ds_id;
   {
-    Child setup;
+    ChildFake setup;
     ASSERT_TRUE(setup.start(Args(), Err())) << setup.first_line << setup.stderr_text();
     auto c = Client(setup.port);
     for (int i = 0; i < kClients; ++i) {
@@ -361,7 +300,7 @@ TEST_F(CrashTest, AcknowledgedWritesSurviveSigkill) {
   int kills = 0;
   long long checked_before = 0;
   for (int round = 0; round < kRounds; ++round) {
-    Child fake;
+    ChildFake fake;
     auto t0 = Clock::now();
     ASSERT_TRUE(fake.start(Args(), Err())) << fake.first_line << fake.stderr_text();
     double startup_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
@@ -392,7 +331,7 @@ TEST_F(CrashTest, AcknowledgedWritesSurviveSigkill) {
     EXPECT_EQ(status, 128 + SIGKILL);
   }
   // The last restart: everything of the last round must be there too.
-  Child fake;
+  ChildFake fake;
   ASSERT_TRUE(fake.start(Args(), Err())) << fake.first_line << fake.stderr_text();
   Json snap = Snapshot(fake.port);
   for (auto& m : models) Check(m, snap, kv_id, ds_id, kRounds);
@@ -413,9 +352,9 @@ TEST_F(CrashTest, AcknowledgedWritesSurviveSigkill) {
 
 // A second rq-fake on the same directory exits 2 with a clear message; the first keeps serving.
 TEST_F(CrashTest, SecondProcessOnTheSameDirectoryExits2) {
-  Child first;
+  ChildFake first;
   ASSERT_TRUE(first.start(Args(), Err())) << first.first_line;
-  Child second;
+  ChildFake second;
   EXPECT_FALSE(second.start(Args(), (dir_ / "second.txt").string()));
   EXPECT_EQ(second.wait_exit(), 2);
   EXPECT_NE(second.stderr_text().find("in use by another rq-fake"), std::string::npos)
@@ -428,7 +367,7 @@ TEST_F(CrashTest, SecondProcessOnTheSameDirectoryExits2) {
 TEST_F(CrashTest, CorruptDatabaseExits2) {
   fs::create_directories(dir_ / "data");
   std::ofstream(dir_ / "data" / "rq-fake.db") << "this is not a database, it is a shopping list";
-  Child fake;
+  ChildFake fake;
   EXPECT_FALSE(fake.start(Args(), Err()));
   EXPECT_EQ(fake.wait_exit(), 2);
   std::string err = fake.stderr_text();

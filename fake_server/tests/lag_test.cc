@@ -8,28 +8,20 @@
 // lag in force.
 #include "rqcheck/fake_server/lag.h"
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "child_fake.h"
 #include "rqcheck/core/json.h"
 #include "rqcheck/core/request_id.h"
 #include "rqcheck/core/time.h"
 #include "rqcheck/fake_server/store.h"
-
-#ifndef RQ_FAKE_BIN
-#error "RQ_FAKE_BIN must name the rq-fake binary"
-#endif
 
 namespace rqcheck::fake {
 namespace {
@@ -358,27 +350,7 @@ TEST_F(LagTest, HeadPassesOverLaggingRequestsToLaterOnes) {
 
 // Runs rq-fake with `args`; returns its exit status and stderr.
 int RunFake(const std::vector<std::string>& args, std::string& err) {
-  std::string path = ::testing::TempDir() + "/lag_test_err.txt";
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int e = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (e >= 0) ::dup2(e, 2);
-    int null = ::open("/dev/null", O_WRONLY);
-    if (null >= 0) ::dup2(null, 1);
-    std::vector<std::string> copy = args;
-    std::vector<char*> argv;
-    static std::string bin = RQ_FAKE_BIN;
-    argv.push_back(bin.data());
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(bin.c_str(), argv.data());
-    ::_exit(127);
-  }
-  int st = 0;
-  ::waitpid(pid, &st, 0);
-  std::ifstream in(path);
-  err.assign(std::istreambuf_iterator<char>(in), {});
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  return test_support::run_fake_to_exit(args, ::testing::TempDir() + "/lag_test_err.txt", err);
 }
 
 TEST(RqFakeLagTest, BadLagSyntaxExitsTwoNamingThePart) {
@@ -392,33 +364,14 @@ TEST(RqFakeLagTest, BadLagSyntaxExitsTwoNamingThePart) {
 }
 
 TEST(RqFakeLagTest, HealthShowsTheLagInForce) {
-  int out[2];
-  ASSERT_EQ(::pipe(out), 0);
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(out[1], 1);
-    ::close(out[0]);
-    static std::string bin = RQ_FAKE_BIN;
-    std::vector<std::string> args = {
-        bin, "--port", "0", "--lag", "head=0-800ms;counters=exp:100ms", "--lag-seed", "9"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(bin.c_str(), argv.data());
-    ::_exit(127);
-  }
-  ::close(out[1]);
-  std::string line;
-  char ch;
-  while (::read(out[0], &ch, 1) == 1 && ch != '\n') line += ch;
-  ::close(out[0]);
-  auto colon = line.rfind(':');
-  ASSERT_NE(colon, std::string::npos) << line;
-  httplib::Client cli("127.0.0.1", std::atoi(line.c_str() + colon + 1));
+  test_support::ChildFake fake;
+  ASSERT_TRUE(
+      fake.start({"--port", "0", "--lag", "head=0-800ms;counters=exp:100ms", "--lag-seed", "9"},
+                 ::testing::TempDir() + "/lag_test_health_err.txt"))
+      << fake.first_line << fake.stderr_text();
+  httplib::Client cli("127.0.0.1", fake.port);
   auto res = cli.Get("/__admin/health");
-  ::kill(pid, SIGTERM);
-  int st = 0;
-  ::waitpid(pid, &st, 0);
+  fake.stop();
   ASSERT_TRUE(res);
   Json j = Json::parse(res->body, nullptr, false);
   ASSERT_TRUE(j.contains("data")) << res->body;

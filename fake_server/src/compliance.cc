@@ -538,45 +538,48 @@ void ComplianceMonitor::on_exchange(const JournalEntry& e) {
   // 3. A call the server refused for what it is, sent again unchanged: one finding per call.
   // The body's headers are part of "unchanged" (a 415 or 400 fixed by a Content-Type or
   // Content-Encoding is a changed call); the token is too, through the client's identity.
-  std::string rejected_key = sig;
-  for (const auto& [name, value] : e.headers) {
-    if (iequals(name, "content-type") || iequals(name, "content-encoding"))
-      rejected_key += '\n' + name + ':' + value;
-  }
-  if (auto r = c.rejected.find(rejected_key); r != c.rejected.end()) {
-    Rejected& rej = r->second;
-    const TimeMs gap = e.arrival_ms - rej.last_end;
-    // One finding, with the refused call and its first resend; later resends add nothing (a
-    // client looping on a 400 must not grow this without bound).
-    if (gap <= o.rejected_resend_window_ms && !rej.flagged) {
-      rej.flagged = true;
-      rej.seqs.push_back(e.seq);
-      add_finding(c, o.max_examples, "client.rejected_call_resent",
-                  op_name + " was sent again unchanged " + std::to_string(gap) +
-                      " ms after it was refused with " + std::to_string(rej.status) +
-                      (rej.error_type.empty() ? "" : " " + rej.error_type) +
-                      ": only a changed request can get another answer",
-                  rej.seqs);
+  // Most calls are neither refused nor a resend of a refused one: no key is built for them.
+  if (!c.rejected.empty() || request_caused_4xx(e.status)) {
+    std::string rejected_key = sig;
+    for (const auto& [name, value] : e.headers) {
+      if (iequals(name, "content-type") || iequals(name, "content-encoding"))
+        rejected_key += '\n' + name + ':' + value;
     }
-    if (request_caused_4xx(e.status)) {
+    if (auto r = c.rejected.find(rejected_key); r != c.rejected.end()) {
+      Rejected& rej = r->second;
+      const TimeMs gap = e.arrival_ms - rej.last_end;
+      // One finding, with the refused call and its first resend; later resends add nothing (a
+      // client looping on a 400 must not grow this without bound).
+      if (gap <= o.rejected_resend_window_ms && !rej.flagged) {
+        rej.flagged = true;
+        rej.seqs.push_back(e.seq);
+        add_finding(c, o.max_examples, "client.rejected_call_resent",
+                    op_name + " was sent again unchanged " + std::to_string(gap) +
+                        " ms after it was refused with " + std::to_string(rej.status) +
+                        (rej.error_type.empty() ? "" : " " + rej.error_type) +
+                        ": only a changed request can get another answer",
+                    rej.seqs);
+      }
+      if (request_caused_4xx(e.status)) {
+        rej.last_end = end;
+      } else {
+        c.rejected.erase(r);
+      }
+    } else if (request_caused_4xx(e.status) && e.fault_action.empty()) {
+      if (c.rejected.size() >= o.max_tracked) {
+        auto oldest = std::min_element(
+            c.rejected.begin(), c.rejected.end(),
+            [](const auto& a, const auto& b) { return a.second.order < b.second.order; });
+        c.rejected.erase(oldest);
+      }
+      Rejected rej;
+      rej.order = ++state_->chain_order;
+      rej.seqs = {e.seq};
       rej.last_end = end;
-    } else {
-      c.rejected.erase(r);
+      rej.status = e.status;
+      rej.error_type = e.error_type;
+      c.rejected.emplace(rejected_key, std::move(rej));
     }
-  } else if (request_caused_4xx(e.status) && e.fault_action.empty()) {
-    if (c.rejected.size() >= o.max_tracked) {
-      auto oldest = std::min_element(
-          c.rejected.begin(), c.rejected.end(),
-          [](const auto& a, const auto& b) { return a.second.order < b.second.order; });
-      c.rejected.erase(oldest);
-    }
-    Rejected rej;
-    rej.order = ++state_->chain_order;
-    rej.seqs = {e.seq};
-    rej.last_end = end;
-    rej.status = e.status;
-    rej.error_type = e.error_type;
-    c.rejected.emplace(rejected_key, std::move(rej));
   }
 
   // 4. Partial batches: resend exactly the unprocessed items, with backoff.

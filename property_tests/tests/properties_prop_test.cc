@@ -109,7 +109,7 @@ class PassesWithLag : public testing::Test {
       RunOptions o;
       o.lag = kLag;
       o.lag_seed = seed;
-      o.max_success = 60;
+      o.max_success = 40;
       ASSERT_EQ(consistency_bound(o), 300);
       PropertyOutcome r = run_property(*p_, o);
       std::cout << p_->id << " with --lag '" << kLag << "' --lag-seed " << seed << ": " << r.cases
@@ -135,7 +135,7 @@ class FailsWithLagWithoutMode : public testing::Test {
     o.lag = kLag;
     o.lag_seed = 1;
     o.consistency_lag_ms = 0;
-    o.max_success = 100;
+    o.max_success = 60;
     PropertyOutcome r = run_property(*p_, o);
     std::cout << p_->id << " with --lag '" << kLag
               << "' --consistency-lag 0: " << (r.passed ? "passed" : "failed") << " after "

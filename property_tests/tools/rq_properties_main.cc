@@ -46,7 +46,8 @@ target
   --lag SPEC          (embedded fake only) start it with rq-fake's seeded eventual consistency
                       (docs/consistency.md), e.g. 'head=0-300ms;counters=0-200ms': new and
                       reclaimed requests show in head and head/lock only after a lag, the
-                      counters trail. Implies --consistency-lag of the spec's longest lag
+                      counters trail. Without --consistency-lag the bound is the spec's
+                      longest lag
   --lag-seed N        (embedded fake only) the seed of the lags (default: the fake's)
 consistency
   --consistency-lag MS
@@ -55,8 +56,10 @@ consistency
                       and head/lock for up to MS ms, and each counter (total, handled, pending;
                       modifiedAt) may show any value it had within the last MS ms, with total =
                       handled + pending. Everything else stays exact: dedup, ids, GET request,
-                      list requests, lock exclusivity, prolong, delete lock; head never shows a
-                      handled request, one locked by another client, or one twice. Each case
+                      list requests, lock exclusivity, prolong, delete lock; head and
+                      head/lock never list a handled request or one twice, head/lock never one
+                      another client holds, and a page that is not full holds every request
+                      whose lag has passed. Each case
                       ends by waiting MS out (the virtual clock moves; a real one is polled, with
                       2 s more for the calls' latency), then head must list every pending
                       unlocked request, head/lock must hand them out and the counters must be

@@ -59,11 +59,11 @@ consistency
                       list requests, lock exclusivity, prolong, delete lock; head and
                       head/lock never list a handled request or one twice, head/lock never one
                       another client holds, and a page that is not full holds every request
-                      whose lag has passed. Each case
-                      ends by waiting MS out (the virtual clock moves; a real one is polled, with
-                      2 s more for the calls' latency), then head must list every pending
-                      unlocked request, head/lock must hand them out and the counters must be
-                      exact: a request never returned after the bound fails (no loss).
+                      whose lag has passed. Each case ends by waiting MS out (the virtual clock
+                      moves; a real one is polled, with 2 s more for the calls' latency), then
+                      head must list every pending unlocked request, head/lock must hand them
+                      out and the counters must be exact: a request never returned after the
+                      bound fails (no loss).
                       Default: 0, the exact model (strongly consistent target); with --lag, the
                       spec's longest lag. Against api.apify.com, e.g. --consistency-lag 10000
 selection

@@ -32,7 +32,18 @@ struct RunOptions {
   // Requests this property may send; checked before each case (a case that starts under the
   // budget runs to its end). nullopt: no budget.
   std::optional<std::uint64_t> max_requests;
+  // Embedded fake only: rq-fake's --lag (docs/consistency.md) and its seed.
+  std::optional<std::string> lag;
+  std::optional<std::uint64_t> lag_seed;
+  // The lag-tolerant mode (rq-properties --consistency-lag MS): the bound in ms by which head,
+  // head/lock and the counters may trail a write; after it every read is exact again, and each
+  // case ends by checking that (no loss). 0: the exact model. nullopt: the longest lag of `lag`
+  // (0 without).
+  std::optional<std::int64_t> consistency_lag_ms;
 };
+
+// The bound a run allows: the explicit one, else the --lag spec's longest lag, else 0.
+std::int64_t consistency_bound(const RunOptions& options);
 
 struct PropertyOutcome {
   std::string name;

@@ -30,6 +30,8 @@ struct CaseEnv {
   // counterexample is the last case that failed), for the replay script.
   std::vector<TranscriptStep>& failed_steps;
   std::uint64_t case_no = 0;  // 1-based, over the cases of this run of the property
+  // The lag-tolerant mode's bound in ms (consistency_bound()); 0: the exact model.
+  std::int64_t consistency_lag_ms = 0;
 };
 
 using PropertyBody = std::function<void(CaseEnv&)>;

@@ -30,10 +30,22 @@ std::string rerun_line(const Property& p, const RunOptions& o, const PropertyOut
   for (const auto& b : o.behaviours) s << " --behave " << b;
   if (o.client_drops_unprocessed) s << " --bug DropUnprocessed";
   if (o.retries) s << " --retries " << *o.retries;
+  if (o.lag) s << " --lag " << shell_quote(*o.lag);
+  if (o.lag_seed) s << " --lag-seed " << *o.lag_seed;
+  if (o.consistency_lag_ms) s << " --consistency-lag " << *o.consistency_lag_ms;
   return s.str();
 }
 
 }  // namespace
+
+std::int64_t consistency_bound(const RunOptions& options) {
+  if (options.consistency_lag_ms) return *options.consistency_lag_ms;
+  if (options.lag) {
+    auto b = lag_spec_bound(*options.lag);
+    if (b) return *b;
+  }
+  return 0;
+}
 
 PropertyOutcome run_property(const std::string& id, const RunOptions& options) {
   if (const Property* p = find_property(id)) return run_property(*p, options);
@@ -58,6 +70,10 @@ PropertyOutcome run_property(const Property& property, const RunOptions& options
   tc.token = options.base_url ? options.token : std::string(kEmbeddedToken);
   tc.bugs = options.bugs;
   tc.behaviours = options.behaviours;
+  if (!options.base_url) {
+    tc.lag = options.lag;
+    tc.lag_seed = options.lag_seed;
+  }
   if (options.retries) {
     client::RetryPolicy retry;
     retry.max_retries = *options.retries;
@@ -75,8 +91,9 @@ PropertyOutcome run_property(const Property& property, const RunOptions& options
 
   std::vector<TranscriptStep> failed_steps;
   std::uint64_t case_no = 0;
+  const std::int64_t bound = consistency_bound(options);
   auto body = [&] {
-    CaseEnv env{target, options, failed_steps, ++case_no};
+    CaseEnv env{target, options, failed_steps, ++case_no, bound};
     property.body(env);
   };
   auto over_budget = [&] {
@@ -103,6 +120,8 @@ PropertyOutcome run_property(const Property& property, const RunOptions& options
       if (options.base_url) info.base_url = *options.base_url;
       info.rerun = out.rerun;
       if (options.client_drops_unprocessed) info.client_side_bug = "DropUnprocessed";
+      if (options.lag && !options.base_url) info.lag = *options.lag;
+      info.lag_seed = options.lag_seed;
       out.replay_script = replay_script(info, failed_steps);
       break;
     }

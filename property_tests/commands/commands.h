@@ -3,6 +3,12 @@
 // Keys come from a six-letter alphabet and URLs from a three-letter one, so duplicates, the
 // dedup path and distinct keys with one URL are all frequent; clients are c1, c2, c3.
 //
+// The generation state (State::q) decides what is generated; each run() checks the target
+// against Sut::m, the same model applied as the commands run. Without a consistency lag the two
+// are equal. With one (rq-properties --consistency-lag) a head/lock may take fewer requests
+// than the generation state assumed: Sut::m takes the target's allowed choice and the following
+// commands are judged by it.
+//
 //   rc::state::check(State{}, sut, rc::state::gen::execOneOfWithArgs<AddRequest, GetQueue>());
 #pragma once
 
@@ -10,6 +16,7 @@
 #include <rapidcheck/state.h>
 
 #include <algorithm>
+#include <chrono>
 #include <initializer_list>
 #include <ostream>
 #include <set>
@@ -19,6 +26,7 @@
 
 #include "../harness/target.h"
 #include "../model/queue_model.h"
+#include "consistency.h"
 #include "rqcheck/client/api.h"
 #include "rqcheck/client/batch_add.h"
 
@@ -41,6 +49,11 @@ struct Sut {
   client::RequestQueueApi& api;
   std::string queue;
   Checks checks;
+  // The model as the run goes (see the top of this file); set_consistency_lag() on it is the
+  // lag-tolerant mode.
+  QueueModel m;
+  std::int64_t t0 = 0;  // the embedded fake's clock when the case started (virtual clock)
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
 using Cmd = rc::state::Command<State, Sut>;
@@ -98,15 +111,23 @@ inline std::int64_t lock_ms(std::int64_t lock_secs, bool virtual_clock) {
   return lock_secs * 1000 * (virtual_clock ? 1 : kRealClockLockFactor);
 }
 
-// Counters (decision 36): after every step when Checks::counters is on.
-inline void check_counters(const State& s1, Sut& sut) {
-  if (!sut.checks.counters) return;
+// Counters (decision 36): total = handled + pending, each the model's (under the consistency
+// lag: each a value it had within the bound, QueueModel::counters_allowed).
+inline void expect_counters(Sut& sut, const char* what) {
   auto q = sut.api.get_queue(sut.queue);
-  require_ok(q, "get_queue (counters)");
-  RC_ASSERT(q->total_request_count == q->handled_request_count + q->pending_request_count);
-  RC_ASSERT(q->total_request_count == s1.q.total());
-  RC_ASSERT(q->handled_request_count == s1.q.handled());
-  RC_ASSERT(q->pending_request_count == s1.q.pending());
+  require_ok(q, what);
+  if (!sut.m.counters_allowed(q->total_request_count, q->handled_request_count,
+                              q->pending_request_count)) {
+    RC_FAIL(std::string(what) + " (decision 36): expected " + sut.m.counters_expected() +
+            ", got total " + std::to_string(q->total_request_count) + ", handled " +
+            std::to_string(q->handled_request_count) + ", pending " +
+            std::to_string(q->pending_request_count));
+  }
+}
+
+// After every step when Checks::counters is on.
+inline void check_counters(Sut& sut) {
+  if (sut.checks.counters) expect_counters(sut, "get_queue (counters)");
 }
 
 // Add (6) and update (11) answer {requestId, wasAlreadyPresent, wasAlreadyHandled}: as the model
@@ -131,13 +152,7 @@ void announce(const C& cmd, Sut& sut) {
   std::ostringstream os;
   cmd.show(os);
   sut.target.note(os.str());
-}
-
-template <typename C>
-State after(const C& cmd, const State& s0) {
-  State s1 = s0;
-  cmd.apply(s1);
-  return s1;
+  sync_wall(sut.m, sut.target.virtual_clock(), sut.started);
 }
 
 // (6) add one request.
@@ -147,14 +162,13 @@ struct AddRequest : Cmd {
   bool forefront = *rc::gen::arbitrary<bool>();
 
   void apply(State& s) const override { s.q.add(key, url, handled, forefront); }
-  void run(const State& s0, Sut& sut) const override {
+  void run(const State&, Sut& sut) const override {
     announce(*this, sut);
-    State s1 = s0;
-    ModelWrite want = s1.q.add(key, url, handled, forefront);
+    ModelWrite want = sut.m.add(key, url, handled, forefront);
     auto r = sut.api.add_request(sut.queue, request_body(key, url, handled),
                                  client::WriteOptions{forefront, client});
     expect_write(r, want);
-    check_counters(s1, sut);
+    check_counters(sut);
   }
   void show(std::ostream& os) const override {
     show_write(os, "AddRequest", key, url, handled, forefront, client);
@@ -175,14 +189,13 @@ struct BatchAdd : Cmd {
   void apply(State& s) const override {
     for (std::size_t i = 0; i < keys.size(); ++i) s.q.add(keys[i], urls[i], handled[i], forefront);
   }
-  void run(const State& s0, Sut& sut) const override {
+  void run(const State&, Sut& sut) const override {
     announce(*this, sut);
-    State s1 = s0;
     std::vector<Json> body;
     std::vector<ModelWrite> want;
     for (std::size_t i = 0; i < keys.size(); ++i) {
       body.push_back(request_body(keys[i], urls[i], handled[i]));
-      want.push_back(s1.q.add(keys[i], urls[i], handled[i], forefront));
+      want.push_back(sut.m.add(keys[i], urls[i], handled[i], forefront));
     }
     BatchAddResult got;
     const client::WriteOptions wo{forefront, client};
@@ -211,7 +224,7 @@ struct BatchAdd : Cmd {
       RC_ASSERT(p.was_already_present == w.was_already_present);
       RC_ASSERT(p.was_already_handled == w.was_already_handled);
     }
-    check_counters(s1, sut);
+    check_counters(sut);
   }
   void show(std::ostream& os) const override {
     os << "BatchAdd([";
@@ -225,9 +238,9 @@ struct BatchAdd : Cmd {
 // (10) get one request.
 struct GetRequest : Cmd {
   std::string key = *gen_key();
-  void run(const State& s0, Sut& sut) const override {
+  void run(const State&, Sut& sut) const override {
     announce(*this, sut);
-    const ModelRequest* m = s0.q.find_key(key);
+    const ModelRequest* m = sut.m.find_key(key);
     auto r = sut.api.get_request(sut.queue, QueueModel::id_of(key));
     if (!m) {
       require_error(r, {404}, "get_request of an absent request");
@@ -250,14 +263,13 @@ struct UpdateRequest : Cmd {
   bool forefront = *rc::gen::arbitrary<bool>();
 
   void apply(State& s) const override { s.q.put(key, url, handled, forefront); }
-  void run(const State& s0, Sut& sut) const override {
+  void run(const State&, Sut& sut) const override {
     announce(*this, sut);
-    State s1 = s0;
-    ModelWrite want = s1.q.put(key, url, handled, forefront);
+    ModelWrite want = sut.m.put(key, url, handled, forefront);
     auto r = sut.api.update_request(sut.queue, want.id, request_body(key, url, handled),
                                     client::WriteOptions{forefront, client});
     expect_write(r, want);
-    check_counters(s1, sut);
+    check_counters(sut);
   }
   void show(std::ostream& os) const override {
     show_write(os, "UpdateRequest", key, url, handled, forefront, client);
@@ -268,15 +280,16 @@ struct UpdateRequest : Cmd {
 struct DeleteRequest : Cmd {
   std::string key = *gen_key(), client = *gen_client();
   void apply(State& s) const override { s.q.remove_key(key); }
-  void run(const State& s0, Sut& sut) const override {
+  void run(const State&, Sut& sut) const override {
     announce(*this, sut);
     auto r =
         sut.api.delete_request(sut.queue, QueueModel::id_of(key), client::ClientKeyOptions{client});
-    if (s0.q.find_key(key))
+    if (sut.m.find_key(key))
       require_ok(r, "delete_request");
     else
       require_ok_or(r, 404, "delete_request of an absent request");
-    check_counters(after(*this, s0), sut);
+    sut.m.remove_key(key);
+    check_counters(sut);
   }
   void show(std::ostream& os) const override {
     os << "DeleteRequest(" << key << ", " << client << ")";
@@ -294,7 +307,7 @@ struct BatchDelete : Cmd {
   void apply(State& s) const override {
     for (const auto& k : keys) s.q.remove_key(k);
   }
-  void run(const State& s0, Sut& sut) const override {
+  void run(const State&, Sut& sut) const override {
     announce(*this, sut);
     std::vector<Json> body;
     for (const auto& k : keys) {
@@ -303,11 +316,12 @@ struct BatchDelete : Cmd {
     auto r = sut.api.batch_delete_requests(sut.queue, body, client::ClientKeyOptions{client});
     require_ok(r, "batch_delete_requests");
     std::size_t present = 0;
-    for (const auto& k : keys) present += s0.q.find_key(k) ? 1 : 0;
+    for (const auto& k : keys) present += sut.m.find_key(k) ? 1 : 0;
     // Every present item is processed; absent ones are processed or unprocessed (decision 5).
     RC_ASSERT(r->processed.size() >= present);
     RC_ASSERT(r->processed.size() + r->unprocessed.size() == keys.size());
-    check_counters(after(*this, s0), sut);
+    for (const auto& k : keys) sut.m.remove_key(k);
+    check_counters(sut);
   }
   void show(std::ostream& os) const override {
     os << "BatchDelete(" << (by_id ? "by id" : "by uniqueKey") << ", [";
@@ -335,11 +349,11 @@ struct ListWalk : Cmd {
   std::int64_t limit = *rc::gen::inRange<std::int64_t>(1, 9);
   ListFilter filter = *rc::gen::element(ListFilter::kNone, ListFilter::kLocked,
                                         ListFilter::kPending, ListFilter::kBoth);
-  void run(const State& s0, Sut& sut) const override {
+  void run(const State&, Sut& sut) const override {
     announce(*this, sut);
     std::vector<std::string> seen;
     std::optional<std::string> cursor;
-    const std::int64_t max_pages = s0.q.total() / limit + 3;
+    const std::int64_t max_pages = sut.m.total() / limit + 3;
     bool ended = false;
     for (std::int64_t page = 0; page < max_pages; ++page) {
       client::ListRequestsOptions o;
@@ -361,7 +375,7 @@ struct ListWalk : Cmd {
     std::sort(sorted.begin(), sorted.end());
     RC_ASSERT(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end());  // once
     std::vector<std::string> want;
-    for (const auto& m : s0.q.matching(filter)) want.push_back(m.id);
+    for (const auto& m : sut.m.matching(filter)) want.push_back(m.id);
     RC_ASSERT(sorted == want);  // every matching request, nothing else
   }
   void show(std::ostream& os) const override {
@@ -389,10 +403,10 @@ struct ListWalkWithChurn : Cmd {
         s.q.remove_key(c.key);
     }
   }
-  void run(const State& s0, Sut& sut) const override {
+  void run(const State&, Sut& sut) const override {
     announce(*this, sut);
     std::set<std::string> ever, throughout;
-    for (const auto& [id, r] : s0.q.requests()) ever.insert(id), throughout.insert(id);
+    for (const auto& [id, r] : sut.m.requests()) ever.insert(id), throughout.insert(id);
     std::size_t next_change = 0;
     auto change = [&]() {
       const Change& c = changes[next_change++];
@@ -401,17 +415,19 @@ struct ListWalkWithChurn : Cmd {
         auto r = sut.api.add_request(sut.queue, request_body(c.key, "https://x.test/1", false),
                                      client::WriteOptions{false, std::string("c1")});
         require_ok(r, "add_request between pages");
+        sut.m.add(c.key, "https://x.test/1", false, false);
         ever.insert(id);
       } else {
         auto r = sut.api.delete_request(sut.queue, id, client::ClientKeyOptions{"c1"});
         require_ok_or(r, 404, "delete_request of an absent request");
+        sut.m.remove_key(c.key);
         throughout.erase(id);
       }
     };
     std::vector<std::string> seen;
     std::optional<std::string> cursor;
     const std::int64_t max_pages =
-        (s0.q.total() + static_cast<std::int64_t>(changes.size())) / limit + 3;
+        (sut.m.total() + static_cast<std::int64_t>(changes.size())) / limit + 3;
     bool ended = false;
     for (std::int64_t page = 0; page < max_pages; ++page) {
       client::ListRequestsOptions o;
@@ -444,25 +460,45 @@ struct ListWalkWithChurn : Cmd {
   }
 };
 
+// A head or head/lock answer under the consistency lag (head_lag_violation).
+inline void expect_lagged_head(const Sut& sut, const std::vector<std::string>& got,
+                               std::int64_t limit, const char* what) {
+  const std::string why =
+      head_lag_violation(sut.m, got, static_cast<std::size_t>(limit), sut.checks.exact_order);
+  if (!why.empty()) RC_FAIL(std::string(what) + " " + why);
+}
+
 // (13) head: pending requests not locked by anyone (decision 25); exact order only with
 // Checks::exact_order (decision 24 'should').
 struct Head : Cmd {
   std::int64_t limit = *rc::gen::inRange<std::int64_t>(1, 8);
-  void run(const State& s0, Sut& sut) const override {
+  void run(const State&, Sut& sut) const override {
     announce(*this, sut);
     auto r = sut.api.list_head(sut.queue, client::HeadOptions{limit, std::string("c1")});
     require_ok(r, "list_head");
-    auto available = s0.q.queue_order();
-    std::size_t want_n = std::min<std::size_t>(available.size(), static_cast<std::size_t>(limit));
-    RC_ASSERT(r->items.size() == want_n);
+    auto available = sut.m.queue_order();
     std::vector<std::string> got, want;
     for (const auto& i : r->items) got.push_back(i.id);
+    if (sut.m.consistency_lag() > 0) {
+      // Under the lag: only available requests, each once, none that must show left out.
+      std::set<std::string> once;
+      for (const auto& id : got) {
+        const ModelRequest* m = sut.m.find_id(id);
+        RC_ASSERT(m != nullptr);
+        RC_ASSERT(m->available());
+        RC_ASSERT(once.insert(id).second);
+      }
+      expect_lagged_head(sut, got, limit, "list_head");
+      return;
+    }
+    std::size_t want_n = std::min<std::size_t>(available.size(), static_cast<std::size_t>(limit));
+    RC_ASSERT(r->items.size() == want_n);
     for (std::size_t i = 0; i < want_n; ++i) want.push_back(available[i].id);
     if (sut.checks.exact_order) {
       RC_ASSERT(got == want);
     } else {
       for (const auto& id : got) {
-        const ModelRequest* m = s0.q.find_id(id);
+        const ModelRequest* m = sut.m.find_id(id);
         RC_ASSERT(m != nullptr);
         RC_ASSERT(m->available());
       }
@@ -486,9 +522,7 @@ struct LockHead : Cmd {
   }
   void run(const State& s0, Sut& sut) const override {
     announce(*this, sut);
-    State s1 = s0;
     const std::int64_t ms = lock_ms(lock_secs, s0.virtual_clock);
-    auto want = s1.q.lock_head(client, static_cast<std::size_t>(limit), ms);
     client::LockHeadOptions o;
     o.lock_secs = ms / 1000;
     o.limit = limit;
@@ -496,21 +530,32 @@ struct LockHead : Cmd {
     auto r = sut.api.list_and_lock_head(sut.queue, o);
     require_ok(r, "list_and_lock_head");
     std::vector<std::string> got, want_ids;
+    std::set<std::string> once;
     for (const auto& i : r->items) {
       got.push_back(i.id);
-      // Never a request that another client holds, nor a handled one.
-      const ModelRequest* m = s0.q.find_id(i.id);
+      // Never a request that another client holds, nor a handled one, nor one twice.
+      const ModelRequest* m = sut.m.find_id(i.id);
       RC_ASSERT(m != nullptr);
       RC_ASSERT(!m->handled);
       RC_ASSERT(!m->locked());
+      RC_ASSERT(once.insert(i.id).second);
     }
-    for (const auto& m : want) want_ids.push_back(m.id);
+    if (sut.m.consistency_lag() > 0) {
+      // Under the lag the target chooses among the allowed answers; the model takes its choice.
+      expect_lagged_head(sut, got, limit, "list_and_lock_head");
+      sut.m.lock_ids(client, got, ms);
+      check_counters(sut);
+      return;
+    }
+    for (const auto& m : sut.m.lock_head(client, static_cast<std::size_t>(limit), ms)) {
+      want_ids.push_back(m.id);
+    }
     if (!sut.checks.exact_order) {
       std::sort(got.begin(), got.end());
       std::sort(want_ids.begin(), want_ids.end());
     }
     RC_ASSERT(got == want_ids);
-    check_counters(s1, sut);
+    check_counters(sut);
   }
   void show(std::ostream& os) const override {
     os << "LockHead(" << client << ", limit " << limit << ", " << lock_secs << " s)";
@@ -537,14 +582,21 @@ struct ProlongLock : Cmd {
   }
   void run(const State& s0, Sut& sut) const override {
     announce(*this, sut);
-    LockOutcome o = s0.q.lock_state(client, QueueModel::id_of(key));
+    const std::string id = QueueModel::id_of(key);
+    // Under the consistency lag Sut::m may hold the lock as this client's (the generation state
+    // had another head/lock take it): then this is the owner's prolong, and the model takes the
+    // target's new expiry (decision 27 allows more than one).
+    LockOutcome o = sut.m.lock_state(client, id);
+    const std::int64_t ms = lock_ms(lock_secs, s0.virtual_clock);
     client::ProlongLockOptions opt;
-    opt.lock_secs = lock_ms(lock_secs, s0.virtual_clock) / 1000;
+    opt.lock_secs = ms / 1000;
     opt.forefront = forefront;
     opt.client_key = client;
-    auto r = sut.api.prolong_request_lock(sut.queue, QueueModel::id_of(key), opt);
+    auto r = sut.api.prolong_request_lock(sut.queue, id, opt);
+    sut.m.prolong(client, id, ms, forefront);
     if (o == LockOutcome::kOk) {
       require_ok(r, "prolong_request_lock");
+      if (s0.virtual_clock) sut.m.set_lock_expiry(id, *r - sut.t0);
     } else {
       require_error(r, {403, 400}, "prolong_request_lock by a client that does not hold it");
     }
@@ -567,11 +619,12 @@ struct DeleteLock : Cmd {
   void apply(State& s) const override {
     s.q.delete_lock(client, QueueModel::id_of(key), forefront);
   }
-  void run(const State& s0, Sut& sut) const override {
+  void run(const State&, Sut& sut) const override {
     announce(*this, sut);
-    LockOutcome o = s0.q.lock_state(client, QueueModel::id_of(key));
+    LockOutcome o = sut.m.lock_state(client, QueueModel::id_of(key));
     auto r = sut.api.delete_request_lock(sut.queue, QueueModel::id_of(key),
                                          client::DeleteLockOptions{forefront, client});
+    sut.m.delete_lock(client, QueueModel::id_of(key), forefront);
     if (o == LockOutcome::kOk) {
       require_ok(r, "delete_request_lock");
     } else {
@@ -587,10 +640,9 @@ struct DeleteLock : Cmd {
 struct Unlock : Cmd {
   std::string client = *gen_client();
   void apply(State& s) const override { s.q.unlock(client); }
-  void run(const State& s0, Sut& sut) const override {
+  void run(const State&, Sut& sut) const override {
     announce(*this, sut);
-    State s1 = s0;
-    std::int64_t want = s1.q.unlock(client);
+    std::int64_t want = sut.m.unlock(client);
     auto r = sut.api.unlock_requests(sut.queue, client::ClientKeyOptions{client});
     require_ok(r, "unlock_requests");
     RC_ASSERT(*r == want);
@@ -600,14 +652,9 @@ struct Unlock : Cmd {
 
 // (3) get the queue: counters (decision 36).
 struct GetQueue : Cmd {
-  void run(const State& s0, Sut& sut) const override {
+  void run(const State&, Sut& sut) const override {
     announce(*this, sut);
-    auto q = sut.api.get_queue(sut.queue);
-    require_ok(q, "get_queue");
-    RC_ASSERT(q->total_request_count == q->handled_request_count + q->pending_request_count);
-    RC_ASSERT(q->total_request_count == s0.q.total());
-    RC_ASSERT(q->handled_request_count == s0.q.handled());
-    RC_ASSERT(q->pending_request_count == s0.q.pending());
+    expect_counters(sut, "get_queue");
   }
   void show(std::ostream& os) const override { os << "GetQueue()"; }
 };
@@ -617,7 +664,10 @@ struct AdvanceClock : Cmd {
   std::int64_t ms = *rc::gen::element<std::int64_t>(500, 1000, 2500, 6000);
   void checkPreconditions(const State& s) const override { RC_PRE(s.virtual_clock); }
   void apply(State& s) const override { s.q.advance(ms); }
-  void run(const State&, Sut& sut) const override { sut.target.advance_clock(ms); }
+  void run(const State&, Sut& sut) const override {
+    sut.target.advance_clock(ms);
+    sut.m.advance(ms);
+  }
   void show(std::ostream& os) const override { os << "AdvanceClock(" << ms << " ms)"; }
 };
 

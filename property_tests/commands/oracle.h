@@ -17,12 +17,17 @@
 //     answer:   {"data":{"items":[{"id":"...","uniqueKey":"a",...}],...}}
 //     expected: items among the available requests [b, c] (decision 26)
 //     received: a (locked by c1 until +5000 ms)
+//
+// In the lag-tolerant mode (QueueModel::set_consistency_lag) head and head/lock may leave out
+// requests still within the bound, the counters and modifiedAt may trail by it, and the case
+// ends by waiting it out (settle, consistency.h); everything else stays exact.
 #pragma once
 
 #include <rapidcheck.h>
 #include <rapidcheck/state.h>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <optional>
 #include <ostream>
@@ -33,6 +38,7 @@
 
 #include "../harness/target.h"
 #include "../model/queue_model.h"
+#include "consistency.h"
 #include "rqcheck/client/api.h"
 #include "rqcheck/client/batch_add.h"
 #include "rqcheck/core/time.h"
@@ -54,6 +60,11 @@ struct Sut {
   std::set<std::string> clients;  // clientKeys that touched the current queue
   std::optional<std::string> name;
   Ms changed = 0;  // model time of the last change of the queue's requests or name
+  // Every change since the queue was created (at changed_base): under the lag, GET queue's
+  // modifiedAt must show those made at least the bound ago.
+  std::vector<Ms> changes;
+  Ms changed_base = 0;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   int generation = 0;
   std::string command;      // the command being run (for failure messages)
   std::size_t mark = 0;     // transcript steps before the current command
@@ -224,12 +235,11 @@ inline void read_back_queue(Sut& sut, const std::string& after) {
   const std::string what = "read-back after " + after + ": GET queue";
   need_ok(sut, q, what, "200 with the queue");
   std::ostringstream want, got;
-  want << "total " << sut.m.total() << " = handled " << sut.m.handled() << " + pending "
-       << sut.m.pending();
+  want << sut.m.counters_expected();
   got << "total " << q->total_request_count << ", handled " << q->handled_request_count
       << ", pending " << q->pending_request_count;
-  if (q->total_request_count != sut.m.total() || q->handled_request_count != sut.m.handled() ||
-      q->pending_request_count != sut.m.pending()) {
+  if (!sut.m.counters_allowed(q->total_request_count, q->handled_request_count,
+                              q->pending_request_count)) {
     mismatch(sut, what + " (counters, decision 36)", want.str(), got.str());
   }
   if (q->name != sut.name) {
@@ -246,9 +256,19 @@ inline void read_back_queue(Sut& sut, const std::string& after) {
              "at or after " + format_iso8601(sut.t0 + sut.m.now()) + " (the calls just made)",
              format_iso8601(q->accessed_at));
   }
-  if (sut.virtual_clock && q->modified_at < sut.t0 + sut.changed) {
+  // Under the lag, the changes of the last bound ms may not be published yet.
+  Ms shown = sut.changed;
+  std::string which = "the last change";
+  if (const Ms bound = sut.m.consistency_lag(); bound > 0) {
+    shown = sut.changed_base;
+    for (Ms c : sut.changes) {
+      if (c + bound <= sut.m.now()) shown = std::max(shown, c);
+    }
+    which = "the last change at least " + std::to_string(bound) + " ms ago";
+  }
+  if (sut.virtual_clock && q->modified_at < sut.t0 + shown) {
     mismatch(sut, what + " (modifiedAt, spec 6.2)",
-             "at or after " + format_iso8601(sut.t0 + sut.changed) + " (the last change)",
+             "at or after " + format_iso8601(sut.t0 + shown) + " (" + which + ")",
              format_iso8601(q->modified_at));
   }
 }
@@ -259,7 +279,9 @@ inline void read_back_queue(Sut& sut, const std::string& after) {
 // most min(limit, pending) of them (whether requests locked by others show up is decision 25, a
 // 'should'); and no request still where its add put it comes before a forefront one that is
 // too (decision 24, must: forefront before the rest). Exact: the model's queue order, and head
-// shows no locked request.
+// shows no locked request. Under the consistency lag requests within their lag may be left out
+// (head_lag_violation): the lower bound counts only those that must show, and order is judged
+// among what was listed.
 // `limit` nullopt: the call sent none, and the default is not asserted.
 inline void check_head(Sut& sut, const std::vector<std::string>& ids,
                        std::optional<std::int64_t> limit, bool locking, const std::string& what) {
@@ -267,9 +289,12 @@ inline void check_head(Sut& sut, const std::vector<std::string>& ids,
   std::vector<std::string> avail_keys;
   for (const auto& r : order) avail_keys.push_back(r.unique_key);
   const bool strict = locking || sut.exact;
+  const bool lagged = sut.m.consistency_lag() > 0;
   const std::size_t cap = limit ? static_cast<std::size_t>(*limit) : ids.size();
-  const std::size_t low = std::min(order.size(), cap);
-  const std::size_t high = strict ? low : std::min(static_cast<std::size_t>(sut.m.pending()), cap);
+  const std::size_t low =
+      std::min(lagged ? sut.m.surely_visible_order().size() : order.size(), cap);
+  const std::size_t high = strict ? std::min(order.size(), cap)
+                                  : std::min(static_cast<std::size_t>(sut.m.pending()), cap);
   std::set<std::string> seen;
   for (const auto& id : ids) {
     const ModelRequest* m = sut.m.find_id(id);
@@ -293,7 +318,17 @@ inline void check_head(Sut& sut, const std::vector<std::string>& ids,
         std::to_string(ids.size()) + ": " + join(keys_of(sut, ids)));
   }
   std::vector<std::string> want_ids;
-  for (std::size_t i = 0; i < low; ++i) want_ids.push_back(order[i].id);
+  for (std::size_t i = 0; i < std::min(order.size(), cap); ++i) want_ids.push_back(order[i].id);
+  if (lagged) {
+    const std::string why = head_lag_violation(sut.m, ids, cap, sut.exact);
+    if (!why.empty()) {
+      mismatch(sut, what + " under the consistency lag: " + why,
+               "a page of the available requests " + join(avail_keys) +
+                   " in which only those within their lag may be missing",
+               join(keys_of(sut, ids)));
+    }
+    if (sut.exact) return;
+  }
   if (sut.exact) {
     if (ids != want_ids) {
       mismatch(sut,
@@ -306,7 +341,9 @@ inline void check_head(Sut& sut, const std::vector<std::string>& ids,
   }
   bool skipped_forefront = false;
   for (const auto& r : order) {
-    if (r.forefront && r.settled && !seen.count(r.id)) skipped_forefront = true;
+    if (r.forefront && r.settled && !seen.count(r.id) && sut.m.surely_visible(r)) {
+      skipped_forefront = true;
+    }
   }
   for (const auto& id : ids) {
     const ModelRequest* m = sut.m.find_id(id);
@@ -335,7 +372,10 @@ inline void read_back_locked(Sut& sut, const std::string& after) {
 }
 
 inline void touch(Sut& sut, const std::string& client) { sut.clients.insert(client); }
-inline void mark_changed(Sut& sut) { sut.changed = sut.m.now(); }
+inline void mark_changed(Sut& sut) {
+  sut.changed = sut.m.now();
+  if (sut.m.consistency_lag() > 0) sut.changes.push_back(sut.changed);
+}
 
 template <typename C>
 void begin(const C& cmd, Sut& sut) {
@@ -344,6 +384,7 @@ void begin(const C& cmd, Sut& sut) {
   sut.command = os.str();
   sut.target.note(sut.command);
   sut.mark = sut.target.transcript_size();
+  sync_wall(sut.m, sut.virtual_clock, sut.started);
 }
 
 inline void show_write(std::ostream& os, const char* name, const std::string& key,
@@ -1007,11 +1048,15 @@ struct DeleteQueue : Cmd {
     expect_status(sut, "creating an unnamed queue", 201);
     sut.queue = fresh->id;
     const Ms now = sut.m.now();
-    sut.m = QueueModel{};
-    sut.m.advance(now);
+    QueueModel next;
+    next.set_consistency_lag(sut.m.consistency_lag());
+    next.advance(now);
+    sut.m = std::move(next);
     sut.clients.clear();
     sut.name.reset();
     sut.changed = now;
+    sut.changes.clear();
+    sut.changed_base = now;
     ++sut.generation;
   }
   void show(std::ostream& os) const override { os << "DeleteQueue()"; }

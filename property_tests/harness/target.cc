@@ -1,8 +1,10 @@
 #include "target.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "rqcheck/conformance/replay.h"
+#include "rqcheck/fake_server/lag.h"
 #include "rqcheck/fake_server/server.h"
 
 namespace rqcheck::prop {
@@ -41,6 +43,12 @@ Target::Target(TargetConfig config) : config_(std::move(config)) {
         throw std::runtime_error("unknown behaviour '" + name + "' (rq-fake --behave)");
     }
     opts.fault_seed = kFaultSeed;
+    if (config_.lag) {
+      auto lag = fake::parse_lag(*config_.lag);
+      if (!lag) throw std::runtime_error(lag.error().message);
+      opts.store.lag = *lag;
+      if (config_.lag_seed) opts.store.lag.seed = config_.lag_seed;
+    }
     fake_ = std::make_unique<fake::FakeServer>(opts);
     auto st = fake_->start();
     if (!st) throw std::runtime_error("cannot start the embedded rq-fake: " + st.error().message);
@@ -151,6 +159,13 @@ TargetStats Target::stats() const {
                      server_errors_.load()};
 }
 
+Result<std::int64_t> lag_spec_bound(const std::string& spec) {
+  auto lag = fake::parse_lag(spec);
+  if (!lag) return lag.error();
+  return std::max<std::int64_t>(lag->head.on() ? lag->head.max_ms : 0,
+                                lag->counters.on() ? lag->counters.max_ms : 0);
+}
+
 const std::vector<std::string>& known_behaviours() {
   static const std::vector<std::string> names = {"delete-absent-404", "reject-over-max-limit",
                                                  "prolong-from-expiry", "prolong-by-other-400"};
@@ -175,6 +190,16 @@ std::string replay_script(const ReplayInfo& info, const std::vector<TranscriptSt
     for (const auto& b : info.behaviours) {
       plan.fake_args.push_back("--behave");
       plan.fake_args.push_back(b);
+    }
+    if (!info.lag.empty()) {
+      // The lags are drawn per queue id, which a fresh fake hands out anew: the replay meets
+      // lags of the same distribution, not necessarily the same ones.
+      plan.fake_args.push_back("--lag");
+      plan.fake_args.push_back(info.lag);
+      if (info.lag_seed) {
+        plan.fake_args.push_back("--lag-seed");
+        plan.fake_args.push_back(std::to_string(*info.lag_seed));
+      }
     }
     plan.fake_token = kEmbeddedToken;
   } else {

@@ -46,7 +46,16 @@ struct TargetConfig {
   // jitter) against a remote target; none against the embedded fake, which has no rate limits
   // or faults to retry (and whose virtual clock a backoff must not move).
   std::optional<client::RetryPolicy> retry;
+  // Embedded fake only: seeded eventual consistency in rq-fake's --lag syntax
+  // (docs/consistency.md), e.g. "head=0-300ms;counters=0-200ms", and its seed (--lag-seed).
+  std::optional<std::string> lag;
+  std::optional<std::uint64_t> lag_seed;
 };
+
+// Checks an rq-fake --lag spec and returns its longest lag in ms (the larger of the head and
+// counters maxima): the bound rq-properties allows by default with --lag. A bad spec gives the
+// fake's 400 invalid-lag error, whose message names the part.
+Result<std::int64_t> lag_spec_bound(const std::string& spec);
 
 // One step of a replayable transcript: an HTTP call (its last attempt), or a move of the fake's
 // virtual clock.
@@ -127,6 +136,8 @@ struct ReplayInfo {
   std::string base_url;                 // a remote target: the script's default BASE_URL
   std::string rerun;                    // the rq-properties line that re-runs the property
   std::string client_side_bug;          // the failing run had this bug of the client on
+  std::string lag;                      // the embedded fake's --lag ("" without)
+  std::optional<std::uint64_t> lag_seed;
 };
 
 // A bash script that replays `steps` with curl against a fresh rq-fake with the run's bugs

@@ -1,6 +1,8 @@
 #include "queue_model.h"
 
 #include <algorithm>
+#include <set>
+#include <sstream>
 #include <tuple>
 
 #include "rqcheck/core/request_id.h"
@@ -28,6 +30,73 @@ void QueueModel::place(ModelRequest& r, bool forefront, Ms t) {
   r.forefront = forefront;
   r.t = t;
   r.seq = ++seq_;
+  r.since = t + wall_;  // new or reclaimed at t: head may leave it out for the lag
+}
+
+void QueueModel::note_counters(std::int64_t total_before, std::int64_t handled_before) {
+  if (lag_ == 0) return;
+  const Ms now = lag_now();
+  replaced_.erase(std::remove_if(replaced_.begin(), replaced_.end(),
+                                 [&](const Replaced& r) { return r.at + lag_ <= now; }),
+                  replaced_.end());
+  if (total_before != total() || handled_before != handled()) {
+    replaced_.push_back({now, total_before, handled_before});
+  }
+}
+
+std::vector<ModelRequest> QueueModel::surely_visible_order() const {
+  std::vector<ModelRequest> out;
+  for (auto& r : queue_order()) {
+    if (surely_visible(r)) out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Ms QueueModel::settle_time(bool with_locks) const {
+  Ms t = lag_now();
+  for (const auto& [id, r] : by_id_) {
+    if (r.handled || (r.locked() && !with_locks)) continue;
+    t = std::max(t, r.locked() ? r.lock_expires + wall_ + lag_ : r.since + lag_);
+  }
+  for (const auto& x : replaced_) t = std::max(t, x.at + lag_);
+  return t;
+}
+
+bool QueueModel::counters_allowed(std::int64_t total, std::int64_t handled,
+                                  std::int64_t pending) const {
+  if (total != handled + pending) return false;
+  bool t = total == this->total(), h = handled == this->handled(), p = pending == this->pending();
+  const Ms now = lag_now();
+  for (const auto& x : replaced_) {
+    if (x.at + lag_ <= now) continue;  // replaced longer ago than the bound
+    t = t || total == x.total;
+    h = h || handled == x.handled;
+    p = p || pending == x.total - x.handled;
+  }
+  return t && h && p;
+}
+
+std::string QueueModel::counters_expected() const {
+  std::ostringstream os;
+  os << "total " << total() << " = handled " << handled() << " + pending " << pending();
+  std::set<std::int64_t> t, h, p;
+  const Ms now = lag_now();
+  for (const auto& x : replaced_) {
+    if (x.at + lag_ <= now) continue;
+    t.insert(x.total);
+    h.insert(x.handled);
+    p.insert(x.total - x.handled);
+  }
+  if (!t.empty()) {
+    auto list = [](const std::set<std::int64_t>& v) {
+      std::string s;
+      for (auto n : v) s += (s.empty() ? "" : " or ") + std::to_string(n);
+      return s;
+    };
+    os << " (within the last " << lag_ << " ms also total " << list(t) << ", handled " << list(h)
+       << ", pending " << list(p) << ", with total = handled + pending)";
+  }
+  return os.str();
 }
 
 void QueueModel::expire() {
@@ -54,6 +123,7 @@ ModelWrite QueueModel::add(const std::string& unique_key, const std::string& url
   std::string id = id_of(unique_key);
   auto it = by_id_.find(id);
   if (it != by_id_.end()) return {id, true, it->second.handled};
+  const std::int64_t t0 = total(), h0 = lag_ ? this->handled() : 0;
   ModelRequest r;
   r.id = id;
   r.unique_key = unique_key;
@@ -62,6 +132,7 @@ ModelWrite QueueModel::add(const std::string& unique_key, const std::string& url
   r.handled = handled;
   place(r, forefront, now_);
   by_id_.emplace(id, std::move(r));
+  note_counters(t0, h0);
   return {id, false, false};
 }
 
@@ -69,6 +140,7 @@ ModelWrite QueueModel::put(const std::string& unique_key, const std::string& url
                            bool forefront, const std::string& tag) {
   std::string id = id_of(unique_key);
   ModelWrite w{id, false, false};
+  const std::int64_t t0 = total(), h0 = lag_ ? this->handled() : 0;
   auto it = by_id_.find(id);
   if (it == by_id_.end()) {
     it = by_id_.emplace(id, ModelRequest{}).first;
@@ -84,10 +156,15 @@ ModelWrite QueueModel::put(const std::string& unique_key, const std::string& url
   r.handled = handled;
   r.lock_owner.reset();
   place(r, forefront, now_);
+  note_counters(t0, h0);
   return w;
 }
 
-void QueueModel::remove_id(const std::string& id) { by_id_.erase(id); }
+void QueueModel::remove_id(const std::string& id) {
+  const std::int64_t t0 = total(), h0 = lag_ ? handled() : 0;
+  by_id_.erase(id);
+  note_counters(t0, h0);
+}
 
 std::vector<ModelRequest> QueueModel::queue_order() const {
   std::vector<ModelRequest> out;

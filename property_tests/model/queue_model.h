@@ -7,6 +7,15 @@
 //   m.lock_head("c1", 2, 60000);
 //   m.advance(61000);                       // the lock expires: "a" is pending again
 //   assert(m.head(100).front().unique_key == "a");
+//
+// Eventual consistency (rq-properties --consistency-lag, docs/consistency.md): with a bound of
+// `lag` ms, a request that became new or reclaimed at time t may be missing from head and
+// head/lock until t + lag (surely_visible() says when it must show), and the counters may trail:
+// each may show any value it had within the last `lag` ms (counters_allowed()).
+//
+//   m.set_consistency_lag(300);
+//   m.add("a", "https://a", false, false);  // at 0: head may omit it until 300
+//   m.advance(300);                         // surely_visible(*m.find_key("a")) from here on
 #pragma once
 
 #include <cstdint>
@@ -32,6 +41,10 @@ struct ModelRequest {
   std::optional<std::string> lock_owner;  // clientKey holding the lock
   Ms lock_expires = 0;
   std::int64_t lock_seq = 0;
+  // When it last became new or reclaimed (added, upserted or replaced, its lock expired, deleted
+  // or released), on the lag clock (QueueModel::lag_now): head and head/lock may leave it out
+  // until since + the consistency lag.
+  Ms since = 0;
   bool locked() const { return lock_owner.has_value(); }
   bool available() const { return !handled && !locked(); }
 };
@@ -102,9 +115,50 @@ class QueueModel {
 
   static std::string id_of(const std::string& unique_key);
 
+  // --- eventual consistency ---------------------------------------------------------------
+  // The bound in ms (0, the default: every read is exact, the model of a strongly consistent
+  // target).
+  void set_consistency_lag(Ms bound) { lag_ = bound < 0 ? 0 : bound; }
+  Ms consistency_lag() const { return lag_; }
+  // The clock the lag is measured on: now() under a virtual clock. Against a real clock the
+  // model's now() stands still (locks are long, AdvanceClock never runs), so the harness sets the
+  // wall time since the case started here before each command.
+  void set_wall(Ms since_start) { wall_ = since_start; }
+  Ms lag_now() const { return now_ + wall_; }
+  // Whether head and head/lock must show `r` now (when it is available): its lag has passed.
+  // With a bound of 0 every request is.
+  bool surely_visible(const ModelRequest& r) const { return r.since + lag_ <= lag_now(); }
+  // The available requests in queue order that head must show now (a subsequence of
+  // queue_order()).
+  std::vector<ModelRequest> surely_visible_order() const;
+  // The lag-clock time from which every request that is not handled is available and visible:
+  // every lock has expired and every lag has passed, and the counters are exact (lag_now() when
+  // that is already so). Without `with_locks`, locked requests are left out (against a real
+  // clock their locks last minutes).
+  Ms settle_time(bool with_locks = true) const;
+  // Counters under the bound (the rule of docs/consistency.md): total = handled + pending, and
+  // each of the three equals a value it had at some moment within the last `lag` ms (a value
+  // that was replaced more than `lag` ms ago, or at a bound of 0 any value but the current one,
+  // is refused). The fake publishes one snapshot of all three; this rule is weaker, so a target
+  // that updates them one by one passes too.
+  bool counters_allowed(std::int64_t total, std::int64_t handled, std::int64_t pending) const;
+  // The values counters_allowed() takes, for messages: "total 3 = handled 1 + pending 2 (within
+  // the last 300 ms also: total 2, handled 0, pending 2)".
+  std::string counters_expected() const;
+
  private:
   void place(ModelRequest& r, bool forefront, Ms t);
   void expire();
+  // Counters changed from (total, handled) before an operation: keeps the replaced values while
+  // they are within the bound.
+  void note_counters(std::int64_t total_before, std::int64_t handled_before);
+
+  struct Replaced {
+    Ms at;  // lag clock: when these values were replaced
+    std::int64_t total, handled;
+  };
+  Ms lag_ = 0, wall_ = 0;
+  std::vector<Replaced> replaced_;  // oldest first, only those within the bound
 
   Ms now_ = 0;
   std::int64_t seq_ = 0;

@@ -17,13 +17,16 @@ namespace {
 using namespace rc::state::gen;
 
 // One case: a fresh queue, a generated command sequence run against it; on failure the
-// transcript is kept for the replay script.
+// transcript is kept for the replay script. In the lag-tolerant mode the case ends by waiting
+// the bound out and checking that nothing was lost (settle, commands/consistency.h).
 template <typename GenFunc>
 void run_machine(CaseEnv& env, const Checks& checks, bool exact_order, GenFunc&& gen) {
   Target& target = env.target;
   auto q = target.fresh_queue();
   require_ok(q, "creating the case's queue");
   Sut sut{target, target.http(), *q, checks};
+  sut.m.set_consistency_lag(model_bound(env.consistency_lag_ms, target.virtual_clock()));
+  sut.t0 = target.clock_now_ms();
   State s0;
   s0.virtual_clock = target.virtual_clock();
   s0.exact_order = exact_order;
@@ -36,6 +39,11 @@ void run_machine(CaseEnv& env, const Checks& checks, bool exact_order, GenFunc&&
            : n <= 40 ? "commands 16-40"
                      : "commands 41+");
     rc::state::runAll(cmds, s0, sut);
+    if (env.consistency_lag_ms > 0) {
+      auto f = settle(SettleIo{target, sut.api, sut.queue, sut.m, target.virtual_clock(),
+                               exact_order, sut.started, env.consistency_lag_ms});
+      if (f) RC_FAIL(f->what + "\n  expected: " + f->expected + "\n  received: " + f->received);
+    }
   } catch (...) {
     env.failed_steps = target.transcript();
     target.drop_queue(*q);

@@ -35,6 +35,7 @@ void run_oracle(CaseEnv& env, bool exact) {
   sut.exact = exact;
   sut.virtual_clock = target.virtual_clock();
   sut.t0 = target.clock_now_ms();
+  sut.m.set_consistency_lag(model_bound(env.consistency_lag_ms, sut.virtual_clock));
   // Queue names of this case (names are per account): from its first queue's id.
   sut.name_prefix = "rqprop-";
   for (char c : *q)
@@ -55,6 +56,16 @@ void run_oracle(CaseEnv& env, bool exact) {
            : n <= 40 ? "commands 16-40"
                      : "commands 41+");
     rc::state::runAll(cmds, s0, sut);
+    if (env.consistency_lag_ms > 0) {
+      // No loss: once the bound has passed, head and head/lock show every available request
+      // and the counters are exact.
+      sut.command = "Settle(the consistency bound of " + std::to_string(env.consistency_lag_ms) +
+                    " ms waited out)";
+      sut.mark = target.transcript_size();
+      auto f = settle(SettleIo{target, sut.api, sut.queue, sut.m, sut.virtual_clock, exact,
+                               sut.started, env.consistency_lag_ms});
+      if (f) oracle::mismatch(sut, f->what, f->expected, f->received);
+    }
   } catch (...) {
     env.failed_steps = target.transcript();
     target.drop_queue(sut.queue);

@@ -5,7 +5,10 @@
 #   injected 429s are retried, and with --retries 0 a rate limit fails the run showing status,
 #   type and message (both set up so that the 429s do not depend on the cases the seed draws);
 # - a failure's re-run line and replay script carry the target, the token only as $APIFY_TOKEN;
-#   the replay reproduces against the buggy target and says NOT REPRODUCED against a correct one.
+#   the replay reproduces against the buggy target and says NOT REPRODUCED against a correct one;
+# - the lag-tolerant mode: a bad --lag exits 2 naming the part; against a child rq-fake --lag (a
+#   real clock, so the end-of-case check polls) --consistency-lag passes and 0 fails; an embedded
+#   lagged fake's failure carries --lag in its re-run line.
 # usage: tool_test.sh RQ_PROPERTIES RQ_FAKE
 set -uo pipefail
 abs() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
@@ -40,7 +43,12 @@ has nosuch "--only 'nosuch' matches no property"
 run 2 typo --only 'dedup,pagnation'
 has typo "'pagnation' matches no property"
 run 0 help --help
-for w in "exit codes" "default: 8 with" "--replay-dir" "rq-properties-<id>-<seed>.replay.sh" "default: 150"; do has help "$w"; done
+for w in "exit codes" "default: 8 with" "--replay-dir" "rq-properties-<id>-<seed>.replay.sh" "default: 150" \
+  "--consistency-lag MS" "--lag SPEC" "no loss"; do has help "$w"; done
+run 2 badlag --lag 'head=0-800ms;tail=5ms' --only dedup
+has badlag "unknown part 'tail'"
+APIFY_TOKEN=t run 2 lagremote --base-url http://127.0.0.1:9 --lag 'head=1s' --only dedup
+has lagremote "--lag and --lag-seed need the embedded fake"
 run 2 notoken --base-url http://127.0.0.1:9 --only dedup
 has notoken "no token for http://127.0.0.1:9"
 APIFY_TOKEN=t run 2 unreachable --base-url http://127.0.0.1:9 --only dedup --retries 0
@@ -90,6 +98,21 @@ rerun=$(sed -n 's/^re-run: //p' "$work/remote.out" | head -1)
 code=$?
 [ $code = 1 ] || { fail "the re-run line exited $code"; tail -20 "$work/rerun.out"; }
 has rerun "FAIL pagination"
+
+# The lag-tolerant mode against a lagged rq-fake on a real clock: passes with the bound, fails
+# without it (the lag is real).
+lag='head=0-300ms;counters=0-200ms'
+start_fake lagged --no-rate-limit --lag "$lag" --lag-seed 7
+run 0 lagmode --base-url "$URL_lagged" --token t --only 'counters,locks,oracle' --max-success 8 --max-size 30 --consistency-lag 300
+has lagmode "^OK \(0 failed"
+has lagmode "lag-tolerant: head, head/lock and counters may trail by up to 300 ms"
+run 1 lagexact --base-url "$URL_lagged" --token t --only 'counters,locks' --max-success 30 --max-size 30
+has lagexact "FAIL (counters|locks)"
+# Embedded: --lag sets the bound; with --consistency-lag 0 the failure's re-run line carries both.
+run 0 lagembedded --lag "$lag" --only 'locks,oracle' --max-success 40
+has lagembedded "with --lag 'head=0-300ms;counters=0-200ms'; lag-tolerant: .* up to 300 ms"
+run 1 lagembedded0 --lag "$lag" --lag-seed 2 --consistency-lag 0 --only locks
+has lagembedded0 "re-run: .* --only locks --lag '$lag' --lag-seed 2 --consistency-lag 0"
 
 [ $fails = 0 ] || { echo "$fails failed"; exit 1; }
 echo "all passed"

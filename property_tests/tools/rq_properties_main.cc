@@ -43,6 +43,29 @@ target
                       alternative a deployment may give (rq-fake --behave): delete-absent-404,
                       reject-over-max-limit, prolong-from-expiry, prolong-by-other-400;
                       repeatable. Every property must still pass.
+  --lag SPEC          (embedded fake only) start it with rq-fake's seeded eventual consistency
+                      (docs/consistency.md), e.g. 'head=0-300ms;counters=0-200ms': new and
+                      reclaimed requests show in head and head/lock only after a lag, the
+                      counters trail. Without --consistency-lag the bound is the spec's
+                      longest lag
+  --lag-seed N        (embedded fake only) the seed of the lags (default: the fake's)
+consistency
+  --consistency-lag MS
+                      the lag-tolerant mode: a request that became new or reclaimed (added,
+                      upserted, its lock expired, deleted or released) may be missing from head
+                      and head/lock for up to MS ms, and each counter (total, handled, pending;
+                      modifiedAt) may show any value it had within the last MS ms, with total =
+                      handled + pending. Everything else stays exact: dedup, ids, GET request,
+                      list requests, lock exclusivity, prolong, delete lock; head and
+                      head/lock never list a handled request or one twice, head/lock never one
+                      another client holds, and a page that is not full holds every request
+                      whose lag has passed. Each case ends by waiting MS out (the virtual clock
+                      moves; a real one is polled, with 2 s more for the calls' latency), then
+                      head must list every pending unlocked request, head/lock must hand them
+                      out and the counters must be exact: a request never returned after the
+                      bound fails (no loss).
+                      Default: 0, the exact model (strongly consistent target); with --lag, the
+                      spec's longest lag. Against api.apify.com, e.g. --consistency-lag 10000
 selection
   --only ID|GLOB      run only matching properties (comma-separated or repeated; each pattern
                       must match one, or the run stops with exit 2)
@@ -143,6 +166,18 @@ int main(int argc, char** argv) {
       if (std::find(known.begin(), known.end(), v) == known.end())
         return usage_error("unknown --behave '" + v + "'");
       opts.behaviours.push_back(v);
+    } else if (a == "--lag") {
+      if (!value()) return usage_error("--lag needs a spec, e.g. 'head=0-300ms;counters=0-200ms'");
+      if (auto b = lag_spec_bound(v); !b) return usage_error(b.error().message);
+      opts.lag = v;
+    } else if (a == "--lag-seed") {
+      if (!number(&n)) return usage_error("--lag-seed takes a number");
+      opts.lag_seed = n;
+    } else if (a == "--consistency-lag") {
+      if (!number(&n) || n > 600000) {
+        return usage_error("--consistency-lag takes a number of ms, 0..600000");
+      }
+      opts.consistency_lag_ms = static_cast<std::int64_t>(n);
     } else if (a == "--seed") {
       if (!number(&n)) return usage_error("--seed takes a number");
       opts.seed = n;
@@ -176,6 +211,11 @@ int main(int argc, char** argv) {
     if (!opts.bugs.empty()) return usage_error("--bug needs the embedded fake (no --base-url)");
     if (!opts.behaviours.empty())
       return usage_error("--behave needs the embedded fake (no --base-url)");
+    if (opts.lag || opts.lag_seed) {
+      return usage_error(
+          "--lag and --lag-seed need the embedded fake (start rq-fake --lag for another "
+          "target and pass --consistency-lag)");
+    }
     if (!token) {
       if (const char* env = std::getenv("APIFY_TOKEN"); env && *env) token = env;
     }
@@ -221,6 +261,11 @@ int main(int argc, char** argv) {
   if (opts.base_url) {
     std::cout << " (" << opts.retries.value_or(kRemoteRetries) << " retries per call, budget "
               << *max_requests << " requests)";
+  }
+  if (opts.lag) std::cout << " with --lag '" << *opts.lag << "'";
+  if (const std::int64_t bound = consistency_bound(opts); bound > 0) {
+    std::cout << "; lag-tolerant: head, head/lock and counters may trail by up to " << bound
+              << " ms";
   }
   std::cout << "\n";
   int failures = 0, warnings = 0, harness = 0;

@@ -191,15 +191,17 @@ TEST_F(StorageInspectTest, ItemsPageByOffsetAndAreCutAtAUtf8Boundary) {
   EXPECT_TRUE(datasets_.inspect_items(d, 1'000'000'000, 10, 1000)->items.empty());
   EXPECT_EQ(datasets_.inspect_items(d, -1, 10, 1000).error().type, "invalid-parameter");
   EXPECT_EQ(datasets_.inspect_items("AAAAAAAAAAAAAAAAA", 0, 1, 10).error().status, 404);
-  // "é" is two bytes; a cut at 8 would fall between them and is moved before it.
+  // "é" is two bytes (the first at 6 and 7): a cut at 7 would fall inside it and is moved
+  // before it.
   std::vector<DatasetItem> wide{{"{\"s\":\"\xc3\xa9\xc3\xa9\xc3\xa9\"}", true}};
   ASSERT_TRUE(datasets_.push_items(alice_, d, std::move(wide)));
-  auto cut = datasets_.inspect_items(d, 25, 1, 8);
+  auto cut = datasets_.inspect_items(d, 25, 1, 7);
   ASSERT_TRUE(cut);
   ASSERT_EQ(cut->items.size(), 1u);
   EXPECT_TRUE(cut->items[0].clipped);
   EXPECT_EQ(cut->items[0].size, 14);
-  EXPECT_EQ(cut->items[0].json, "{\"s\":\"\xc3\xa9");
+  EXPECT_EQ(cut->items[0].json, "{\"s\":\"");
+  EXPECT_EQ(datasets_.inspect_items(d, 25, 1, 8)->items.at(0).json, "{\"s\":\"\xc3\xa9");
 }
 
 TEST_F(StorageInspectTest, ReadsChangeNothingAndChargeNoRateLimit) {

@@ -460,6 +460,13 @@ describe('dashboard with --admin-token', () => {
             await page.waitForSelector('body[data-ready="1"] [data-test=storages]');
             assert.ok(await page.$('[data-test=token-form][hidden]'));
             await waitForRefreshes(page, 4);  // live refreshes carry the token
+            // A record is fetched with the token too (a preview and a download are not JSON calls).
+            const store = await apiOf(guarded.url).createStore('guarded-store');
+            await apiOf(guarded.url).putRecord(store.id, 'notes.txt', 'only with the token', 'text/plain');
+            assert.equal((await fetch(`${guarded.url}/__admin/key-value-stores/${store.id}/records/notes.txt`)).status, 401);
+            await page.evaluate((h) => { location.hash = h; }, '#/kvs/' + store.id);
+            await press(page, '[data-test=key-row][data-key="notes.txt"]');
+            await waitForText(page, '[data-test=record-preview]', (t) => t === 'only with the token');
             assert.deepEqual(problems, []);
         } finally {
             await close();

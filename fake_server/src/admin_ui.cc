@@ -30,6 +30,11 @@ constexpr std::size_t kMaxFilterBytes = 1024;
 constexpr std::size_t kMaxCursorBytes = 512;
 // uniqueKey and url in a list row are cut here (the request's own view shows them whole).
 constexpr std::size_t kRowStringBytes = 1024;
+// A dataset item in a page is cut here (a page of 1000 items stays under 64 MiB).
+constexpr std::size_t kItemBytes = 64 * 1024;
+// A record served to the dashboard may be any content type: never run as a page of the
+// dashboard's origin (a text/html record opened in a tab cannot reach the admin token).
+constexpr const char* kRecordContentSecurityPolicy = "default-src 'none'; sandbox";
 
 void secure(Reply& r) {
   r.set_header("X-Content-Type-Options", "nosniff");
@@ -106,6 +111,11 @@ std::optional<QueueScanPosition> parse_queue_cursor(std::string_view s) {
   p.user_id = std::string(parts[0]);
   p.queue_id = std::string(parts[3]);
   return p;
+}
+
+// Key-value stores and datasets page as queues do: "<userId>.<createdAt>.<createdSeq>.<id>".
+std::string storage_cursor(const StorageMeta& m) {
+  return queue_cursor(QueueScanPosition{m.user_id, m.created_at, m.created_seq, m.id});
 }
 
 const char* state_name(RequestState s) {
@@ -197,8 +207,8 @@ struct Query {
       if (!ok) {
         std::string list;
         for (std::string_view k : known) list += (list.empty() ? "" : ", ") + std::string(k);
-        bad = errors::invalid_parameter("Unknown parameter \"" + it->first + "\" (known: " + list +
-                                        ").");
+        bad = errors::invalid_parameter("Unknown parameter \"" + it->first + "\" (" +
+                                        (list.empty() ? "none is known" : "known: " + list) + ").");
         return;
       }
       if (h.query.count(it->first) > 1) {
@@ -233,7 +243,9 @@ Reply overview(const AdminContext& ctx) {
                    {"nowMs", now},
                    {"clock", ctx.manual_clock ? "virtual" : "system"},
                    {"users", ctx.store.user_count()},
-                   {"storages", Json{{"requestQueues", ctx.store.queue_count()}}},
+                   {"storages", Json{{"requestQueues", ctx.store.queue_count()},
+                                     {"keyValueStores", ctx.key_value_stores.count()},
+                                     {"datasets", ctx.datasets.count()}}},
                    {"faultRules", rules.contains("rules") ? rules["rules"].size() : 0},
                    {"journalCapacity", ctx.journal.capacity()},
                    {"operations", std::move(ops)}});
@@ -376,6 +388,223 @@ Reply get_request(const AdminContext& ctx, const std::string& queue, const std::
   return json_reply(std::move(out));
 }
 
+// --- key-value stores and datasets -------------------------------------------------------------
+
+// What a storage list page shares: the scan's position, the user filter, the limit.
+struct StorageScanArgs {
+  std::optional<std::string> user_id;
+  bool unknown_user = false;  // ?user= names nobody: an empty page, not an error
+  std::size_t limit = 0;
+  std::optional<QueueScanPosition> after;
+};
+Result<StorageScanArgs> storage_scan_args(const AdminContext& ctx, const HttpRequest& http) {
+  Query q(http, {"user", "cursor", "limit"});
+  if (q.bad) return *q.bad;
+  auto limit = q.limit();
+  if (!limit) return *q.bad;
+  StorageScanArgs a;
+  a.limit = static_cast<std::size_t>(*limit);
+  if (const std::string* c = q.get("cursor")) {
+    a.after = c->size() <= kMaxCursorBytes ? parse_queue_cursor(*c) : std::nullopt;
+    if (!a.after) return errors::invalid_parameter("cursor is not a cursor of this list.");
+  }
+  if (const std::string* u = q.get("user")) {
+    if (auto user = ctx.store.find_user(*u)) {
+      a.user_id = user->id;
+    } else {
+      a.unknown_user = true;
+    }
+  }
+  return a;
+}
+
+template <typename T>
+std::optional<typename Directory<T>::ScanPosition> scan_after(const StorageScanArgs& a) {
+  if (!a.after) return std::nullopt;
+  return typename Directory<T>::ScanPosition{a.after->user_id, a.after->created_at,
+                                             a.after->created_seq};
+}
+
+Json meta_json(const StorageMeta& m) {
+  return Json{{"id", m.id},
+              {"name", m.name ? Json(*m.name) : Json(nullptr)},
+              {"userId", m.user_id},
+              {"username", m.username},
+              {"generalAccess", std::string(to_string(m.general_access))},
+              {"createdAt", format_iso8601(m.created_at)},
+              {"modifiedAt", format_iso8601(m.modified_at)},
+              {"accessedAt", format_iso8601(m.accessed_at)}};
+}
+
+Json kv_store_json(const KvStoreInfo& s) {
+  Json j = meta_json(s.meta);
+  j["recordCount"] = s.record_count;
+  j["storageBytes"] = s.stats.storage_bytes;
+  j["stats"] = Json{{"readCount", s.stats.read_count},
+                    {"writeCount", s.stats.write_count},
+                    {"deleteCount", s.stats.delete_count},
+                    {"listCount", s.stats.list_count},
+                    {"storageBytes", s.stats.storage_bytes}};
+  return j;
+}
+
+Json dataset_json(const DatasetInfo& d) {
+  Json j = meta_json(d.meta);
+  j["itemCount"] = d.item_count;
+  j["cleanItemCount"] = d.clean_item_count;
+  j["storageBytes"] = d.stats.storage_bytes;
+  j["stats"] = Json{{"readCount", d.stats.read_count},
+                    {"writeCount", d.stats.write_count},
+                    {"storageBytes", d.stats.storage_bytes}};
+  return j;
+}
+
+// The answer of a storage list, as /__admin/queues answers.
+template <typename Scan, typename ToJson>
+Reply storage_page(const AdminContext& ctx, const StorageScanArgs& a, const Scan& scan,
+                   ToJson&& to_json_fn) {
+  Json items = Json::array();
+  for (const auto& s : scan.items) items.push_back(to_json_fn(s));
+  Json next = nullptr;
+  if (scan.more && !scan.items.empty()) next = storage_cursor(scan.items.back().meta);
+  return data(Json{{"items", std::move(items)},
+                   {"count", scan.items.size()},
+                   {"limit", a.limit},
+                   {"total", scan.total},
+                   {"users", ctx.store.user_count()},
+                   {"nextCursor", std::move(next)}});
+}
+
+Reply list_kv_stores(const AdminContext& ctx, const HttpRequest& http) {
+  auto a = storage_scan_args(ctx, http);
+  if (!a) return error(a.error());
+  KvStoresScan scan;
+  if (a->unknown_user) {
+    scan.total = static_cast<std::int64_t>(ctx.key_value_stores.count());
+  } else {
+    scan = ctx.key_value_stores.inspect_stores(a->user_id, scan_after<KeyValueStore>(*a), a->limit);
+  }
+  return storage_page(ctx, *a, scan, kv_store_json);
+}
+
+Reply get_kv_store(const AdminContext& ctx, const HttpRequest& http, const std::string& id) {
+  Query q(http, {});
+  if (q.bad) return error(*q.bad);
+  auto s = ctx.key_value_stores.inspect(id);
+  if (!s) return error(s.error());
+  return data(kv_store_json(*s));
+}
+
+Reply list_keys(const AdminContext& ctx, const HttpRequest& http, const std::string& id) {
+  Query q(http, {"cursor", "limit", "prefix"});
+  if (q.bad) return error(*q.bad);
+  auto limit = q.limit();
+  if (!limit) return error(*q.bad);
+  std::optional<std::string> after;
+  if (const std::string* c = q.get("cursor")) {
+    if (c->empty() || c->size() > kMaxCursorBytes) {
+      return error(errors::invalid_parameter("cursor is not a cursor of this list."));
+    }
+    after = *c;
+  }
+  std::string prefix;
+  if (const std::string* p = q.get("prefix")) {
+    if (p->size() > kMaxFilterBytes) {
+      return error(errors::invalid_parameter("prefix is longer than 1024 bytes."));
+    }
+    prefix = *p;
+  }
+  auto page =
+      ctx.key_value_stores.inspect_keys(id, after, prefix, static_cast<std::size_t>(*limit));
+  if (!page) return error(page.error());
+  Json items = Json::array();
+  for (const KvInspectedKey& k : page->items) {
+    items.push_back(Json{{"key", k.key}, {"size", k.size}, {"contentType", k.content_type}});
+  }
+  return data(Json{{"items", std::move(items)},
+                   {"count", page->items.size()},
+                   {"limit", *limit},
+                   {"prefix", prefix},
+                   {"nextCursor", page->next ? Json(*page->next) : Json(nullptr)}});
+}
+
+Reply get_record(const AdminContext& ctx, const HttpRequest& http, const std::string& id,
+                 const std::string& key) {
+  Query q(http, {"download"});
+  if (q.bad) return error(*q.bad);
+  bool download = false;
+  if (const std::string* d = q.get("download")) {
+    if (*d == "1" || *d == "true") {
+      download = true;
+    } else if (*d != "0" && *d != "false") {
+      return error(errors::invalid_parameter("download must be 1 or 0."));
+    }
+  }
+  if (auto ok = check_record_key(key); !ok) return error(ok.error());
+  auto rec = ctx.key_value_stores.inspect_record(id, key);
+  if (!rec) return error(rec.error());
+  Reply r;
+  r.status = 200;
+  r.body = std::move(rec->value);
+  r.content_type = rec->content_type;
+  r.set_header("Content-Type", rec->content_type);
+  secure(r);
+  r.set_header("Content-Security-Policy", kRecordContentSecurityPolicy);
+  // Record keys need no quoting: their characters are [a-zA-Z0-9!-_.'()].
+  if (download) r.set_header("Content-Disposition", "attachment; filename=\"" + key + "\"");
+  return r;
+}
+
+Reply list_datasets(const AdminContext& ctx, const HttpRequest& http) {
+  auto a = storage_scan_args(ctx, http);
+  if (!a) return error(a.error());
+  DatasetsScan scan;
+  if (a->unknown_user) {
+    scan.total = static_cast<std::int64_t>(ctx.datasets.count());
+  } else {
+    scan = ctx.datasets.inspect_datasets(a->user_id, scan_after<Dataset>(*a), a->limit);
+  }
+  return storage_page(ctx, *a, scan, dataset_json);
+}
+
+Reply get_dataset(const AdminContext& ctx, const HttpRequest& http, const std::string& id) {
+  Query q(http, {});
+  if (q.bad) return error(*q.bad);
+  auto d = ctx.datasets.inspect(id);
+  if (!d) return error(d.error());
+  return data(dataset_json(*d));
+}
+
+Reply list_items(const AdminContext& ctx, const HttpRequest& http, const std::string& id) {
+  Query q(http, {"offset", "limit"});
+  if (q.bad) return error(*q.bad);
+  auto limit = q.limit();
+  if (!limit) return error(*q.bad);
+  std::int64_t offset = 0;
+  if (const std::string* o = q.get("offset")) {
+    if (!parse_int(*o, offset) || offset < 0) {
+      return error(errors::invalid_parameter("offset must be a non-negative integer."));
+    }
+  }
+  auto page = ctx.datasets.inspect_items(id, offset, static_cast<std::size_t>(*limit), kItemBytes);
+  if (!page) return error(page.error());
+  // Each item's text as a string: the page shows it as text (pretty-printed when it parses).
+  Json items = Json::array();
+  std::int64_t index = page->offset;
+  for (const InspectedItem& it : page->items) {
+    Json row{{"index", index++}, {"size", it.size}, {"json", it.json}};
+    if (it.clipped) row["clipped"] = true;
+    items.push_back(std::move(row));
+  }
+  const std::int64_t end = page->offset + static_cast<std::int64_t>(page->items.size());
+  return data(Json{{"items", std::move(items)},
+                   {"count", page->items.size()},
+                   {"offset", page->offset},
+                   {"limit", *limit},
+                   {"total", page->total},
+                   {"nextOffset", end < page->total ? Json(end) : Json(nullptr)}});
+}
+
 Reply journal_entry(const AdminContext& ctx, const std::string& seq_text) {
   std::int64_t seq = 0;
   if (!parse_int(seq_text, seq) || seq < 1) {
@@ -437,6 +666,23 @@ std::optional<Reply> ui_api(const AdminContext& ctx, const HttpRequest& http,
     if (parts[3] != "requests") return error(errors::page_not_found(http.path));
     if (parts.size() == 4) return list_requests(ctx, http, parts[2]);
     return get_request(ctx, parts[2], parts[4]);
+  }
+  if (what == "key-value-stores" && parts.size() <= 5) {
+    if (!get) return error(errors::method_not_allowed("GET"));
+    if (parts.size() == 2) return list_kv_stores(ctx, http);
+    if (parts.size() == 3) return get_kv_store(ctx, http, parts[2]);
+    if (parts.size() == 4 && parts[3] == "keys") return list_keys(ctx, http, parts[2]);
+    if (parts.size() == 5 && parts[3] == "records") {
+      return get_record(ctx, http, parts[2], parts[4]);
+    }
+    return error(errors::page_not_found(http.path));
+  }
+  if (what == "datasets" && parts.size() <= 4) {
+    if (!get) return error(errors::method_not_allowed("GET"));
+    if (parts.size() == 2) return list_datasets(ctx, http);
+    if (parts.size() == 3) return get_dataset(ctx, http, parts[2]);
+    if (parts[3] == "items") return list_items(ctx, http, parts[2]);
+    return error(errors::page_not_found(http.path));
   }
   if (what == "journal" && parts.size() == 3) {
     return get ? journal_entry(ctx, parts[2]) : error(errors::method_not_allowed("GET"));

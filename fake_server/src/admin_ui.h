@@ -24,7 +24,10 @@ namespace rqcheck::fake {
 std::optional<Reply> ui_asset(const HttpRequest& http, bool token_required);
 
 // overview, queues, queues/{id}, queues/{id}/requests, queues/{id}/requests/{requestId},
-// journal/{seq}: `parts` are the path's segments ("__admin", ...). nullopt: not one of them.
+// key-value-stores, key-value-stores/{id}, key-value-stores/{id}/keys,
+// key-value-stores/{id}/records/{key} (the record's bytes, sandboxed; ?download=1), datasets,
+// datasets/{id}, datasets/{id}/items, journal/{seq}: `parts` are the path's segments
+// ("__admin", ...). nullopt: not one of them.
 std::optional<Reply> ui_api(const AdminContext& ctx, const HttpRequest& http,
                             const std::vector<std::string>& parts);
 

@@ -204,6 +204,63 @@ Result<ItemsPage> Datasets::list_items(const User* u, std::string_view ref, cons
   return page;
 }
 
+// --- inspection ------------------------------------------------------------------------------
+
+DatasetsScan Datasets::inspect_datasets(
+    const std::optional<std::string>& user_id,
+    const std::optional<Directory<Dataset>::ScanPosition>& after, std::size_t limit) const {
+  auto picked = dir_.scan(user_id, after, limit);
+  DatasetsScan out;
+  out.total = static_cast<std::int64_t>(picked.total);
+  out.more = picked.more;
+  out.items.reserve(picked.items.size());
+  for (const auto& d : picked.items) {
+    std::lock_guard dl(d->mu);
+    out.items.push_back(info_locked(*d));
+  }
+  return out;
+}
+
+Result<DatasetInfo> Datasets::inspect(std::string_view id) const {
+  auto d = dir_.find(id);
+  if (!d) return errors::record_not_found(dir_.kind().not_found);
+  std::lock_guard dl(d->mu);
+  return info_locked(*d);
+}
+
+Result<InspectedItems> Datasets::inspect_items(std::string_view id, std::int64_t offset,
+                                               std::size_t limit,
+                                               std::size_t max_item_bytes) const {
+  if (offset < 0) {
+    return errors::invalid_parameter("Parameter \"offset\" must be a non-negative integer.");
+  }
+  auto d = dir_.find(id);
+  if (!d) return errors::record_not_found(dir_.kind().not_found);
+  std::lock_guard dl(d->mu);
+  InspectedItems out;
+  out.total = static_cast<std::int64_t>(d->items.size());
+  out.offset = offset;
+  if (offset >= out.total) return out;
+  const std::size_t from = static_cast<std::size_t>(offset);
+  const std::size_t n = std::min(limit, d->items.size() - from);
+  out.items.reserve(n);
+  for (std::size_t i = from; i < from + n; ++i) {
+    const std::string& json = d->items[i].json;
+    InspectedItem item;
+    item.size = static_cast<std::int64_t>(json.size());
+    std::size_t keep = json.size();
+    if (keep > max_item_bytes) {
+      item.clipped = true;
+      keep = max_item_bytes;
+      // Not inside a UTF-8 sequence: back off continuation bytes.
+      while (keep > 0 && (static_cast<unsigned char>(json[keep]) & 0xC0) == 0x80) --keep;
+    }
+    item.json.assign(json, 0, keep);
+    out.items.push_back(std::move(item));
+  }
+  return out;
+}
+
 // --- admin -----------------------------------------------------------------------------------
 
 std::vector<DatasetData> Datasets::snapshot() const {

@@ -114,6 +114,23 @@ struct DatasetOptions {
   std::uint64_t seed = 3;  // dataset ids
 };
 
+// The admin API's reads (the dashboard): a page of datasets, a page of items by offset. No rate
+// limit is charged, no counter or timestamp changes.
+struct DatasetsScan {
+  std::vector<DatasetInfo> items;  // by (user id, creation)
+  bool more = false;               // datasets are left after the last item
+  std::int64_t total = 0;          // datasets of every user
+};
+struct InspectedItem {
+  std::string json;       // the item's text, or its first max_item_bytes when clipped
+  std::int64_t size = 0;  // the item's whole size in bytes
+  bool clipped = false;
+};
+struct InspectedItems {
+  std::vector<InspectedItem> items;  // in push order, from offset
+  std::int64_t total = 0, offset = 0;
+};
+
 // Plain data of one dataset for snapshots and persistence.
 struct DatasetData {
   StorageMeta meta;
@@ -149,6 +166,17 @@ class Datasets {
                                Operation op = Operation::kDatasetItemsGet);
   // GET .../statistics: the dataset as the call found it (the fake keeps no field statistics).
   Result<DatasetInfo> statistics(const User* u, std::string_view ref);
+
+  // --- inspection (the admin API's dashboard reads; by raw id, no access rules) ---
+  // A page of every dataset (or one user's), after `after`: O(log n + page).
+  DatasetsScan inspect_datasets(const std::optional<std::string>& user_id,
+                                const std::optional<Directory<Dataset>::ScanPosition>& after,
+                                std::size_t limit) const;
+  Result<DatasetInfo> inspect(std::string_view id) const;  // O(1)
+  // Up to `limit` items from `offset` (random access: O(page) wherever the page starts), each
+  // cut to `max_item_bytes` (at a UTF-8 boundary) so a page stays bounded.
+  Result<InspectedItems> inspect_items(std::string_view id, std::int64_t offset, std::size_t limit,
+                                       std::size_t max_item_bytes) const;
 
   // --- admin and persistence ---
   std::vector<DatasetData> snapshot() const;  // every dataset, by creation

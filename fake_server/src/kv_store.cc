@@ -298,6 +298,64 @@ Result<std::vector<KvRecord>> KeyValueStores::records(
   return out;
 }
 
+// --- inspection ------------------------------------------------------------------------------
+
+KvStoresScan KeyValueStores::inspect_stores(
+    const std::optional<std::string>& user_id,
+    const std::optional<Directory<KeyValueStore>::ScanPosition>& after, std::size_t limit) const {
+  auto picked = dir_.scan(user_id, after, limit);
+  KvStoresScan out;
+  out.total = static_cast<std::int64_t>(picked.total);
+  out.more = picked.more;
+  out.items.reserve(picked.items.size());
+  for (const auto& s : picked.items) {
+    std::lock_guard sl(s->mu);
+    out.items.push_back(info_locked(*s));
+  }
+  return out;
+}
+
+Result<KvStoreInfo> KeyValueStores::inspect(std::string_view id) const {
+  auto s = dir_.find(id);
+  if (!s) return errors::record_not_found(dir_.kind().not_found);
+  std::lock_guard sl(s->mu);
+  return info_locked(*s);
+}
+
+Result<KvInspectedKeys> KeyValueStores::inspect_keys(std::string_view id,
+                                                     const std::optional<std::string>& after,
+                                                     std::string_view prefix,
+                                                     std::size_t limit) const {
+  auto s = dir_.find(id);
+  if (!s) return errors::record_not_found(dir_.kind().not_found);
+  std::lock_guard sl(s->mu);
+  const auto& records = s->records;
+  auto it = records.lower_bound(prefix);
+  if (after) {
+    auto past = records.upper_bound(*after);
+    if (past == records.end() || (it != records.end() && it->first < past->first)) it = past;
+  }
+  KvInspectedKeys out;
+  for (; it != records.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+    if (out.items.size() == limit) {
+      if (!out.items.empty()) out.next = out.items.back().key;
+      break;
+    }
+    out.items.push_back(KvInspectedKey{
+        it->first, static_cast<std::int64_t>(it->second.value.size()), it->second.content_type});
+  }
+  return out;
+}
+
+Result<KvRecord> KeyValueStores::inspect_record(std::string_view id, std::string_view key) const {
+  auto s = dir_.find(id);
+  if (!s) return errors::record_not_found(dir_.kind().not_found);
+  std::lock_guard sl(s->mu);
+  auto it = s->records.find(key);
+  if (it == s->records.end()) return record_not_found(key);
+  return KvRecord{it->first, it->second.value, it->second.content_type};
+}
+
 // --- admin -----------------------------------------------------------------------------------
 
 std::vector<KvStoreData> KeyValueStores::snapshot() const {

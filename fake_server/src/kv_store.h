@@ -122,6 +122,23 @@ struct KvStoreOptions {
   std::uint64_t seed = 2;  // store ids (queues use the store's seed; a different one here)
 };
 
+// The admin API's reads (the dashboard): a page of stores, a page of keys with their sizes and
+// content types, one record. No rate limit is charged, no counter or timestamp changes.
+struct KvStoresScan {
+  std::vector<KvStoreInfo> items;  // by (user id, creation)
+  bool more = false;               // stores are left after the last item
+  std::int64_t total = 0;          // stores of every user
+};
+struct KvInspectedKey {
+  std::string key;
+  std::int64_t size = 0;
+  std::string content_type;
+};
+struct KvInspectedKeys {
+  std::vector<KvInspectedKey> items;  // by key
+  std::optional<std::string> next;    // the last key listed, when keys are left after it
+};
+
 // Plain data of one store for snapshots and persistence.
 struct KvStoreData {
   StorageMeta meta;
@@ -168,6 +185,19 @@ class KeyValueStores {
   Result<std::vector<KvRecord>> records(const User* u, std::string_view ref,
                                         const std::optional<std::string>& prefix,
                                         const std::optional<std::string>& collection);
+
+  // --- inspection (the admin API's dashboard reads; by raw id, no access rules) ---
+  // A page of every store (or one user's), after `after`: O(log n + page).
+  KvStoresScan inspect_stores(const std::optional<std::string>& user_id,
+                              const std::optional<Directory<KeyValueStore>::ScanPosition>& after,
+                              std::size_t limit) const;
+  // One store with its record count and bytes (both kept as the records change): O(1).
+  Result<KvStoreInfo> inspect(std::string_view id) const;
+  // Up to `limit` keys starting with `prefix`, after `after` when given: O(log n + page).
+  Result<KvInspectedKeys> inspect_keys(std::string_view id, const std::optional<std::string>& after,
+                                       std::string_view prefix, std::size_t limit) const;
+  // One record, whole: O(log n + its size). 404 record-not-found for the store or the key.
+  Result<KvRecord> inspect_record(std::string_view id, std::string_view key) const;
 
   // --- admin and persistence ---
   std::vector<KvStoreData> snapshot() const;  // every store, by creation

@@ -6,6 +6,7 @@
 
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "rqcheck/core/json.h"
@@ -38,6 +39,19 @@ class AdminUiTest : public test_support::FakeServerFixture {
     if (method == "POST") return c->Post(path, h, body, "application/json");
     if (method == "PUT") return c->Put(path, h, body, "application/json");
     return c->Delete(path, h);
+  }
+  // A record put with its own content type (the body as is).
+  void PutRecord(const std::string& store, const std::string& key, const std::string& body,
+                 const std::string& content_type) {
+    auto r = MakeClient(false, 10)->Put("/v2/key-value-stores/" + store + "/records/" + key,
+                                        httplib::Headers{{"Authorization", "Bearer t"}}, body,
+                                        content_type);
+    ASSERT_STATUS(r, 201);
+  }
+  std::string CreateStorage(const std::string& kind, const std::string& name) {
+    auto r = Send("POST", "/v2/" + kind + "?name=" + name);
+    EXPECT_TRUE(r && r->status == 201);
+    return Body(r)["data"]["id"];
   }
   std::string CreateQueue(const std::string& name) {
     auto r = Send("POST", "/v2/request-queues?name=" + name);
@@ -264,6 +278,188 @@ TEST_F(AdminUiTest, QueuesByUserOverviewAndJournalEntries) {
   ASSERT_EQ(tail["entries"].size(), 1u);
   std::uint64_t seq = tail["entries"][0]["seq"];
   EXPECT_EQ(Data("/__admin/journal/" + std::to_string(seq)), tail["entries"][0]);
+}
+
+TEST_F(AdminUiTest, KeyValueStoresTheirKeysPagedAndRecordsAsStored) {
+  std::string a = CreateStorage("key-value-stores", "first-store");
+  std::string b = CreateStorage("key-value-stores", "second-store");
+  const std::string json = "{\"a\":[1,2,3],\"html\":\"<b>x</b>\"}";
+  const std::string markup = "<img src=x onerror=alert(1)>";
+  const std::string binary("\x00\xff\x89PNG\r\n\x1a\n\x00", 10);
+  PutRecord(a, "OUTPUT", json, "application/json; charset=utf-8");
+  PutRecord(a, "page.html", markup, "text/html");
+  PutRecord(a, "shot.png", binary, "image/png");
+  for (int i = 0; i < 12; ++i) PutRecord(b, "item-" + std::to_string(100 + i), "x", "text/plain");
+
+  Json overview = Data("/__admin/overview");
+  EXPECT_EQ(overview["storages"]["keyValueStores"], 2);
+  EXPECT_EQ(overview["storages"]["datasets"], 0);
+  // The stores, paged by user and creation, as /__admin/queues.
+  Json page = Data("/__admin/key-value-stores?limit=1");
+  EXPECT_EQ(page["total"], 2);
+  ASSERT_EQ(page["items"].size(), 1u);
+  EXPECT_EQ(page["items"][0]["id"], a);
+  EXPECT_EQ(page["items"][0]["recordCount"], 3);
+  EXPECT_EQ(page["items"][0]["storageBytes"], json.size() + markup.size() + binary.size());
+  ASSERT_TRUE(page["nextCursor"].is_string());
+  Json page2 =
+      Data("/__admin/key-value-stores?limit=1&cursor=" + page["nextCursor"].get<std::string>());
+  ASSERT_EQ(page2["items"].size(), 1u);
+  EXPECT_EQ(page2["items"][0]["id"], b);
+  EXPECT_TRUE(page2["nextCursor"].is_null());
+  std::string username = page["items"][0]["username"];
+  EXPECT_EQ(Data("/__admin/key-value-stores?user=" + username)["items"].size(), 2u);
+  EXPECT_EQ(Data("/__admin/key-value-stores?user=nobody")["items"].size(), 0u);
+  Json one = Data("/__admin/key-value-stores/" + b);
+  EXPECT_EQ(one["name"], "second-store");
+  EXPECT_EQ(one["recordCount"], 12);
+  EXPECT_EQ(one["storageBytes"], 12);
+
+  // Keys with size and content type, in key order; a cursor walks them once; a prefix bounds.
+  Json keys = Data("/__admin/key-value-stores/" + a + "/keys");
+  ASSERT_EQ(keys["items"].size(), 3u);
+  EXPECT_EQ(keys["items"][0], (Json{{"key", "OUTPUT"},
+                                    {"size", json.size()},
+                                    {"contentType", "application/json; charset=utf-8"}}));
+  EXPECT_EQ(keys["items"][1]["key"], "page.html");
+  EXPECT_EQ(keys["items"][2]["contentType"], "image/png");
+  EXPECT_EQ(keys["items"][2]["size"], 10);
+  EXPECT_TRUE(keys["nextCursor"].is_null());
+  std::vector<std::string> walked;
+  std::string cursor;
+  for (int n = 0; n < 10; ++n) {
+    Json p = Data("/__admin/key-value-stores/" + b + "/keys?limit=5" +
+                  (cursor.empty() ? "" : "&cursor=" + cursor));
+    EXPECT_LE(p["items"].size(), 5u);
+    for (const Json& k : p["items"]) walked.push_back(k["key"]);
+    if (p["nextCursor"].is_null()) break;
+    cursor = p["nextCursor"];
+  }
+  ASSERT_EQ(walked.size(), 12u);
+  EXPECT_EQ(walked.front(), "item-100");
+  EXPECT_EQ(walked.back(), "item-111");
+  EXPECT_EQ(std::set<std::string>(walked.begin(), walked.end()).size(), 12u);
+  Json prefixed = Data("/__admin/key-value-stores/" + b + "/keys?prefix=item-11");
+  ASSERT_EQ(prefixed["items"].size(), 2u);
+  EXPECT_EQ(prefixed["items"][0]["key"], "item-110");
+
+  // A record as stored, with its content type; never run as a page of this origin.
+  for (const auto& [key, body, type] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"OUTPUT", json, "application/json; charset=utf-8"},
+           {"page.html", markup, "text/html"},
+           {"shot.png", binary, "image/png"}}) {
+    auto r = Get("/__admin/key-value-stores/" + a + "/records/" + key);
+    ASSERT_STATUS(r, 200);
+    EXPECT_EQ(r->body, body) << key;
+    EXPECT_EQ(r->get_header_value("Content-Type"), type);
+    EXPECT_EQ(r->get_header_value("X-Content-Type-Options"), "nosniff");
+    EXPECT_NE(r->get_header_value("Content-Security-Policy").find("sandbox"), std::string::npos);
+    EXPECT_FALSE(r->has_header("Content-Disposition")) << key;
+  }
+  auto download = Get("/__admin/key-value-stores/" + a + "/records/shot.png?download=1");
+  ASSERT_STATUS(download, 200);
+  EXPECT_EQ(download->body, binary);
+  EXPECT_EQ(download->get_header_value("Content-Disposition"), "attachment; filename=\"shot.png\"");
+
+  // The reads charge nothing and count nothing: the store's own counters are as before.
+  Json after = Data("/__admin/key-value-stores/" + a);
+  EXPECT_EQ(after["stats"]["readCount"], 0);
+  EXPECT_EQ(after["stats"]["listCount"], 0);
+
+  const std::string base = "/__admin/key-value-stores/";
+  ExpectError(Get(base + "AAAAAAAAAAAAAAAAA"), 404, "record-not-found");
+  ExpectError(Get(base + "AAAAAAAAAAAAAAAAA/keys"), 404, "record-not-found");
+  ExpectError(Get(base + "AAAAAAAAAAAAAAAAA/records/OUTPUT"), 404, "record-not-found");
+  ExpectError(Get(base + a + "/records/missing"), 404, "record-not-found");
+  ExpectError(Get(base + a + "/records/bad%20key"), 400, "invalid-record-key");
+  ExpectError(Get(base + a + "/records/" + std::string(300, 'k')), 400, "invalid-record-key");
+  ExpectError(Get(base + a + "/records/OUTPUT?download=yes"), 400, "invalid-parameter");
+  ExpectError(Get(base + a + "/records/OUTPUT?raw=1"), 400, "invalid-parameter");
+  for (const std::string& query : std::vector<std::string>{
+           "limit=0", "limit=1001", "limit=x", "cursor=", "cursor=" + std::string(600, 'c'),
+           "prefix=" + std::string(1025, 'p'), "colour=red", "limit=1&limit=2"}) {
+    ExpectError(Get(base + a + "/keys?" + query), 400, "invalid-parameter");
+  }
+  ExpectError(Get(base + "?cursor=x.y"), 400, "invalid-parameter");
+  ExpectError(Get(base + a + "?limit=1"), 400, "invalid-parameter");
+  ExpectError(Get(base + a + "/other"), 404, "page-not-found");
+  ExpectError(Get(base + a + "/records"), 404, "page-not-found");
+  ExpectError(Send("DELETE", base + a), 405, "method-not-allowed");
+  ExpectError(Send("PUT", base + a + "/records/OUTPUT", "{}"), 405, "method-not-allowed");
+}
+
+TEST_F(AdminUiTest, DatasetsAndTheirItemsPagedByOffset) {
+  std::string d = CreateStorage("datasets", "results");
+  Json items = Json::array();
+  for (int i = 0; i < 120; ++i)
+    items.push_back(Json{{"n", i}, {"html", "<i>" + std::to_string(i)}});
+  ASSERT_STATUS(Send("POST", "/v2/datasets/" + d + "/items", items.dump()), 201);
+  // One item over the 64 KiB a row shows: cut, and its size told.
+  Json big{{"big", std::string(70000, 'b')}};
+  ASSERT_STATUS(Send("POST", "/v2/datasets/" + d + "/items", big.dump()), 201);
+
+  EXPECT_EQ(Data("/__admin/overview")["storages"]["datasets"], 1);
+  Json list = Data("/__admin/datasets");
+  EXPECT_EQ(list["total"], 1);
+  ASSERT_EQ(list["items"].size(), 1u);
+  EXPECT_EQ(list["items"][0]["id"], d);
+  EXPECT_EQ(list["items"][0]["itemCount"], 121);
+  EXPECT_TRUE(list["nextCursor"].is_null());
+  Json one = Data("/__admin/datasets/" + d);
+  EXPECT_EQ(one["name"], "results");
+  EXPECT_EQ(one["itemCount"], 121);
+
+  Json first = Data("/__admin/datasets/" + d + "/items?limit=50");
+  EXPECT_EQ(first["total"], 121);
+  EXPECT_EQ(first["offset"], 0);
+  ASSERT_EQ(first["items"].size(), 50u);
+  EXPECT_EQ(first["items"][0]["index"], 0);
+  EXPECT_EQ(parse_json(first["items"][0]["json"].get<std::string>()).value(), items[0]);
+  EXPECT_EQ(first["nextOffset"], 50);
+  Json middle = Data("/__admin/datasets/" + d + "/items?offset=100&limit=50");
+  ASSERT_EQ(middle["items"].size(), 21u);
+  EXPECT_EQ(middle["items"][0]["index"], 100);
+  EXPECT_EQ(parse_json(middle["items"][19]["json"].get<std::string>()).value(), items[119]);
+  const Json& cut = middle["items"][20];
+  EXPECT_EQ(cut["clipped"], true);
+  EXPECT_EQ(cut["size"], big.dump().size());
+  EXPECT_EQ(cut["json"].get<std::string>().size(), 64u * 1024);
+  EXPECT_TRUE(middle["nextOffset"].is_null());
+  Json past = Data("/__admin/datasets/" + d + "/items?offset=500");
+  EXPECT_EQ(past["items"].size(), 0u);
+  EXPECT_EQ(past["total"], 121);
+  EXPECT_EQ(Data("/__admin/datasets/" + d)["stats"]["readCount"], 0) << "the reads count nothing";
+
+  const std::string base = "/__admin/datasets/";
+  ExpectError(Get(base + "AAAAAAAAAAAAAAAAA"), 404, "record-not-found");
+  ExpectError(Get(base + "AAAAAAAAAAAAAAAAA/items"), 404, "record-not-found");
+  for (const std::string& query :
+       std::vector<std::string>{"offset=-1", "offset=x", "offset=99999999999999999999999",
+                                "limit=0", "limit=1001", "desc=1", "offset=1&offset=2"}) {
+    ExpectError(Get(base + d + "/items?" + query), 400, "invalid-parameter");
+  }
+  ExpectError(Get(base + "?cursor=a.1.2"), 400, "invalid-parameter");
+  ExpectError(Get(base + d + "/other"), 404, "page-not-found");
+  ExpectError(Send("POST", base + d + "/items", "[]"), 405, "method-not-allowed");
+}
+
+TEST_F(AdminUiTest, StorageReadsNeedTheAdminToken) {
+  FakeServerOptions o = BaseOptions();
+  o.admin_token = "admin-secret";
+  StartServer(o);
+  std::string kvs = CreateStorage("key-value-stores", "s");
+  std::string ds = CreateStorage("datasets", "d");
+  PutRecord(kvs, "k", "v", "text/plain");
+  for (const std::string& path : std::vector<std::string>{
+           "/__admin/key-value-stores", "/__admin/key-value-stores/" + kvs,
+           "/__admin/key-value-stores/" + kvs + "/keys",
+           "/__admin/key-value-stores/" + kvs + "/records/k", "/__admin/datasets",
+           "/__admin/datasets/" + ds, "/__admin/datasets/" + ds + "/items"}) {
+    ExpectError(Get(path), 401, "token-not-provided");
+    auto r = Get(path, "admin-secret");
+    ASSERT_STATUS(r, 200);
+  }
 }
 
 }  // namespace

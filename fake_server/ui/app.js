@@ -63,23 +63,41 @@ class ApiError extends Error {
   }
 }
 
-async function api(path, options = {}) {
-  const headers = { ...(options.headers || {}) };
-  if (app.token) headers.Authorization = 'Bearer ' + app.token;
-  const res = await fetch(path, { ...options, headers, cache: 'no-store' });
-  const text = await res.text();
-  let body = null;
+function parseJson(text) {
   try {
-    body = text ? JSON.parse(text) : null;
+    return text ? JSON.parse(text) : null;
   } catch (e) {
-    body = null;
+    return null;
   }
-  if (!res.ok) {
-    const err = body && body.error ? body.error : {};
-    if (res.status === 401) askForToken('The admin token was refused: ' + (err.message || ''));
-    throw new ApiError(res.status, err.type || 'http-' + res.status, err.message || text || res.statusText);
-  }
+}
+
+// The error of an answer that is not 2xx, from its {"error":{"type","message"}} envelope.
+function apiError(res, text) {
+  const body = parseJson(text);
+  const err = body && body.error ? body.error : {};
+  if (res.status === 401) askForToken('The admin token was refused: ' + (err.message || ''));
+  return new ApiError(res.status, err.type || 'http-' + res.status, err.message || text || res.statusText);
+}
+
+function authHeaders(extra) {
+  const headers = { ...(extra || {}) };
+  if (app.token) headers.Authorization = 'Bearer ' + app.token;
+  return headers;
+}
+
+async function api(path, options = {}) {
+  const res = await fetch(path, { ...options, headers: authHeaders(options.headers), cache: 'no-store' });
+  const text = await res.text();
+  if (!res.ok) throw apiError(res, text);
+  const body = parseJson(text);
   return body && 'data' in body ? body.data : body;
+}
+
+// An answer that is not the admin API's JSON (a key-value store record): the Response itself.
+async function apiRaw(path) {
+  const res = await fetch(path, { headers: authHeaders(), cache: 'no-store' });
+  if (!res.ok) throw apiError(res, await res.text());
+  return res;
 }
 
 // ---- time --------------------------------------------------------------------------------
@@ -98,6 +116,12 @@ function fmtIn(iso) {
   return s >= 0 ? 'in ' + s + ' s' : Math.abs(s) + ' s ago';
 }
 const fmtNum = (n) => (typeof n === 'number' ? n.toLocaleString('en-US') : n == null ? '' : String(n));
+function fmtBytes(n) {
+  if (typeof n !== 'number') return '';
+  if (n < 1024) return n + ' B';
+  if (n < 1024 * 1024) return (n / 1024).toFixed(1) + ' KiB';
+  return (n / 1024 / 1024).toFixed(1) + ' MiB';
+}
 
 // ---- chrome: banner, token, detail panel, tabs ---------------------------------------------
 
@@ -172,9 +196,12 @@ async function refreshOverview() {
   app.overview = o;
   app.serverSkewMs = o.nowMs - Date.now();
   $('[data-test=clock]').textContent = fmtTime(o.now) + (o.clock === 'virtual' ? ' (virtual clock)' : '');
+  const st = o.storages;
   $('[data-test=counters]').textContent =
-    fmtNum(o.storages.requestQueues) + ' queues · ' + fmtNum(o.users) + ' users · ' +
-    fmtNum(o.faultRules) + ' fault rules';
+    fmtNum(st.requestQueues) + ' queues · ' +
+    ('keyValueStores' in st ? fmtNum(st.keyValueStores) + ' key-value stores · ' : '') +
+    ('datasets' in st ? fmtNum(st.datasets) + ' datasets · ' : '') +
+    fmtNum(o.users) + ' users · ' + fmtNum(o.faultRules) + ' fault rules';
 }
 
 // ---- pagination: a stack of cursors, so Prev goes back without an offset scan --------------
@@ -239,6 +266,34 @@ const STORAGE_KINDS = [
         el('td', null, item.hadMultipleClients ? 'yes' : 'no'),
         el('td', null, fmtTime(item.modifiedAt)));
     },
+  },
+  {
+    overviewKey: 'keyValueStores',
+    title: 'Key-value stores',
+    noun: 'key-value stores',
+    endpoint: '/__admin/key-value-stores',
+    headers: ['name', 'id', { text: 'records', class: 'num' }, { text: 'size', class: 'num' }, 'modified'],
+    row: (item) => el('tr', { 'data-test': 'kvs-row', 'data-store': item.id },
+      el('td', null, link(item.name || '(unnamed)', ['kvs', item.id], {}, { 'data-test': 'kvs-link' })),
+      el('td', { class: 'mono' }, item.id),
+      el('td', { class: 'num' }, fmtNum(item.recordCount)),
+      el('td', { class: 'num', title: fmtNum(item.storageBytes) + ' bytes' }, fmtBytes(item.storageBytes)),
+      el('td', null, fmtTime(item.modifiedAt))),
+  },
+  {
+    overviewKey: 'datasets',
+    title: 'Datasets',
+    noun: 'datasets',
+    endpoint: '/__admin/datasets',
+    headers: ['name', 'id', { text: 'items', class: 'num' }, { text: 'clean items', class: 'num' },
+      { text: 'size', class: 'num' }, 'modified'],
+    row: (item) => el('tr', { 'data-test': 'dataset-row', 'data-dataset': item.id },
+      el('td', null, link(item.name || '(unnamed)', ['dataset', item.id], {}, { 'data-test': 'dataset-link' })),
+      el('td', { class: 'mono' }, item.id),
+      el('td', { class: 'num' }, fmtNum(item.itemCount)),
+      el('td', { class: 'num' }, fmtNum(item.cleanItemCount)),
+      el('td', { class: 'num', title: fmtNum(item.storageBytes) + ' bytes' }, fmtBytes(item.storageBytes)),
+      el('td', null, fmtTime(item.modifiedAt))),
   },
 ];
 
@@ -413,6 +468,216 @@ async function showRequest(queueId, requestId) {
   } catch (e) {
     openDetail('Request ' + requestId, el('p', { class: 'error' }, e.message));
   }
+}
+
+// ---- one key-value store: its keys, a record's preview or download ---------------------------
+
+// Records of these content types, up to this size, are previewed as text; others are offered
+// for download only (the page never renders a record, it sets its text).
+const PREVIEW_BYTES = 64 * 1024;
+function mediaType(ct) { return String(ct || '').split(';')[0].trim().toLowerCase(); }
+function isJsonType(ct) { const t = mediaType(ct); return t === 'application/json' || t.endsWith('+json'); }
+function isTextType(ct) {
+  const t = mediaType(ct);
+  return t.startsWith('text/') || isJsonType(ct) || t === 'application/xml' || t.endsWith('+xml') ||
+    t === 'application/javascript' || t === 'application/x-ndjson' || t === 'application/jsonl';
+}
+const recordPath = (storeId, key) => '/__admin/key-value-stores/' + encodeURIComponent(storeId) + '/records/' + encodeURIComponent(key);
+
+// Saves a record under its key: fetched with the admin token, handed to the browser as a blob.
+async function downloadRecord(storeId, key) {
+  const res = await apiRaw(recordPath(storeId, key) + '?download=1');
+  const url = URL.createObjectURL(await res.blob());
+  const a = el('a', { href: url, download: key, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+}
+
+function storageHead(title, s, extra) {
+  return [
+    el('h1', { 'data-test': 'storage-title' }, s.name || '(unnamed ' + title + ')', ' ', el('span', { class: 'muted mono' }, s.id)),
+    kv([['user', (s.username || '') + ' (' + s.userId + ')'], ['created', fmtTime(s.createdAt)],
+      ['modified', fmtTime(s.modifiedAt)], ['accessed', fmtTime(s.accessedAt)], ...extra]),
+  ];
+}
+
+function kvsView(id, query) {
+  const prefix = query.get('prefix') || '';
+  let limit = Number(query.get('limit')) || 100;
+  const root = el('div');
+  const head = el('div', { 'data-test': 'kvs-head' });
+  const body = el('div', { 'data-test': 'keys' });
+  const pager = new Pager(() => load());
+  let selected = null;
+  let lastShown = null;
+  const prefixInput = el('input', { type: 'search', placeholder: 'key prefix', value: prefix, 'data-test': 'prefix' });
+  const go = (changes) => { location.hash = hashOf(['kvs', id], { prefix, limit, ...changes }); };
+  root.append(
+    el('p', null, link('« storages', ['storages'])),
+    head,
+    el('form', { class: 'toolbar', onsubmit: (ev) => { ev.preventDefault(); go({ prefix: prefixInput.value }); } },
+      prefixInput, el('button', { type: 'submit', 'data-test': 'filter' }, 'filter'),
+      prefix ? el('button', { type: 'button', onclick: () => go({ prefix: '' }) }, 'clear') : null,
+      el('span', { class: 'spacer' }), limitSelect(limit, (n) => { limit = n; pager.reset(); load(); })),
+    body, pager.el);
+
+  function row(k, i) {
+    const previewable = isTextType(k.contentType) && k.size <= PREVIEW_BYTES;
+    const tr = el('tr', { class: 'clickable' + (k.key === selected ? ' selected' : ''), 'data-test': 'key-row', 'data-key': k.key },
+      el('td', { class: 'num muted' }, fmtNum(pager.offset + i + 1)),
+      el('td', { class: 'mono clip', title: k.key, 'data-test': 'key' }, k.key),
+      el('td', { class: 'num', title: fmtNum(k.size) + ' bytes', 'data-test': 'key-size' }, fmtBytes(k.size)),
+      el('td', { class: 'mono', 'data-test': 'key-type' }, k.contentType),
+      el('td', { class: 'muted' }, previewable ? 'preview' : 'download'));
+    tr.addEventListener('click', () => {
+      for (const t of body.querySelectorAll('tr.selected')) t.classList.remove('selected');
+      tr.classList.add('selected');
+      selected = k.key;
+      showRecord(id, k);
+    });
+    return tr;
+  }
+
+  async function load() {
+    const t0 = performance.now();
+    let s, page;
+    try {
+      const params = new URLSearchParams({ limit: String(limit) });
+      if (prefix) params.set('prefix', prefix);
+      if (pager.cursor) params.set('cursor', pager.cursor);
+      [s, page] = await Promise.all([
+        api('/__admin/key-value-stores/' + encodeURIComponent(id)),
+        api('/__admin/key-value-stores/' + encodeURIComponent(id) + '/keys?' + params),
+      ]);
+    } catch (e) {
+      showError(body, e);
+      return;
+    }
+    const ms = Math.round(performance.now() - t0);
+    const shown = JSON.stringify([s, page, pager.page]);
+    if (shown === lastShown) return;
+    lastShown = shown;
+    head.replaceChildren(...storageHead('key-value store', s,
+      [['records', fmtNum(s.recordCount)], ['size', fmtBytes(s.storageBytes) + ' (' + fmtNum(s.storageBytes) + ' bytes)']]));
+    body.replaceChildren(page.items.length
+      ? table(['#', 'key', { text: 'size', class: 'num' }, 'content type', ''], page.items.map(row), { 'data-test': 'keys-table' })
+      : el('p', { class: 'empty', 'data-test': 'no-keys' }, prefix ? 'No key starts with this prefix.' : 'No records.'));
+    pager.render(page.count, page.nextCursor, fmtNum(page.count) + ' keys by key' + (prefix ? ' starting with ' + prefix : '') + ' · ' + ms + ' ms');
+  }
+  return { root, refresh: load, every: 2 };
+}
+
+async function showRecord(storeId, k) {
+  const title = 'Record ' + k.key;
+  const dl = el('a', { href: recordPath(storeId, k.key) + '?download=1', download: k.key, 'data-test': 'record-download',
+    onclick: (ev) => {
+      ev.preventDefault();
+      downloadRecord(storeId, k.key).catch((e) => { note.className = 'error'; note.textContent = e.message; });
+    } }, 'download ' + k.key);
+  const note = el('span', { 'data-test': 'record-note' });
+  const facts = kv([['key', k.key], ['content type', k.contentType], ['size', fmtBytes(k.size) + ' (' + fmtNum(k.size) + ' bytes)']]);
+  const actions = el('p', { class: 'toolbar' }, dl, note);
+  if (!isTextType(k.contentType) || k.size > PREVIEW_BYTES) {
+    openDetail(title, facts, actions, el('p', { class: 'muted', 'data-test': 'no-preview' },
+      isTextType(k.contentType) ? 'Larger than ' + fmtBytes(PREVIEW_BYTES) + ': not previewed.' : 'Not text: not previewed.'));
+    return;
+  }
+  openDetail(title, facts, actions, el('p', { class: 'muted' }, 'loading…'));
+  let text;
+  try {
+    text = await (await apiRaw(recordPath(storeId, k.key))).text();
+  } catch (e) {
+    openDetail(title, facts, actions, el('p', { class: 'error' }, e.message));
+    return;
+  }
+  let preview = text;
+  let kind = 'text';
+  if (isJsonType(k.contentType)) {
+    const v = parseJson(text);
+    if (v !== null || text.trim() === 'null') {
+      preview = JSON.stringify(v, null, 2);
+      kind = 'json';
+    }
+  }
+  openDetail(title, facts, actions, el('pre', { 'data-test': 'record-preview', 'data-kind': kind }, preview));
+}
+
+// ---- one dataset: its items, a page at a time by offset ------------------------------------
+
+function datasetView(id, query) {
+  let limit = Number(query.get('limit')) || 100;
+  const start = Math.max(0, Math.floor(Number(query.get('offset')) || 0));
+  const root = el('div');
+  const head = el('div', { 'data-test': 'dataset-head' });
+  const body = el('div', { 'data-test': 'items' });
+  const pager = new Pager(() => load());
+  // An offset from the hash starts the walk there (prev goes back to the first page).
+  const startAt = (offset) => {
+    pager.reset();
+    if (offset > 0) { pager.cursors.push(String(offset)); pager.offsets.push(offset); }
+  };
+  startAt(start);
+  let selected = null;
+  let lastShown = null;
+  const offsetInput = el('input', { type: 'number', min: 1, placeholder: 'item #', size: 8, 'data-test': 'goto-item' });
+  root.append(
+    el('p', null, link('« storages', ['storages'])),
+    head,
+    el('form', { class: 'toolbar', onsubmit: (ev) => {
+      ev.preventDefault();
+      location.hash = hashOf(['dataset', id], { offset: Math.max(0, (Number(offsetInput.value) || 1) - 1), limit });
+    } }, el('label', null, 'from item ', offsetInput), el('button', { type: 'submit', 'data-test': 'goto' }, 'go'),
+    el('span', { class: 'spacer' }), limitSelect(limit, (n) => { limit = n; startAt(pager.offset); load(); })),
+    body, pager.el);
+
+  function row(item) {
+    const tr = el('tr', { class: 'clickable' + (item.index === selected ? ' selected' : ''), 'data-test': 'item-row', 'data-index': item.index },
+      el('td', { class: 'num muted', 'data-test': 'item-index' }, fmtNum(item.index + 1)),
+      el('td', { class: 'mono clip wide', title: item.clipped ? '' : item.json, 'data-test': 'item-json' }, item.json),
+      el('td', { class: 'num', title: fmtNum(item.size) + ' bytes' }, fmtBytes(item.size) + (item.clipped ? ' (cut)' : '')));
+    tr.addEventListener('click', () => {
+      for (const t of body.querySelectorAll('tr.selected')) t.classList.remove('selected');
+      tr.classList.add('selected');
+      selected = item.index;
+      const v = item.clipped ? null : parseJson(item.json);
+      openDetail('Item ' + fmtNum(item.index + 1),
+        kv([['index', String(item.index)], ['size', fmtBytes(item.size) + ' (' + fmtNum(item.size) + ' bytes)'],
+          ['shown', item.clipped ? 'the first ' + fmtBytes(item.json.length) + ' only' : undefined]]),
+        v !== null ? jsonBlock(v) : el('pre', { 'data-test': 'json' }, item.json));
+    });
+    return tr;
+  }
+
+  async function load() {
+    const t0 = performance.now();
+    let d, page;
+    try {
+      const params = new URLSearchParams({ limit: String(limit), offset: String(pager.cursor || 0) });
+      [d, page] = await Promise.all([
+        api('/__admin/datasets/' + encodeURIComponent(id)),
+        api('/__admin/datasets/' + encodeURIComponent(id) + '/items?' + params),
+      ]);
+    } catch (e) {
+      showError(body, e);
+      return;
+    }
+    const ms = Math.round(performance.now() - t0);
+    const shown = JSON.stringify([d, page.offset, page.count, page.total, pager.page]);
+    if (shown === lastShown) return;
+    lastShown = shown;
+    head.replaceChildren(...storageHead('dataset', d,
+      [['items', fmtNum(d.itemCount)], ['clean items', fmtNum(d.cleanItemCount)],
+        ['size', fmtBytes(d.storageBytes) + ' (' + fmtNum(d.storageBytes) + ' bytes)']]));
+    body.replaceChildren(page.items.length
+      ? table([{ text: '#', class: 'num' }, 'item (JSON)', { text: 'size', class: 'num' }], page.items.map(row), { 'data-test': 'items-table' })
+      : el('p', { class: 'empty', 'data-test': 'no-items' }, page.total ? 'No items past item ' + fmtNum(page.total) + '.' : 'No items.'));
+    const last = page.offset + page.count;
+    pager.render(page.count, page.nextOffset === null ? null : String(page.nextOffset),
+      (page.count ? 'items ' + fmtNum(page.offset + 1) + '–' + fmtNum(last) : 'no items') + ' of ' + fmtNum(page.total) + ' · ' + ms + ' ms');
+  }
+  return { root, refresh: load, every: 2 };
 }
 
 // ---- journal: a live tail -------------------------------------------------------------------
@@ -642,6 +907,9 @@ function reportView() {
 
 // ---- routing and polling ------------------------------------------------------------------------
 
+// The views of one storage, shown under the Storages tab.
+const STORAGE_VIEWS = ['queue', 'kvs', 'dataset'];
+
 function parseHash() {
   const h = location.hash.replace(/^#\/?/, '');
   const [path, qs] = h.split('?', 2);
@@ -663,10 +931,13 @@ async function route() {
     }
   }
   banner('');
-  for (const a of document.querySelectorAll('[data-tab]')) a.classList.toggle('active', a.dataset.tab === (tab === 'queue' ? 'storages' : tab));
+  const shownTab = STORAGE_VIEWS.includes(tab) ? 'storages' : tab;
+  for (const a of document.querySelectorAll('[data-tab]')) a.classList.toggle('active', a.dataset.tab === shownTab);
   closeDetail();
   let view;
   if (tab === 'queue' && parts[1]) view = queueView(parts[1], query);
+  else if (tab === 'kvs' && parts[1]) view = kvsView(parts[1], query);
+  else if (tab === 'dataset' && parts[1]) view = datasetView(parts[1], query);
   else if (tab === 'journal') view = journalView(query, parts[1]);
   else if (tab === 'faults') view = faultsView();
   else if (tab === 'report') view = reportView();
@@ -675,7 +946,7 @@ async function route() {
   $('[data-test=view]').replaceChildren(view.root);
   await view.refresh();
   // For the browser tests: which view has rendered its first page.
-  document.body.dataset.view = tab === 'queue' ? 'storages' : tab;
+  document.body.dataset.view = shownTab;
   document.body.dataset.ready = '1';
 }
 

@@ -1,8 +1,12 @@
 // The dashboard in a real browser (Debian's chromium, driven by puppeteer-core): it loads clean,
 // shows what a test put into the fake, follows the journal and the fault rules live, shows markup
-// as text, pages through a large queue, and asks for --admin-token. Screenshots are written to
+// as text, pages through a large queue, shows key-value store records (JSON and markup as text,
+// binary for download) and pages through a dataset's items, and asks for --admin-token. Screenshots are written to
 // UI_SCREENSHOT_DIR (the build tree's ui-screenshots/ under ctest).
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import {
@@ -173,7 +177,9 @@ describe('dashboard', () => {
             }
             assert.deepEqual(statuses, [503, 503, 201]);
             await waitForText(page, rule + ' [data-test=rule-fires]', (t) => t === '2');
-            assert.equal(await page.$eval(rule + ' [data-test=rule-calls]', (e) => e.textContent), '3');
+            // A refresh that read the rules between the second call and the third shows 2 calls
+            // for a moment: wait for the next one rather than read the count once.
+            await waitForText(page, rule + ' [data-test=rule-calls]', (t) => t === '3');
             // The fault log links to the journal entry of each fire.
             await page.waitForSelector('[data-test=fault-log] a[href^="#/journal/"]');
             await screenshot(page, 'faults');
@@ -254,6 +260,114 @@ describe('dashboard', () => {
             assert.deepEqual(problems, []);
         } finally {
             await close();
+        }
+    });
+
+    it('shows key-value stores and datasets: records as text or for download, items paged', async () => {
+        const downloads = fs.mkdtempSync(path.join(os.tmpdir(), 'rq-ui-downloads-'));
+        const { page, problems, close } = await openPage(browser, { downloadBehavior: { policy: 'allow', downloadPath: downloads } });
+        try {
+            let fired = 0;
+            await page.exposeFunction('rqXss', () => { fired++; });
+            const store = await api.createStore('ui-store');
+            const json = { title: 'Result', tags: ['a', 'b'], html: '<b>not bold</b><img src=x onerror="rqXss()">' };
+            const markup = '<img src=x onerror="rqXss()"><script>rqXss()</script><svg onload="rqXss()"></svg>';
+            const binary = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff, 0x10, 0x80, 0x3c, 0x62, 0x3e]);
+            await api.putRecord(store.id, 'OUTPUT', JSON.stringify(json), 'application/json; charset=utf-8');
+            await api.putRecord(store.id, 'page.html', markup, 'text/html');
+            await api.putRecord(store.id, 'shot.png', binary, 'image/png');
+            const dataset = await api.createDataset('ui-results');
+            const n = 1200;
+            const item = (i) => ({ n: i, url: 'https://shop.example.com/p/' + i, title: '<i>item ' + i + '</i>' });
+            await api.pushItems(dataset.id, Array.from({ length: n }, (_, i) => item(i)));
+
+            await openDashboard(page, fake.url, '#/storages');
+            const kvsRow = `[data-test=kvs-row][data-store="${store.id}"]`;
+            const dsRow = `[data-test=dataset-row][data-dataset="${dataset.id}"]`;
+            await page.waitForSelector(kvsRow, { timeout: 10000 });
+            await page.waitForSelector(dsRow, { timeout: 10000 });
+            const kvsCells = await texts(page, kvsRow + ' td');
+            assert.deepEqual([kvsCells[0], kvsCells[1], kvsCells[2]], ['ui-store', store.id, '3']);
+            const dsCells = await texts(page, dsRow + ' td');
+            assert.deepEqual([dsCells[0], dsCells[1], dsCells[2]], ['ui-results', dataset.id, '1,200']);
+            assert.match(await page.$eval('[data-test=counters]', (e) => e.textContent), /1 key-value stores · 1 datasets/);
+            await screenshot(page, 'storages');
+
+            // The store: its keys with sizes and content types.
+            await press(page, kvsRow + ' [data-test=kvs-link]');
+            await page.waitForSelector('[data-test=keys-table]');
+            assert.deepEqual(await texts(page, '[data-test=key-row] [data-test=key]'), ['OUTPUT', 'page.html', 'shot.png']);
+            assert.deepEqual(await texts(page, '[data-test=key-row] [data-test=key-type]'), ['application/json; charset=utf-8', 'text/html', 'image/png']);
+            assert.deepEqual(await texts(page, '[data-test=key-row] [data-test=key-size]'),
+                [Buffer.byteLength(JSON.stringify(json)) + ' B', Buffer.byteLength(markup) + ' B', binary.length + ' B']);
+            // The JSON record, pretty-printed as text.
+            await press(page, '[data-test=key-row][data-key=OUTPUT]');
+            await page.waitForSelector('[data-test=detail]:not([hidden]) [data-test=record-preview][data-kind=json]');
+            const shown = await page.$eval('[data-test=record-preview]', (e) => e.textContent);
+            assert.deepEqual(JSON.parse(shown), json);
+            assert.equal(shown, JSON.stringify(json, null, 2));
+            // The markup record: its text exactly, no element made from it.
+            await press(page, '[data-test=key-row][data-key="page.html"]');
+            await page.waitForSelector('[data-test=detail]:not([hidden]) [data-test=record-preview][data-kind=text]');
+            assert.equal(await page.$eval('[data-test=record-preview]', (e) => e.textContent), markup);
+            await screenshot(page, 'kvs-record-markup');
+            // The binary record: not previewed, offered for download, saved byte for byte.
+            await press(page, '[data-test=key-row][data-key="shot.png"]');
+            await page.waitForSelector('[data-test=detail]:not([hidden]) [data-test=no-preview]');
+            assert.equal(await page.$('[data-test=record-preview]'), null);
+            await press(page, '[data-test=record-download]');
+            const saved = path.join(downloads, 'shot.png');
+            for (const start = Date.now(); !fs.existsSync(saved); await new Promise((r) => setTimeout(r, 50))) {
+                if (Date.now() - start > 10000) throw new Error('no download in ' + downloads + ': ' + fs.readdirSync(downloads));
+            }
+            assert.deepEqual(fs.readFileSync(saved), binary);
+            await waitForRefreshes(page, 3);
+            const made = await page.evaluate(() => ({
+                img: document.querySelectorAll('main img, aside img').length,
+                script: document.querySelectorAll('main script, aside script').length,
+                svg: document.querySelectorAll('main svg, aside svg').length,
+                b: document.querySelectorAll('main b, aside b').length,
+            }));
+            assert.deepEqual(made, { img: 0, script: 0, svg: 0, b: 0 });
+            assert.equal(fired, 0, 'no handler from a record ran');
+
+            // The dataset: 1,200 items, 100 a page, walked to the end and back.
+            await press(page, '[data-tab=storages]');
+            await press(page, dsRow + ' [data-test=dataset-link]', 10000);
+            await page.waitForSelector('[data-test=items-table]');
+            const per = 100;
+            for (let p = 1; p <= n / per; p++) {
+                await waitForText(page, '[data-test=page-info]', (t) => t.startsWith('page ' + p + ' '));
+                const rows = await page.evaluate(() => [...document.querySelectorAll('[data-test=item-row]')]
+                    .map((tr) => [tr.dataset.index, tr.querySelector('[data-test=item-json]').textContent]));
+                assert.equal(rows.length, per, 'page ' + p);
+                rows.forEach(([index, text], i) => {
+                    const at = (p - 1) * per + i;
+                    assert.equal(Number(index), at);
+                    assert.deepEqual(JSON.parse(text), item(at));
+                });
+                if (p < n / per) await press(page, '[data-test=next]:not([disabled])');
+            }
+            assert.match(await page.$eval('[data-test=page-info]', (e) => e.textContent), /items 1,101–1,200 of 1,200/);
+            assert.ok(await page.$('[data-test=next][disabled]'), 'the last page has no next');
+            await press(page, '[data-test=prev]');
+            await waitForText(page, '[data-test=page-info]', (t) => t.startsWith('page ' + (n / per - 1) + ' '));
+            assert.equal(await page.$eval('[data-test=item-row]', (e) => e.dataset.index), String(n - 2 * per));
+            // Straight to an item: offset on the server, no walk.
+            await page.type('[data-test=goto-item]', '1000');
+            await press(page, '[data-test=goto]');
+            await waitForText(page, '[data-test=page-info]', (t) => t.includes('items 1,000–1,099 of 1,200'));
+            await press(page, '[data-test=item-row][data-index="999"]');
+            await page.waitForSelector('[data-test=detail]:not([hidden]) [data-test=json]');
+            assert.deepEqual(JSON.parse(await page.$eval('[data-test=detail] [data-test=json]', (e) => e.textContent)), item(999));
+            await screenshot(page, 'dataset-items');
+            assert.equal(fired, 0);
+            assert.equal(await page.evaluate(() => document.querySelectorAll('main i, aside i').length), 0);
+            assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
+            assert.deepEqual(problems, []);
+        } finally {
+            await close();
+            fs.rmSync(downloads, { recursive: true, force: true });
         }
     });
 
@@ -346,6 +460,13 @@ describe('dashboard with --admin-token', () => {
             await page.waitForSelector('body[data-ready="1"] [data-test=storages]');
             assert.ok(await page.$('[data-test=token-form][hidden]'));
             await waitForRefreshes(page, 4);  // live refreshes carry the token
+            // A record is fetched with the token too (a preview and a download are not JSON calls).
+            const store = await apiOf(guarded.url).createStore('guarded-store');
+            await apiOf(guarded.url).putRecord(store.id, 'notes.txt', 'only with the token', 'text/plain');
+            assert.equal((await fetch(`${guarded.url}/__admin/key-value-stores/${store.id}/records/notes.txt`)).status, 401);
+            await page.evaluate((h) => { location.hash = h; }, '#/kvs/' + store.id);
+            await press(page, '[data-test=key-row][data-key="notes.txt"]');
+            await waitForText(page, '[data-test=record-preview]', (t) => t === 'only with the token');
             assert.deepEqual(problems, []);
         } finally {
             await close();

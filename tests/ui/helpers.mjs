@@ -71,10 +71,11 @@ export async function launchBrowser() {
 
 /**
  * A new page in its own browser context that records every console error, uncaught exception,
- * failed request, 4xx/5xx answer and Content-Security-Policy violation.
+ * failed request, 4xx/5xx answer and Content-Security-Policy violation. `contextOptions` go to
+ * browser.createBrowserContext (a test that downloads passes its downloadBehavior).
  */
-export async function openPage(browser) {
-    const context = await browser.createBrowserContext();
+export async function openPage(browser, contextOptions = {}) {
+    const context = await browser.createBrowserContext(contextOptions);
     const page = await context.newPage();
     const problems = [];
     page.on('console', (msg) => {
@@ -173,5 +174,15 @@ export function apiOf(baseUrl, token = TOKEN) {
         headAndLock: (q, limit, clientKey, lockSecs = 300) =>
             call('POST', `/v2/request-queues/${q}/head/lock?limit=${limit}&lockSecs=${lockSecs}&clientKey=${clientKey}`),
         update: (q, request) => call('PUT', `/v2/request-queues/${q}/requests/${request.id}`, request),
+        createStore: (name) => call('POST', '/v2/key-value-stores?name=' + encodeURIComponent(name)),
+        /** Puts a record with its own content type; `body` is a string or a Buffer, sent as is. */
+        async putRecord(store, key, body, contentType) {
+            const res = await fetch(`${baseUrl}/v2/key-value-stores/${store}/records/${encodeURIComponent(key)}`, {
+                method: 'PUT', headers: { Authorization: 'Bearer ' + token, 'Content-Type': contentType }, body,
+            });
+            if (res.status !== 201) throw new Error('PUT record ' + key + ' -> ' + res.status + ' ' + await res.text());
+        },
+        createDataset: (name) => call('POST', '/v2/datasets?name=' + encodeURIComponent(name)),
+        pushItems: (dataset, items) => call('POST', `/v2/datasets/${dataset}/items`, items),
     };
 }

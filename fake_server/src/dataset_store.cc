@@ -209,16 +209,7 @@ Result<ItemsPage> Datasets::list_items(const User* u, std::string_view ref, cons
 DatasetsScan Datasets::inspect_datasets(
     const std::optional<std::string>& user_id,
     const std::optional<Directory<Dataset>::ScanPosition>& after, std::size_t limit) const {
-  auto picked = dir_.scan(user_id, after, limit);
-  DatasetsScan out;
-  out.total = static_cast<std::int64_t>(picked.total);
-  out.more = picked.more;
-  out.items.reserve(picked.items.size());
-  for (const auto& d : picked.items) {
-    std::lock_guard dl(d->mu);
-    out.items.push_back(info_locked(*d));
-  }
-  return out;
+  return dir_.template scan_infos<DatasetInfo>(user_id, after, limit, &info_locked);
 }
 
 Result<DatasetInfo> Datasets::inspect(std::string_view id) const {

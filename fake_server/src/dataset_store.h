@@ -116,11 +116,7 @@ struct DatasetOptions {
 
 // The admin API's reads (the dashboard): a page of datasets, a page of items by offset. No rate
 // limit is charged, no counter or timestamp changes.
-struct DatasetsScan {
-  std::vector<DatasetInfo> items;  // by (user id, creation)
-  bool more = false;               // datasets are left after the last item
-  std::int64_t total = 0;          // datasets of every user
-};
+using DatasetsScan = StoragesPage<DatasetInfo>;
 struct InspectedItem {
   std::string json;       // the item's text, or its first max_item_bytes when clipped
   std::int64_t size = 0;  // the item's whole size in bytes

@@ -141,6 +141,14 @@ struct StorageUpdate {
   std::optional<GeneralAccess> general_access;
 };
 
+// A page of storages as the dashboard lists them: each storage's info, by (user id, creation).
+template <typename Info>
+struct StoragesPage {
+  std::vector<Info> items;
+  bool more = false;       // storages are left after the last item
+  std::int64_t total = 0;  // storages of every user
+};
+
 template <typename T>
 class Directory {
  public:
@@ -353,6 +361,24 @@ class Directory {
     bool more = false;                      // storages are left after the last item
     std::size_t total = 0;                  // storages of every user
   };
+  // The same page with each storage as `info_of(storage)` gives it, read under the storage's own
+  // mutex (the dashboard's lists of key-value stores and datasets).
+  template <typename Info, typename InfoOf>
+  StoragesPage<Info> scan_infos(const std::optional<std::string>& user_id,
+                                const std::optional<ScanPosition>& after, std::size_t limit,
+                                InfoOf info_of) const {
+    ScanPage picked = scan(user_id, after, limit);
+    StoragesPage<Info> out;
+    out.total = static_cast<std::int64_t>(picked.total);
+    out.more = picked.more;
+    out.items.reserve(picked.items.size());
+    for (const auto& s : picked.items) {
+      std::lock_guard storage_lock(s->mu);
+      out.items.push_back(info_of(*s));
+    }
+    return out;
+  }
+
   ScanPage scan(const std::optional<std::string>& user_id, const std::optional<ScanPosition>& after,
                 std::size_t limit) const {
     ScanPage page;

@@ -303,16 +303,7 @@ Result<std::vector<KvRecord>> KeyValueStores::records(
 KvStoresScan KeyValueStores::inspect_stores(
     const std::optional<std::string>& user_id,
     const std::optional<Directory<KeyValueStore>::ScanPosition>& after, std::size_t limit) const {
-  auto picked = dir_.scan(user_id, after, limit);
-  KvStoresScan out;
-  out.total = static_cast<std::int64_t>(picked.total);
-  out.more = picked.more;
-  out.items.reserve(picked.items.size());
-  for (const auto& s : picked.items) {
-    std::lock_guard sl(s->mu);
-    out.items.push_back(info_locked(*s));
-  }
-  return out;
+  return dir_.template scan_infos<KvStoreInfo>(user_id, after, limit, &info_locked);
 }
 
 Result<KvStoreInfo> KeyValueStores::inspect(std::string_view id) const {

@@ -124,11 +124,7 @@ struct KvStoreOptions {
 
 // The admin API's reads (the dashboard): a page of stores, a page of keys with their sizes and
 // content types, one record. No rate limit is charged, no counter or timestamp changes.
-struct KvStoresScan {
-  std::vector<KvStoreInfo> items;  // by (user id, creation)
-  bool more = false;               // stores are left after the last item
-  std::int64_t total = 0;          // stores of every user
-};
+using KvStoresScan = StoragesPage<KvStoreInfo>;
 struct KvInspectedKey {
   std::string key;
   std::int64_t size = 0;

@@ -11,6 +11,7 @@
 #include "rqcheck/core/operations.h"
 #include "rqcheck/core/request_id.h"
 #include "rqcheck/core/types.h"
+#include "snapshot.h"
 #include "wire.h"
 
 namespace rqcheck::fake {
@@ -425,19 +426,8 @@ std::optional<typename Directory<T>::ScanPosition> scan_after(const StorageScanA
                                              a.after->created_seq};
 }
 
-Json meta_json(const StorageMeta& m) {
-  return Json{{"id", m.id},
-              {"name", m.name ? Json(*m.name) : Json(nullptr)},
-              {"userId", m.user_id},
-              {"username", m.username},
-              {"generalAccess", std::string(to_string(m.general_access))},
-              {"createdAt", format_iso8601(m.created_at)},
-              {"modifiedAt", format_iso8601(m.modified_at)},
-              {"accessedAt", format_iso8601(m.accessed_at)}};
-}
-
 Json kv_store_json(const KvStoreInfo& s) {
-  Json j = meta_json(s.meta);
+  Json j = storage_meta_json(s.meta);
   j["recordCount"] = s.record_count;
   j["storageBytes"] = s.stats.storage_bytes;
   j["stats"] = Json{{"readCount", s.stats.read_count},
@@ -449,7 +439,7 @@ Json kv_store_json(const KvStoreInfo& s) {
 }
 
 Json dataset_json(const DatasetInfo& d) {
-  Json j = meta_json(d.meta);
+  Json j = storage_meta_json(d.meta);
   j["itemCount"] = d.item_count;
   j["cleanItemCount"] = d.clean_item_count;
   j["storageBytes"] = d.stats.storage_bytes;

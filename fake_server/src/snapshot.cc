@@ -10,6 +10,18 @@
 
 namespace rqcheck::fake {
 
+// A storage's metadata as the snapshot (and the dashboard) writes it.
+Json storage_meta_json(const StorageMeta& m) {
+  return {{"id", m.id},
+          {"name", m.name ? Json(*m.name) : Json(nullptr)},
+          {"userId", m.user_id},
+          {"username", m.username},
+          {"generalAccess", std::string(to_string(m.general_access))},
+          {"createdAt", format_iso8601(m.created_at)},
+          {"modifiedAt", format_iso8601(m.modified_at)},
+          {"accessedAt", format_iso8601(m.accessed_at)}};
+}
+
 namespace {
 
 ApiError bad(const std::string& what) {
@@ -87,17 +99,6 @@ bool is_utf8(std::string_view s) {
   return true;
 }
 
-Json meta_json(const StorageMeta& m) {
-  return {{"id", m.id},
-          {"name", m.name ? Json(*m.name) : Json(nullptr)},
-          {"userId", m.user_id},
-          {"username", m.username},
-          {"generalAccess", std::string(to_string(m.general_access))},
-          {"createdAt", format_iso8601(m.created_at)},
-          {"modifiedAt", format_iso8601(m.modified_at)},
-          {"accessedAt", format_iso8601(m.accessed_at)}};
-}
-
 // The members every storage of a snapshot has; `what` names it in errors.
 Result<StorageMeta> parse_meta(const Json& j, const std::string& what, std::int64_t seq) {
   StorageMeta m;
@@ -136,7 +137,7 @@ Result<StorageMeta> parse_meta(const Json& j, const std::string& what, std::int6
 }
 
 Json kv_store_json(const KvStoreData& d) {
-  Json j = meta_json(d.meta);
+  Json j = storage_meta_json(d.meta);
   j["stats"] = {{"readCount", d.stats.read_count},
                 {"writeCount", d.stats.write_count},
                 {"deleteCount", d.stats.delete_count},
@@ -156,7 +157,7 @@ Json kv_store_json(const KvStoreData& d) {
 }
 
 Json dataset_json(const DatasetData& d) {
-  Json j = meta_json(d.meta);
+  Json j = storage_meta_json(d.meta);
   j["stats"] = {{"readCount", d.stats.read_count}, {"writeCount", d.stats.write_count}};
   Json items = Json::array();
   for (const DatasetItem& item : d.items) items.push_back(item.json);  // the text, not a DOM

@@ -20,6 +20,10 @@
 
 namespace rqcheck::fake {
 
+// A storage's metadata (id, name, owner, access, times) as the snapshot writes it; the dashboard
+// shows the same object.
+Json storage_meta_json(const StorageMeta& m);
+
 inline constexpr std::string_view kSnapshotFormat = "rqcheck-store-snapshot/2";
 
 struct SnapshotData {

@@ -19,36 +19,36 @@ std::string just_before(std::string id) {
 std::vector<Bug> subtle_list_bugs() {
   return {
       {"CursorRepeatsLastItem",
-       "a page after a cursor starts at the cursor's own request (listed twice)", "decision 31",
+       "a page after a cursor starts at the cursor's own request (listed twice)", "seed.list.cursor, spec.6.5.cursor, decision 31",
        nullptr, [](StoreQuirks& q) { q.cursor_inclusive = true; }},
       {"NextCursorOnlyOnFullPages",
        "nextCursor only when the page holds `limit` matching requests (a filtered walk stops "
        "early)",
-       "decision 31, 32; spec 6.5", nullptr,
+       "spec.6.5.cursor, decision 31, decision 32", nullptr,
        [](StoreQuirks& q) { q.next_cursor_on_full_matches = true; }},
-      {"PendingFilterListsHandled", "filter=pending also lists handled requests", "decision 32",
+      {"PendingFilterListsHandled", "filter=pending also lists handled requests", "seed.list.filter, decision 32",
        nullptr, [](StoreQuirks& q) { q.pending_filter_includes_handled = true; }},
-      {"ListPageOneOverLimit", "a list page holds limit + 1 requests", "spec 4 (7): limit", nullptr,
+      {"ListPageOneOverLimit", "a list page holds limit + 1 requests", "seed.list.limit_respected: spec 4 (7) limit", nullptr,
        [](StoreQuirks& q) { q.list_limit_plus_one = true; }},
       {"ExclusiveStartIdInclusive", "exclusiveStartId lists that request too",
-       "spec 4 (7): skips everything up to and including that id",
+       "seed.list.exclusive_start_id: skips everything up to and including that id",
        [](Call& c, const Context&) {
          if (c.op == O::kRequestsGet && c.args.exclusive_start_id && c.args.list.after) {
            c.args.list.after = just_before(*c.args.exclusive_start_id);
          }
        }},
       {"ListDefaultLimit100", "list requests defaults to 100 per page instead of 1000",
-       "decision 11",
+       "decision 11: list requests default 1000",
        [](Call& c, const Context&) {
          if (c.op == O::kRequestsGet && !c.http->param("limit")) c.args.list.limit = 100;
        }},
       {"HeadDefaultLimit25", "GET head without limit returns at most 25 instead of 100",
-       "decision 11",
+       "decision 11: head default 100",
        [](Call& c, const Context&) {
          if (c.op == O::kHeadGet && !c.http->param("limit")) c.args.limit = 25;
        }},
       {"HeadOneShort", "GET head returns limit - 1 requests when more are pending",
-       "spec 4 (13): the first limit pending requests", nullptr, nullptr,
+       "spec.4.13.head: the first limit pending requests", nullptr, nullptr,
        [](const Call& c, Outcome& o) {
          if (c.op == O::kHeadGet && o.head.limit > 1 &&
              std::int64_t(o.head.items.size()) == o.head.limit) {

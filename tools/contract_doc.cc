@@ -3,7 +3,8 @@
 // and the spec a server can break), the conformance checks, the properties, the fake's named
 // bugs and the fake's tests (fake_server/tests/DECISIONS.md). A ctest compares its output with
 // the committed file; with --check-gaps it fails (exit 1) when an obligation nothing tests gives
-// no reason, or an obligation that something tests still claims it cannot be tested.
+// no reason, or an obligation that something tests still claims it cannot be tested, or a bug of
+// the second set names no obligation (each obligation lists the second-set bugs that break it).
 //
 //   rq-contract-doc --decisions-map fake_server/tests/DECISIONS.md > docs/contract.md
 //   rq-contract-doc --decisions-map fake_server/tests/DECISIONS.md --check-gaps
@@ -88,6 +89,27 @@ Testers testers_of(const contract::Obligation& ob) {
   return t;
 }
 
+// The second-set bugs (written from the obligations, issue 12) that name `ob` in their breaks.
+std::vector<std::string> second_set_bugs_of(const contract::Obligation& ob) {
+  std::vector<std::string> out;
+  for (const auto& b : fake::bug_catalogue()) {
+    if (b.set == "second" && contract::names(ob, b.breaks)) out.push_back("`" + b.name + "`");
+  }
+  return out;
+}
+
+// Second-set bugs whose breaks name no obligation (a typo in an id, or a bug of no rule).
+std::vector<std::string> second_set_bugs_naming_nothing() {
+  std::vector<std::string> out;
+  for (const auto& b : fake::bug_catalogue()) {
+    if (b.set != "second") continue;
+    bool any = false;
+    for (const auto& ob : contract::obligations()) any = any || contract::names(ob, b.breaks);
+    if (!any) out.push_back("`" + b.name + "`");
+  }
+  return out;
+}
+
 std::string cell(std::string_view s) {
   std::string out;
   for (char c : s) {
@@ -110,11 +132,17 @@ void write_obligations(std::ostream& o) {
        "whose `source` cites it, the properties whose `guards` cite it, and the schema files "
        "that encode it (rq-conformance validates every answer of every check against them). "
        "Section 7 (the official clients) and section 8 (seed vs spec differences) bind clients, "
-       "not servers; their server-side consequences are the decisions.\n\n"
-       "| obligation | source | what the server must do | related decision | tested by |\n"
-       "|---|---|---|---|---|\n";
-  std::vector<const contract::Obligation*> untestable, open, untested;
+       "not servers; their server-side consequences are the decisions. The last column names "
+       "the bugs of the fake's second set (`fake_server/src/bugs/subtle_*.cc`, written from "
+       "these obligations and not from the checks) that break each one; the suite's catch rate "
+       "on them is in the README.\n\n"
+       "| obligation | source | what the server must do | related decision | tested by | "
+       "second-set bugs |\n"
+       "|---|---|---|---|---|---|\n";
+  std::vector<const contract::Obligation*> untestable, open, untested, unbroken;
   for (const auto& ob : contract::obligations()) {
+    std::vector<std::string> bugs = second_set_bugs_of(ob);
+    if (bugs.empty() && ob.untestable.empty()) unbroken.push_back(&ob);
     Testers t = testers_of(ob);
     std::vector<std::string> all = t.checks;
     all.insert(all.end(), t.properties.begin(), t.properties.end());
@@ -126,7 +154,8 @@ void write_obligations(std::ostream& o) {
                                   : "**nothing: a gap**";
     }
     o << "| `" << ob.id << "` | " << cell(ob.source) << " | " << cell(ob.text) << " | "
-      << (ob.decision ? std::to_string(ob.decision) : std::string("")) << " | " << by << " |\n";
+      << (ob.decision ? std::to_string(ob.decision) : std::string("")) << " | " << by << " | "
+      << join(bugs) << " |\n";
     if (!t.any() && !ob.untestable.empty()) untestable.push_back(&ob);
     if (!t.any() && ob.untestable.empty() && !ob.open.empty()) open.push_back(&ob);
     if (!t.any() && ob.untestable.empty() && ob.open.empty()) untested.push_back(&ob);
@@ -144,6 +173,15 @@ void write_obligations(std::ostream& o) {
   std::vector<std::string> ids;
   for (const auto* ob : untested) ids.push_back("`" + std::string(ob->id) + "`");
   o << (ids.empty() ? std::string("none") : join(ids)) << ".\n";
+  o << "\n## The independent bug set\n\n"
+       "Testable obligations that no second-set bug breaks yet: ";
+  ids.clear();
+  for (const auto* ob : unbroken) ids.push_back("`" + std::string(ob->id) + "`");
+  o << (ids.empty() ? std::string("none") : std::to_string(ids.size()) + ": " + join(ids))
+    << ".\n\nSecond-set bugs that name no obligation (fails ContractDoc.GapsExplained): "
+    << (second_set_bugs_naming_nothing().empty() ? std::string("none")
+                                                 : join(second_set_bugs_naming_nothing()))
+    << ".\n";
 }
 
 int gaps_main() {
@@ -166,6 +204,12 @@ int gaps_main() {
       std::cerr << ob.id << ": both untestable and open\n";
       ++bad;
     }
+  }
+  for (const auto& name : second_set_bugs_naming_nothing()) {
+    std::cerr << "second-set bug " << name
+              << " names no obligation: start its breaks text with the ids of docs/contract.md "
+                 "it breaks (\"decision N\" for a decision)\n";
+    ++bad;
   }
   std::set<std::string> ids;
   for (const auto& ob : contract::obligations()) {

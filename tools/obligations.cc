@@ -634,4 +634,23 @@ bool cites(const Obligation& o, std::string_view text) {
   return false;
 }
 
+bool names(const Obligation& o, std::string_view text) {
+  if (o.decision > 0 && o.source == "spec 9") {
+    auto n = cited_decisions(text);
+    if (std::find(n.begin(), n.end(), o.decision) != n.end()) return true;
+  }
+  auto id_char = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
+  };
+  for (std::size_t at = text.find(o.id); at != std::string_view::npos;
+       at = text.find(o.id, at + 1)) {
+    std::size_t end = at + o.id.size();
+    bool whole = (at == 0 || !id_char(text[at - 1])) &&
+                 (end == text.size() || !id_char(text[end]) ||
+                  (text[end] == '.' && (end + 1 == text.size() || !id_char(text[end + 1]))));
+    if (whole) return true;
+  }
+  return false;
+}
+
 }  // namespace rqcheck::contract

@@ -41,4 +41,9 @@ const std::vector<Obligation>& obligations();
 // its refs, or "decision N" for its decision.
 bool cites(const Obligation& o, std::string_view text);
 
+// Whether `text` (a named bug's `breaks`) names obligation `o` exactly: its id as a whole token,
+// or "decision N" for the decision it is. Stricter than cites(): the refs do not count, so a
+// bug breaks only what it says it breaks.
+bool names(const Obligation& o, std::string_view text);
+
 }  // namespace rqcheck::contract

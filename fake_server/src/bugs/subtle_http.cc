@@ -22,7 +22,9 @@ std::vector<Bug> subtle_http_bugs() {
   return {
       {"RequestNotFoundWithoutBody",
        "a 404 on the routes of one request loses its body (the HTTP layer answers page-not-found)",
-       "seed.errors.not_found, seed.errors.envelope, spec.4.10.get_request, decision 14: a 404 carries the error envelope", nullptr, nullptr, nullptr,
+       "seed.errors.not_found, seed.errors.envelope, spec.4.10.get_request, decision 14: a 404 "
+       "carries the error envelope",
+       nullptr, nullptr, nullptr,
        [](const Call* c, const HttpRequest&, Reply& r) {
          if (c && request_route(c->op) && r.status == 404) r.body.clear();
        }},
@@ -50,7 +52,8 @@ std::vector<Bug> subtle_http_bugs() {
        }},
       {"CompressedOverLimitIs400",
        "a compressed body over the limit after decoding answers 400 instead of 413",
-       "spec.1.payload_limit, decision 16, decision 17: the decoded size counts", nullptr, nullptr, nullptr,
+       "spec.1.payload_limit, decision 16, decision 17: the decoded size counts", nullptr, nullptr,
+       nullptr,
        [](const Call*, const HttpRequest& http, Reply& r) {
          if (r.status == 413 && !http.header_or("Content-Encoding").empty()) {
            set_error(r, errors::invalid_input("Invalid input: the body could not be decoded."));

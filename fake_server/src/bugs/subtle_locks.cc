@@ -9,7 +9,8 @@ std::vector<Bug> subtle_lock_bugs() {
   return {
       {"ExpiredLockKeepsOldPlace",
        "an expired lock puts the request back at its old place, not by its expiry time",
-       "spec.6.4.expiry_order, decision 29", nullptr, [](StoreQuirks& q) { q.expired_lock_keeps_position = true; }},
+       "spec.6.4.expiry_order, decision 29", nullptr,
+       [](StoreQuirks& q) { q.expired_lock_keeps_position = true; }},
       {"LockExpiryFromQueueTime",
        "lockExpiresAt is computed from the time the request entered the queue, not from now",
        "spec.4.14.head_lock: lockExpiresAt = now + lockSecs", nullptr,
@@ -20,7 +21,8 @@ std::vector<Bug> subtle_lock_bugs() {
          if (c.op == O::kHeadLockPost) c.args.lock_secs /= 1000.0;
        }},
       {"ProlongNotStored", "prolong answers the new lockExpiresAt but keeps the old expiry",
-       "spec.4.15.prolong, decision 27: the new expiry is stored", nullptr, [](StoreQuirks& q) { q.prolong_not_stored = true; }},
+       "spec.4.15.prolong, decision 27: the new expiry is stored", nullptr,
+       [](StoreQuirks& q) { q.prolong_not_stored = true; }},
       {"ProlongIgnoresForefront",
        "prolong ignores forefront (the request goes to the end when the lock expires)",
        "spec.4.15.prolong: forefront = where the request goes when the lock expires",

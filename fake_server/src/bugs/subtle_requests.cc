@@ -10,20 +10,24 @@ using O = Operation;
 
 std::vector<Bug> subtle_request_bugs() {
   return {
-      {"DedupIgnoresCase", "dedup compares uniqueKeys ignoring case", "seed.batch_add.unique_key_identical, spec.6.1.no_normalisation, decision 20", nullptr,
+      {"DedupIgnoresCase", "dedup compares uniqueKeys ignoring case",
+       "seed.batch_add.unique_key_identical, spec.6.1.no_normalisation, decision 20", nullptr,
        [](StoreQuirks& q) { q.dedup_case_insensitive = true; }},
       {"DedupIgnoresTrailingSlash", "dedup treats uniqueKeys with and without a trailing / alike",
-       "spec.6.1.no_normalisation, decision 20", nullptr, [](StoreQuirks& q) { q.dedup_trailing_slash = true; }},
+       "spec.6.1.no_normalisation, decision 20", nullptr,
+       [](StoreQuirks& q) { q.dedup_trailing_slash = true; }},
       {"DuplicateAddWithForefrontMoves",
        "re-adding a present uniqueKey with forefront=true moves it to the front",
-       "spec.4.6.duplicate_unchanged, decision 21: the position does not change, forefront included", nullptr,
-       [](StoreQuirks& q) { q.duplicate_forefront_moves = true; }},
+       "spec.4.6.duplicate_unchanged, decision 21: the position does not change, forefront "
+       "included",
+       nullptr, [](StoreQuirks& q) { q.duplicate_forefront_moves = true; }},
       {"UpdateMergesFields", "PUT keeps the stored userData/headers when the body leaves them out",
        "spec.4.11.replace: a replace, not a merge", nullptr,
        [](StoreQuirks& q) { q.update_merges = true; }},
       {"ReclaimKeepsPosition",
        "PUT without handledAt of a pending request keeps its place instead of going to the end",
-       "spec.6.4.put_releases_lock, decision 23: moved to the end", nullptr, [](StoreQuirks& q) { q.reclaim_keeps_position = true; }},
+       "spec.6.4.put_releases_lock, decision 23: moved to the end", nullptr,
+       [](StoreQuirks& q) { q.reclaim_keeps_position = true; }},
       {"UpdateIgnoresForefront", "PUT ignores forefront=true (the request goes to the end)",
        "seed.update.forefront, decision 23: front with forefront",
        [](Call& c, const Context&) {
@@ -65,10 +69,12 @@ std::vector<Bug> subtle_request_bugs() {
        }},
       {"UnprocessedItemsStored",
        "batch items over the rate-limit budget are reported unprocessed but stored anyway",
-       "spec.1.2.batch_unprocessed, seed.batch_add.unprocessed: unprocessed items are not stored", nullptr,
-       [](StoreQuirks& q) { q.unprocessed_items_stored = true; }},
+       "spec.1.2.batch_unprocessed, seed.batch_add.unprocessed: unprocessed items are not stored",
+       nullptr, [](StoreQuirks& q) { q.unprocessed_items_stored = true; }},
       {"BatchProcessedWithoutUniqueKey", "processedRequests items of a batch add omit uniqueKey",
-       "seed.batch_add.processed_fields, spec.6.6.batch_not_atomic: processed entries carry the uniqueKey", nullptr, nullptr, nullptr,
+       "seed.batch_add.processed_fields, spec.6.6.batch_not_atomic: processed entries carry the "
+       "uniqueKey",
+       nullptr, nullptr, nullptr,
        [](const Call* c, const HttpRequest&, Reply& r) {
          if (!c || c->op != O::kRequestsBatchPost || !ok(r.status)) return;
          edit_body(r, [](Json& doc) {

@@ -73,6 +73,22 @@ RQ_CHECK(
   return Outcome::pass();
 }
 
+RQ_CHECK(
+    batch_delete_empty,
+    {.id = "rq.batch_delete.empty_400",
+     .title = "An empty batch delete is refused with 400",
+     .operation = O::kRequestsBatchDelete,
+     .level = Level::kMust,
+     .source = "decision 6: \"batch of more than 25 items, or an empty batch: 400 invalid-input\"",
+     .catches = "servers that answer 200 with two empty lists to an empty array",
+     .breaking_bug = "EmptyBatchAccepted",
+     .needs = kNeedRawHttp}) {
+  Response r =
+      ctx.call(O::kRequestsBatchDelete, "DELETE", "/" + ctx.queue() + "/requests/batch", {}, "[]");
+  expect_error(ctx, r, {400}, "an empty batch delete");
+  return Outcome::pass();
+}
+
 RQ_CHECK(batch_add_type,
          {.id = "rq.batch_add.limit_error_type",
           .title = "An oversized batch add is refused with type invalid-input",
@@ -155,6 +171,13 @@ RQ_CHECK(batch_add_dup_keys, {.id = "rq.batch_add.duplicate_keys_400",
   expect_error(ctx, r, {400}, "a batch with a duplicate uniqueKey");
   ctx.expect(r.error_type() == "request-queue-duplicate-requests",
              "type request-queue-duplicate-requests", r.error_type());
+  // The duplicates apart, with another request between them: any two items of the batch count.
+  body = Json::array({ctx.request("apart"), ctx.request("between"), ctx.request("apart")});
+  r = ctx.call(O::kRequestsBatchPost, "POST", "/" + q + "/requests/batch", {}, body.dump());
+  expect_error(ctx, r, {400}, "a batch [apart, between, apart]");
+  auto info = queue_info(ctx, q);
+  ctx.expect(info.total_request_count == 0, "nothing stored by the refused batches",
+             counters(info));
   return Outcome::pass();
 }
 

@@ -1,7 +1,9 @@
 // Checks of the general conventions (spec section 1, decisions 8, 12, 15-17, 37): auth, error
 // envelope, method not allowed, clientKey, payload limit, compression, rate limits.
 #include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <cstring>
 
 #include "helpers.h"
 
@@ -74,15 +76,24 @@ RQ_CHECK(method_not_allowed,
   Response r = ctx.call(O::kQueueGet, "PATCH", "/" + ctx.queue(), {}, "{}");
   expect_error(ctx, r, {405}, "PATCH on a queue");
   ctx.expect(r.error_type() == "method-not-allowed", "type method-not-allowed", r.error_type());
+  // The message lists the methods the path allows (GET, PUT, DELETE; OPTIONS and HEAD may be
+  // added): none it does not allow.
+  std::string message;
+  if (r.json_ok && r.json.contains("error") && r.json["error"].is_object())
+    message = r.json["error"].value("message", "");
+  auto names = [&](const char* m) {
+    for (std::size_t at = message.find(m); at != std::string::npos; at = message.find(m, at + 1)) {
+      const std::size_t end = at + std::strlen(m);
+      const bool starts = at == 0 || !std::isalpha(static_cast<unsigned char>(message[at - 1]));
+      const bool ends =
+          end == message.size() || !std::isalpha(static_cast<unsigned char>(message[end]));
+      if (starts && ends) return true;
+    }
+    return false;
+  };
+  ctx.expect(names("GET") && names("PUT") && names("DELETE") && !names("POST") && !names("PATCH"),
+             "a message listing GET, PUT and DELETE (and not POST or PATCH)", message);
   return Outcome::pass();
-}
-
-// The string `key` of an answer's data ("" when absent).
-std::string data_string(const Response& r, const char* key) {
-  if (!r.json_ok || !r.json.is_object() || !r.json.contains("data")) return {};
-  const Json& d = r.json["data"];
-  if (!d.is_object() || !d.contains(key) || !d[key].is_string()) return {};
-  return d[key].get<std::string>();
 }
 
 RQ_CHECK(
@@ -104,7 +115,7 @@ RQ_CHECK(
   // A name of this run (the check's queue is "<prefix>-<n>"), so a replay renames it too.
   const std::string name = info.name.value_or("rqc-override") + "-mo";
   Response c = ctx.call(O::kQueuesPost, "GET", "", {{"method", "POST"}, {"name", name}});
-  const std::string created = data_string(c, "id");
+  const std::string created = data_field(c, "id");
   if (!created.empty() && created != q) ctx.track_queue(created);
   ctx.expect(c.status == 201 && !created.empty(),
              "GET /v2/request-queues?method=POST&name=" + name + ": 201 with the new queue",
@@ -313,7 +324,8 @@ bool valid_retry_after(const std::string& v) {
 
 RQ_CHECK(retry_after,
          {.id = "rq.rate_limit.retry_after",
-          .title = "A 429 sends no Retry-After, or a valid one (seconds or an HTTP-date)",
+          .title = "A 429 sends no Retry-After, or a valid one (an HTTP-date, or at most 60 "
+                   "seconds)",
           .operation = O::kQueueGet,
           .level = Level::kTolerate,
           .source = "decision 38: \"Retry-After: not sent by default (the platform sends none)\" "
@@ -327,6 +339,14 @@ RQ_CHECK(retry_after,
   auto ra = r.header("Retry-After");
   if (!ra) return Outcome::pass("429 without Retry-After (as the platform)");
   ctx.expect(valid_retry_after(*ra), "Retry-After in seconds or as an HTTP-date", *ra);
+  // The longest window a limit of decision 37 counts over is a minute (the per-token budget):
+  // a longer delay in seconds is most likely milliseconds, and a client honouring it stalls.
+  if (ra->size() <= 9 &&
+      std::all_of(ra->begin(), ra->end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    ctx.expect(std::stoll(*ra) <= 60,
+               "a delay within the longest rate-limit window (60 s; decision 37)",
+               *ra + " seconds");
+  }
   return Outcome::pass("429 with Retry-After: " + *ra);
 }
 

@@ -28,7 +28,10 @@ RQ_CHECK(head_order,
           .breaking_bug = "HeadOrderReversed"}) {
   const std::string& q = ctx.queue();
   add(ctx, q, "a");
-  add(ctx, q, "b");
+  // A request that failed before (retryCount 2) is pending like any other.
+  Json retried = ctx.request("b");
+  retried["retryCount"] = 2;
+  ctx.ok(ctx.api().add_request(q, retried), "adding b with retryCount 2");
   WriteOptions f;
   f.forefront = true;
   add(ctx, q, "f1", f);

@@ -196,6 +196,14 @@ inline void await_in_head(Context& ctx, const std::string& q, const std::vector<
       std::nullopt, client_key);
 }
 
+// A string field of an answer's data ("" when the answer has no such field).
+inline std::string data_field(const Response& r, const char* key) {
+  if (!r.json_ok || !r.json.is_object() || !r.json.contains("data")) return {};
+  const Json& d = r.json["data"];
+  if (!d.is_object() || !d.contains(key) || !d[key].is_string()) return {};
+  return d[key].get<std::string>();
+}
+
 inline std::string id_of(Context& ctx, const std::string& key) {
   return request_id_for(ctx.unique_key(key));
 }

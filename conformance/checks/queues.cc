@@ -35,6 +35,21 @@ RQ_CHECK(queues_create_201,
   }
   ctx.expect(r.status == 201, "status 201 Created", r.summary());
   ctx.expect(r.header("Location").has_value(), "a Location header", "no Location header");
+  // Spec section 1: names of at most 63 characters. 63 is created under exactly that name, 64
+  // is refused.
+  std::string name = "rqc-" + fresh_name(ctx, "long");
+  name.resize(kMaxStorageNameLength, 'n');
+  Response at = ctx.call(O::kQueuesPost, "POST", "", {{"name", name}});
+  if (at.json_ok && at.json.contains("data") && at.json["data"].contains("id")) {
+    ctx.track_queue(at.json["data"]["id"].get<std::string>());
+  }
+  ctx.expect(at.status == 201 && data_field(at, "name") == name,
+             "a name of 63 characters: 201 with that name", at.summary());
+  Response over = ctx.call(O::kQueuesPost, "POST", "", {{"name", name + "n"}});
+  if (over.json_ok && over.json.contains("data") && over.json["data"].contains("id")) {
+    ctx.track_queue(over.json["data"]["id"].get<std::string>());
+  }
+  expect_error(ctx, over, {400}, "a name of 64 characters");
   return Outcome::pass();
 }
 
@@ -208,8 +223,10 @@ RQ_CHECK(queues_unnamed,
           .operation = O::kQueuesGet,
           .level = Level::kTolerate,
           .source = "decision 35: \"unnamed queues: name: null, listed only with unnamed=1\"",
-          .catches = "servers that never list unnamed queues, even with unnamed=1",
-          .breaking_bug = "UnnamedFlagIgnored"}) {
+          .catches = "servers that never list unnamed queues, even with unnamed=1, or that take "
+                     "unnamed=1 but not unnamed=true",
+          .breaking_bug = "UnnamedFlagIgnored",
+          .needs = kNeedRawHttp}) {
   auto created = ctx.ok(ctx.api().get_or_create_queue(std::nullopt), "creating an unnamed queue");
   ctx.track_queue(created.id);
   ctx.expect(!created.name.has_value(), "name null", created.name.value_or(""));
@@ -221,6 +238,17 @@ RQ_CHECK(queues_unnamed,
   bool found = false;
   for (const auto& it : with.items) found = found || it.id == created.id;
   ctx.expect(found, "the unnamed queue listed with unnamed=1", "not listed");
+  // Decision 18: true and 1 are the same boolean (the Python client sends true).
+  Response t =
+      ctx.call(O::kQueuesGet, "GET", "", {{"unnamed", "true"}, {"desc", "true"}, {"limit", "100"}});
+  bool found_true = false;
+  if (t.status == 200 && t.json_ok && t.json.contains("data") && t.json["data"].is_object() &&
+      t.json["data"].contains("items") && t.json["data"]["items"].is_array()) {
+    for (const auto& it : t.json["data"]["items"])
+      found_true = found_true || (it.is_object() && it.value("id", "") == created.id);
+  }
+  ctx.expect(found_true, "the unnamed queue listed with unnamed=true too (decision 18)",
+             t.summary());
   o.unnamed.reset();
   auto without = ctx.ok(ctx.api().list_queues(o), "listing without unnamed");
   bool listed = false;
@@ -250,14 +278,6 @@ RQ_CHECK(
   ctx.expect(r.error_type() == "insufficient-permissions", "type insufficient-permissions",
              r.error_type());
   return Outcome::pass();
-}
-
-// A string field of an answer's data ("" when the answer has no such field).
-std::string data_field(const Response& r, const char* key) {
-  if (!r.json_ok || !r.json.is_object() || !r.json.contains("data")) return {};
-  const Json& d = r.json["data"];
-  if (!d.is_object() || !d.contains(key) || !d[key].is_string()) return {};
-  return d[key].get<std::string>();
 }
 
 // A GET of the queue API sent without a token, or with the second user's token.
@@ -393,29 +413,36 @@ RQ_CHECK(queue_by_username_name,
     ctx.expect(r.status == 200 && data_field(r, "id") == q,
                "GET /v2/request-queues/" + ref + ": 200 with the queue " + q, r.summary());
   }
-  Response a = ctx.call(O::kRequestsPost, "POST", "/" + by_user + "/requests", {},
-                        ctx.request("by-name").dump());
-  ctx.expect(a.status == 201 && !data_field(a, "requestId").empty(),
-             "POST /v2/request-queues/" + by_user + "/requests: 201 with a requestId", a.summary());
-  const std::string rid = data_field(a, "requestId");
-  // Read back by raw id: the request went into this queue.
-  auto stored = ctx.ok(ctx.api().get_request(q, rid), "reading " + rid + " back by raw id");
-  ctx.expect(stored.is_object() && stored.value("uniqueKey", "") == ctx.unique_key("by-name"),
-             "the request added by name is in " + q, stored.dump());
-  auto lists_rid = [&](const Response& h) {
-    bool in_head = false;
-    if (h.status == 200 && h.json_ok && h.json.contains("data") && h.json["data"].is_object() &&
-        h.json["data"].contains("items") && h.json["data"]["items"].is_array()) {
-      for (const auto& it : h.json["data"]["items"]) {
-        in_head = in_head || (it.is_object() && it.value("id", "") == rid);
+  // Seed (Authorization): a token is required when using the named formats.
+  Response anon = read_as(ctx, O::kQueueGet, "/" + by_user, nullptr);
+  expect_error(ctx, anon, {401}, "GET /v2/request-queues/" + by_user + " without a token");
+  // The routes below the queue take both named forms too: an add, then the head.
+  for (const std::string& ref : {by_user, by_own}) {
+    const std::string key = ref == by_user ? "by-name" : "by-own-name";
+    Response a =
+        ctx.call(O::kRequestsPost, "POST", "/" + ref + "/requests", {}, ctx.request(key).dump());
+    ctx.expect(a.status == 201 && !data_field(a, "requestId").empty(),
+               "POST /v2/request-queues/" + ref + "/requests: 201 with a requestId", a.summary());
+    const std::string rid = data_field(a, "requestId");
+    // Read back by raw id: the request went into this queue.
+    auto stored = ctx.ok(ctx.api().get_request(q, rid), "reading " + rid + " back by raw id");
+    ctx.expect(stored.is_object() && stored.value("uniqueKey", "") == ctx.unique_key(key),
+               "the request added by name is in " + q, stored.dump());
+    auto lists_rid = [&](const Response& h) {
+      bool in_head = false;
+      if (h.status == 200 && h.json_ok && h.json.contains("data") && h.json["data"].is_object() &&
+          h.json["data"].contains("items") && h.json["data"]["items"].is_array()) {
+        for (const auto& it : h.json["data"]["items"]) {
+          in_head = in_head || (it.is_object() && it.value("id", "") == rid);
+        }
       }
-    }
-    return in_head;
-  };
-  Response h = eventually(
-      ctx, "the head by name",
-      [&] { return ctx.call(O::kHeadGet, "GET", "/" + by_user + "/head"); }, lists_rid);
-  ctx.expect(lists_rid(h), "GET /v2/request-queues/" + by_user + "/head lists " + rid, h.summary());
+      return in_head;
+    };
+    Response h = eventually(
+        ctx, "the head by name", [&] { return ctx.call(O::kHeadGet, "GET", "/" + ref + "/head"); },
+        lists_rid);
+    ctx.expect(lists_rid(h), "GET /v2/request-queues/" + ref + "/head lists " + rid, h.summary());
+  }
   return Outcome::pass();
 }
 

@@ -3,7 +3,9 @@
 // list under each filter and across cursor pages; with several clients, expired and prolonged
 // locks, deletes between pages, look-alike uniqueKeys, deleted queues, every content encoding
 // at the size limit and every route for the headers and errors the contract promises.
+#include <algorithm>
 #include <functional>
+#include <map>
 #include <set>
 
 #include "helpers.h"
@@ -202,6 +204,7 @@ RQ_CHECK(fields_stored_as_given,
     r["payload"] = "p=" + key;
     r["headers"] = Json{{"X-Key", key}};
     r["userData"] = Json{{"label", key}, {"depth", 2}};
+    r["errorMessages"] = Json::array({"first try of " + key + " failed"});
     r["rqcheckCustom"] = Json{{"n", 7}};
     return r;
   };
@@ -210,13 +213,31 @@ RQ_CHECK(fields_stored_as_given,
   ctx.expect(b.unprocessed.empty(), "the batch processed", "unprocessed items");
   Json put = full("four");
   ctx.ok(ctx.api().update_request(q, id_of(ctx, "four"), put), "PUT four without a body id");
-  for (const char* k : {"one", "two", "three", "four"}) {
+  // A handledAt sent is the handledAt stored (crawlers send the time they finished), here an
+  // hour ago so that no server clock can be mistaken for it.
+  const TimeMs handled_at = SystemClock().now_ms() - 3600 * 1000;
+  Json five = full("five");
+  five["id"] = id_of(ctx, "five");
+  five["handledAt"] = format_iso8601(handled_at);
+  ctx.ok(ctx.api().add_request(q, ctx.request("five")), "adding five");
+  ctx.ok(ctx.api().update_request(q, id_of(ctx, "five"), five), "PUT five with every field");
+  for (const char* k : {"one", "two", "three", "four", "five"}) {
     auto got = ctx.ok(ctx.api().get_request(q, id_of(ctx, k)), std::string("getting ") + k);
     Json want = full(k);
-    for (const char* f : {"method", "payload", "headers", "userData", "rqcheckCustom"}) {
+    for (const char* f :
+         {"method", "payload", "headers", "userData", "errorMessages", "rqcheckCustom"}) {
       ctx.expect(got.contains(f) && got[f] == want[f],
                  std::string(k) + "." + f + " = " + want[f].dump(),
                  got.contains(f) ? got[f].dump() : "absent");
+    }
+    if (k == std::string("five")) {
+      const std::string stored = got.value("handledAt", Json()).is_string()
+                                     ? got["handledAt"].get<std::string>()
+                                     : got.value("handledAt", Json()).dump();
+      auto at = parse_iso8601(stored);
+      // Within a second: a server may keep fewer fraction digits (timestamps, decision 39).
+      ctx.expect(at && *at > handled_at - 1000 && *at < handled_at + 1000,
+                 "five.handledAt = " + format_iso8601(handled_at), stored);
     }
   }
   return Outcome::pass();
@@ -240,6 +261,17 @@ RQ_CHECK(lock_state,
   std::string k1 = ctx.new_client_key(), k2 = ctx.new_client_key(), k3 = ctx.new_client_key();
   auto got1 = lock_ids(ctx, q, k1, 2);
   ctx.expect(got1 == ids_of(ctx, {"l0", "l1"}), "k1 locks [l0, l1]", join(got1));
+  // A locked request is present but not handled, whoever adds it again.
+  auto again = ctx.ok(ctx.api().add_request(q, ctx.request("l0")), "re-adding the locked l0");
+  ctx.expect(again.was_already_present && !again.was_already_handled,
+             "l0 (locked): wasAlreadyPresent true, wasAlreadyHandled false",
+             yes_no(again.was_already_present) + ", " + yes_no(again.was_already_handled));
+  auto again_b = batch_add(ctx, q, {ctx.request("l1")});
+  for (const auto& p : again_b.processed) {
+    ctx.expect(p.was_already_present && !p.was_already_handled,
+               "l1 (locked) in a batch: wasAlreadyPresent true, wasAlreadyHandled false",
+               yes_no(p.was_already_present) + ", " + yes_no(p.was_already_handled));
+  }
   auto rest = head_ids(ctx, q, std::nullopt, k3);
   ctx.expect(rest == ids_of(ctx, {"l2", "l3", "l4", "l5"}), "head [l2..l5] for another client",
              join(rest));
@@ -688,10 +720,55 @@ RQ_CHECK(rate_limit_header_every_route,
           .catches = "servers that set the header on some routes or statuses only",
           .breaking_bug = "RateLimitHeaderOnlyOnSuccess",
           .needs = kNeedRawHttp}) {
-  every_route(ctx, ctx.queue(), [&](const std::string& what, const Response& r) {
+  const std::string& q = ctx.queue();
+  every_route(ctx, q, [&](const std::string& what, const Response& r) {
     ctx.expect(r.header("X-RateLimit-Limit").has_value(),
                what + " (" + std::to_string(r.status) + "): X-RateLimit-Limit", "none");
   });
+  // The header is the limit of the operation's class (spec section 1.2): one value per class,
+  // single-request CRUD and lock operations highest, batch operations and head/lock lowest.
+  std::map<RateClass, std::set<std::int64_t>> by_class;
+  std::string seen;
+  auto note = [&](O op, const Response& r) {
+    auto v = r.header("X-RateLimit-Limit");
+    if (!v || v->empty() || v->size() > 12 ||
+        !std::all_of(v->begin(), v->end(), [](char c) { return c >= '0' && c <= '9'; }))
+      return;
+    by_class[operation_info(op).rate_class].insert(std::stoll(*v));
+    seen += (seen.empty() ? "" : ", ") + std::string(operation_info(op).alias) + " " + *v;
+  };
+  const std::string rid = add(ctx, q, "classes");
+  await_in_head(ctx, q, {rid});
+  const std::string k = ctx.new_client_key();
+  note(O::kQueueGet, ctx.call(O::kQueueGet, "GET", "/" + q));
+  note(O::kRequestsGet, ctx.call(O::kRequestsGet, "GET", "/" + q + "/requests"));
+  note(O::kHeadGet, ctx.call(O::kHeadGet, "GET", "/" + q + "/head"));
+  note(O::kHeadLockPost, ctx.call(O::kHeadLockPost, "POST", "/" + q + "/head/lock",
+                                  {{"lockSecs", "60"}, {"limit", "25"}, {"clientKey", k}}));
+  note(O::kRequestsBatchPost, ctx.call(O::kRequestsBatchPost, "POST", "/" + q + "/requests/batch",
+                                       {}, Json::array({ctx.request("classes-b")}).dump()));
+  note(O::kRequestGet, ctx.call(O::kRequestGet, "GET", "/" + q + "/requests/" + rid));
+  note(O::kRequestLockPut,
+       ctx.call(O::kRequestLockPut, "PUT", "/" + q + "/requests/" + rid + "/lock",
+                {{"lockSecs", "60"}, {"clientKey", k}}));
+  note(O::kRequestLockDelete, ctx.call(O::kRequestLockDelete, "DELETE",
+                                       "/" + q + "/requests/" + rid + "/lock", {{"clientKey", k}}));
+  note(O::kRequestsPost, ctx.call(O::kRequestsPost, "POST", "/" + q + "/requests", {},
+                                  ctx.request("classes-a").dump()));
+  for (const auto& [cls, values] : by_class) {
+    ctx.expect(values.size() == 1, "one X-RateLimit-Limit per operation class", seen);
+  }
+  const auto one = [&](RateClass c) {
+    return by_class.count(c) ? *by_class[c].begin() : std::int64_t{-1};
+  };
+  const std::int64_t single = one(RateClass::kSingleRequest), batch = one(RateClass::kBatch),
+                     other = one(RateClass::kOther);
+  if (single >= 0 && batch >= 0 && other >= 0) {
+    ctx.expect(single > other && other > batch,
+               "single-request and lock operations > the rest > batch and head/lock (400, 60 "
+               "and 40 per second)",
+               seen);
+  }
   return Outcome::pass();
 }
 

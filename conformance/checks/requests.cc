@@ -1,5 +1,8 @@
 // Checks of the single-request operations (spec section 3 rows 6, 10, 11, 12): add, get,
 // update (PUT) and delete; dedup, request ids, handledAt, forefront.
+#include <algorithm>
+#include <cctype>
+
 #include "helpers.h"
 
 namespace rqcheck::conformance {
@@ -156,6 +159,30 @@ RQ_CHECK(add_id_mismatch,
   Response r = ctx.call(O::kRequestsPost, "POST", "/" + q + "/requests", {}, body.dump());
   expect_error(ctx, r, {400}, "an add with a wrong id");
   ctx.expect(r.error_type() == "request-id-invalid", "type request-id-invalid", r.error_type());
+  // Ids are case-sensitive: the derived id with one letter's case flipped is another id.
+  std::string flipped = id_of(ctx, "with-id");
+  auto letter = std::find_if(flipped.begin(), flipped.end(),
+                             [](unsigned char ch) { return std::isalpha(ch) != 0; });
+  if (letter != flipped.end()) {
+    const auto ch = static_cast<unsigned char>(*letter);
+    *letter = static_cast<char>(std::islower(ch) ? std::toupper(ch) : std::tolower(ch));
+    body["id"] = flipped;
+    r = ctx.call(O::kRequestsPost, "POST", "/" + q + "/requests", {}, body.dump());
+    expect_error(ctx, r, {400},
+                 "an add whose id is the derived one in another case (" + flipped + ")");
+  }
+  // In a batch the wrong id is refused too: the whole batch with 400, or the item unprocessed.
+  Json item = ctx.request("batch-with-id");
+  item["id"] = "AAAAAAAAAAAAAAA";
+  r = ctx.call(O::kRequestsBatchPost, "POST", "/" + q + "/requests/batch", {},
+               Json::array({item}).dump());
+  const bool refused = r.status == 400;
+  const bool deferred = r.status == 201 && r.json_ok && r.json.contains("data") &&
+                        r.json["data"].value("processedRequests", Json::array()).empty();
+  ctx.expect(refused || deferred,
+             "a batch item with a wrong id: 400, or the item in unprocessedRequests", r.summary());
+  auto info = queue_info(ctx, q);
+  ctx.expect(info.total_request_count == 0, "nothing stored under a wrong id", counters(info));
   return Outcome::pass();
 }
 
@@ -328,6 +355,18 @@ RQ_CHECK(update_handled,
   lo.filter = {"locked"};
   auto page = ctx.ok(ctx.api().list_requests(q, lo), "listing locked requests");
   ctx.expect(page.items.empty(), "no locked request left", join(page_ids(page)));
+  // forefront=true places a pending request; a handled one leaves the head all the same.
+  body = ctx.request("u2");
+  body["id"] = id_of(ctx, "u2");
+  body["handledAt"] = format_iso8601(SystemClock().now_ms());
+  WriteOptions ff;
+  ff.forefront = true;
+  ctx.ok(ctx.api().update_request(q, id_of(ctx, "u2"), body, ff),
+         "marking u2 handled with forefront=true");
+  ids = head_ids_when(ctx, q, [](const std::vector<std::string>& got) { return got.empty(); });
+  ctx.expect(ids.empty(), "an empty head (u1 and u2 handled)", join(ids));
+  auto info = queue_info_counting(ctx, q, 2, 2);
+  ctx.expect(info.handled_request_count == 2, "handledRequestCount 2", counters(info));
   return Outcome::pass();
 }
 
@@ -448,6 +487,16 @@ RQ_CHECK(update_path_id, {.id = "rq.update.body_id_must_match_path",
   Response r =
       ctx.call(O::kRequestPut, "PUT", "/" + q + "/requests/" + id_of(ctx, "p"), {}, body.dump());
   expect_error(ctx, r, {400}, "a PUT with a mismatching body id");
+  // Path id and body id agree, but neither is the id of the body's uniqueKey.
+  body = ctx.request("not-p");
+  body["id"] = id_of(ctx, "p");
+  r = ctx.call(O::kRequestPut, "PUT", "/" + q + "/requests/" + id_of(ctx, "p"), {}, body.dump());
+  expect_error(ctx, r, {400}, "a PUT whose id is not the id of its uniqueKey");
+  ctx.expect(r.error_type() == "request-id-invalid",
+             "type request-id-invalid (spec section 4 (11))", r.error_type());
+  auto got = ctx.ok(ctx.api().get_request(q, id_of(ctx, "p")), "getting p");
+  ctx.expect(got.value("uniqueKey", "") == ctx.unique_key("p"), "p unchanged",
+             got.value("uniqueKey", "?"));
   return Outcome::pass();
 }
 

@@ -2,10 +2,11 @@
 
 #include <string>
 
+#include "rqcheck/core/limits.h"
+
 namespace rqcheck::fake {
 
 namespace {
-constexpr std::size_t kMaxStorageName = 63;
 
 constexpr std::pair<GeneralAccess, std::string_view> kAccessNames[] = {
     {GeneralAccess::kFollowUserSetting, "FOLLOW_USER_SETTING"},
@@ -44,7 +45,7 @@ StorageKind dataset_kind() { return {"dataset", "Dataset was not found."}; }
 
 Status check_storage_name(const StorageKind& kind, std::string_view name) {
   std::string what = capitalized(kind.noun) + " name";
-  if (name.empty() || name.size() > kMaxStorageName) {
+  if (name.empty() || name.size() > kMaxStorageNameLength) {
     return errors::invalid_parameter(what + " must be 1 to 63 characters long.");
   }
   for (char c : name) {

@@ -91,6 +91,7 @@ struct Store::Queue {
   }
 
   EntryMap entries;  // use find/lower_bound/upper_bound below, not the map's own: see `fingers`
+  bool forefront_fifo = false;  // a named bug (StoreQuirks::forefront_fifo), set on entry
   std::map<OrderKey, EntryIt> available;
   std::map<LockKey, EntryIt> locks;
   std::map<OrderKey, EntryIt> handled;       // by (handledAt, seq)
@@ -151,6 +152,8 @@ struct Store::Queue {
 
   OrderKey make_order(bool front, TimeMs t) {
     ++seq;
+    // The ForefrontOldestFirst bug: forefront requests in a first-in-first-out list of their own.
+    if (front && forefront_fifo) return OrderKey{t - (TimeMs{1} << 52), seq};
     return front ? OrderKey{-t, -seq} : OrderKey{t, seq};
   }
 

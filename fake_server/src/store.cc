@@ -185,7 +185,10 @@ Result<Store::Entered> Store::enter(const Caller& c, const QueueRef& ref, Operat
     if (pub.pending && pub.due <= now) pub.pending = false;
     e.before = counters_of(*e.queue);
   }
-  e.queue->expire_locks(now, lag.head.on() ? &lag : nullptr, lag_seed_);
+  e.queue->forefront_fifo = options_.quirks.forefront_fifo;
+  // The LocksExpireEarly bug: the expiry is compared a second early.
+  e.queue->expire_locks(options_.quirks.locks_expire_early ? now + 1000 : now,
+                        lag.head.on() ? &lag : nullptr, lag_seed_);
   // Decision 30; get request takes no clientKey (spec 3 row 10), so it does not count.
   if (op != Operation::kRequestGet) {
     const StoreQuirks& bug = options_.quirks;
@@ -327,6 +330,8 @@ Result<AddResult> Store::add_request(const Caller& c, const QueueRef& ref, Reque
   if (it != queue.entries.end() && it->first == rid) {
     // Decision 21: an existing uniqueKey is reported, not changed, not moved.
     bool handled = it->second.handled();
+    const bool shown_handled =
+        handled || (bug.add_handled_flag_counts_locked && it->second.locked());
     if (bug.duplicate_counts_total) ++queue.bug_total_drift, ++queue.bug_pending_drift;
     if (bug.duplicate_forefront_moves && o.forefront && !handled && !it->second.locked()) {
       queue.available.erase(it->second.order);
@@ -338,10 +343,13 @@ Result<AddResult> Store::add_request(const Caller& c, const QueueRef& ref, Reque
       queue.touch(now, true);
     }
     charge_cost(queue, c, Operation::kRequestsPost, 1);  // a duplicate is a write too
-    return AddResult{rid, true, handled};
+    return AddResult{rid, true, shown_handled};
   }
+  const bool added_handled = d.handled_at.has_value();
   auto added = queue.insert(it, rid, std::move(d), o.forefront, now);
   queue.hold(added, options_.lag, lag_seed_, now);
+  if (bug.handled_add_not_counted && added_handled)
+    --queue.bug_handled_drift, ++queue.bug_pending_drift;
   charge_cost(queue, c, Operation::kRequestsPost, 1);
   queue.touch(now, true);
   return AddResult{rid, false, false};
@@ -424,6 +432,13 @@ Result<BatchDeleteResult> Store::batch_delete(const Caller& c, const QueueRef& r
     bool over_budget = !queue.take_batch_item(rl, now);
     const bool absent_unprocessed =
         options_.behaviour.batch_delete_absent_unprocessed && it == queue.entries.end();
+    if (bug.batch_delete_absent_dropped && it == queue.entries.end()) continue;
+    if (over_budget && bug.batch_delete_over_budget_processed) {
+      out.processed.push_back({rid, it != queue.entries.end()
+                                        ? std::optional<std::string>(it->second.unique_key)
+                                        : key.unique_key});
+      continue;
+    }
     if (over_budget || absent_unprocessed || (mask && i < mask->size() && (*mask)[i])) {
       // RequestDraft wants uniqueKey and url: known only when the request exists.
       Json u_item = Json::object();
@@ -650,6 +665,32 @@ Result<Head> Store::head_and_lock(const Caller& c, const QueueRef& ref, double l
       if (e.lock_owner == owner) continue;
       h.items.push_back({rid, e.unique_key, e.url_ref(), std::string(kRequestMethods[e.method]),
                          e.retry_count, expires});
+    }
+  }
+  if (bug.head_lock_rehands_own && owner != 0 && ms > 0) {
+    // The caller's own locked requests (not those just locked) are handed out again, their
+    // locks renewed.
+    const std::size_t fresh = h.items.size();
+    auto just_locked = [&](const std::string& id) {
+      for (std::size_t i = 0; i < fresh; ++i) {
+        if (h.items[i].id == id) return true;
+      }
+      return false;
+    };
+    std::vector<Queue::EntryIt> mine;
+    for (auto it = queue.locks.begin();
+         it != queue.locks.end() && std::int64_t(h.items.size() + mine.size()) < limit; ++it) {
+      if (it->second->second.lock_owner == owner && !just_locked(it->second->first))
+        mine.push_back(it->second);
+    }
+    for (auto it : mine) {
+      auto& e = it->second;
+      queue.mark(it->first);
+      queue.locks.erase(e.lock);
+      e.lock = Queue::LockKey{expires, ++queue.seq};
+      queue.locks.emplace(e.lock, it);
+      h.items.push_back({it->first, e.unique_key, e.url_ref(),
+                         std::string(kRequestMethods[e.method]), e.retry_count, expires});
     }
   }
   if (bug.head_lock_takes_one_more && std::int64_t(h.items.size()) > limit) h.items.pop_back();

@@ -29,9 +29,11 @@ std::vector<Bug> batch_bugs() {
                   errors::invalid_input("Invalid input: a batch must contain 1 to 24 requests."));
          }
        }},
-      {"EmptyBatchAccepted", "an empty batch add answers 201 with empty lists", "decision 6",
+      {"EmptyBatchAccepted", "an empty batch add or delete answers 2xx with empty lists",
+       "decision 6",
        [](Call& c, const Context&) {
-         if (c.op == O::kRequestsBatchPost && body_doc(c) == Json::array()) {
+         if ((c.op == O::kRequestsBatchPost || c.op == O::kRequestsBatchDelete) &&
+             body_doc(c) == Json::array()) {
            forgive(c, "request.batch_size");
          }
        }},

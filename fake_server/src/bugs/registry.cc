@@ -14,6 +14,27 @@ bool returns_queue(O op) {
 }
 bool ok(int status) { return status >= 200 && status < 300; }
 
+bool has_violation(const Call& call, std::string_view rule) {
+  for (const Violation& v : call.violations) {
+    if (v.rule == rule) return true;
+  }
+  return false;
+}
+
+void drop_extra_field(RequestDraft& d, const std::string& key) {
+  if (d.extra.empty()) return;
+  Json more = Json::parse("{" + d.extra.substr(1) + "}", nullptr, false);
+  if (!more.is_object() || !more.contains(key)) return;
+  more.erase(key);
+  d.extra.clear();
+  for (auto it = more.begin(); it != more.end(); ++it) {
+    d.extra += ',';
+    append_json_string(d.extra, it.key());
+    d.extra += ':';
+    d.extra += dump_json(it.value());
+  }
+}
+
 void reparse(Call& call, const Context& ctx, std::string body) {
   auto http = std::make_shared<HttpRequest>(*call.http);
   http->body = std::move(body);
@@ -60,7 +81,7 @@ const std::vector<Bug>& catalogue() {
       for (Bug& b : group()) out.push_back(b);
     }
     for (auto group : {subtle_queue_bugs, subtle_request_bugs, subtle_list_bugs, subtle_lock_bugs,
-                       subtle_http_bugs}) {
+                       subtle_http_bugs, subtle_batch_bugs, subtle_access_bugs}) {
       for (Bug& b : group()) {
         b.set = "second";
         out.push_back(b);

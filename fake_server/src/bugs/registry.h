@@ -51,12 +51,14 @@ std::vector<Bug> list_bugs();
 std::vector<Bug> lock_bugs();
 std::vector<Bug> http_bugs();
 // The second set (issue 12), one file per area: subtle_queues.cc, subtle_requests.cc,
-// subtle_list.cc, subtle_locks.cc, subtle_http.cc.
+// subtle_list.cc, subtle_locks.cc, subtle_http.cc, subtle_batch.cc, subtle_access.cc.
 std::vector<Bug> subtle_queue_bugs();
 std::vector<Bug> subtle_request_bugs();
 std::vector<Bug> subtle_list_bugs();
 std::vector<Bug> subtle_lock_bugs();
 std::vector<Bug> subtle_http_bugs();
+std::vector<Bug> subtle_batch_bugs();
+std::vector<Bug> subtle_access_bugs();
 
 // Every bug, sorted by name.
 const std::vector<Bug>& catalogue();
@@ -89,6 +91,10 @@ Json body_doc(const Call& call);
 void forgive(Call& call, std::string_view rule);
 // Adds a fatal violation and settles the refusal.
 void refuse(Call& call, std::string_view rule, ApiError e);
+// Whether the call broke `rule`.
+bool has_violation(const Call& call, std::string_view rule);
+// Removes `key` from a draft's extra fields (,"k":v...).
+void drop_extra_field(RequestDraft& d, const std::string& key);
 // Rewrites an error answer from its typed error.
 void set_error(Reply& r, const ApiError& e);
 // Edits the JSON body of a reply in place (no-op when it is not JSON).

@@ -25,21 +25,6 @@ void rewrite_items(Call& c, const Context& ctx, Fn&& fn) {
   reparse(c, ctx, dump_json(doc));
 }
 
-// Removes `key` from a draft's extra fields (,"k":v...).
-void drop_extra_field(RequestDraft& d, const std::string& key) {
-  if (d.extra.empty()) return;
-  Json more = Json::parse("{" + d.extra.substr(1) + "}", nullptr, false);
-  if (!more.is_object() || !more.contains(key)) return;
-  more.erase(key);
-  d.extra.clear();
-  for (auto it = more.begin(); it != more.end(); ++it) {
-    d.extra += ',';
-    append_json_string(d.extra, it.key());
-    d.extra += ':';
-    d.extra += dump_json(it.value());
-  }
-}
-
 }  // namespace
 
 std::vector<Bug> request_bugs() {

@@ -1,6 +1,7 @@
 // The second set of named bugs (issue 12), list requests and the head: from spec 4 (7), (13),
 // 6.5 and decisions 11, 24, 25, 31-33.
 #include "registry.h"
+#include "rqcheck/core/limits.h"
 
 namespace rqcheck::fake::bugs {
 
@@ -57,6 +58,63 @@ std::vector<Bug> subtle_list_bugs() {
              std::int64_t(o.head.items.size()) == o.head.limit) {
            o.head.items.pop_back();
          }
+       }},
+      {"CursorIgnoredWithFilter", "with a filter, cursor is ignored: every page is the first",
+       "seed.list.cursor_and_limit, decision 31: the walk ends",
+       [](Call& c, const Context&) {
+         if (c.op == O::kRequestsGet && c.args.cursor &&
+             (c.args.list.filter_locked || c.args.list.filter_pending))
+           c.args.list.after.reset();
+       }},
+      {"ListLimitCappedAt1000", "list requests caps limit at 1000 (the default) instead of 10000",
+       "seed.list.limit_max: the maximum is 10000",
+       [](Call& c, const Context&) {
+         if (c.op == O::kRequestsGet && c.args.list.limit > kListRequestsLimit.default_value)
+           c.args.list.limit = kListRequestsLimit.default_value;
+       }},
+      {"FilterDroppedWithExclusiveStartId",
+       "filter together with exclusiveStartId: the filter is dropped (200, every request)",
+       "seed.list.filter_not_with_exclusive_start_id, decision 33: 400 invalid-parameter",
+       [](Call& c, const Context&) {
+         if (c.op != O::kRequestsGet || !c.args.exclusive_start_id || c.args.cursor) return;
+         if (!c.args.list.filter_locked && !c.args.list.filter_pending) return;
+         c.args.list.filter_locked = c.args.list.filter_pending = false;
+         c.args.list.after = c.args.exclusive_start_id;
+         forgive(c, "request.exclusive_start_id");
+       }},
+      {"ListLimitOnlyWhenSent", "a list page carries limit only when the client sent one",
+       "seed.list.item_fields: limit is required", nullptr, nullptr, nullptr,
+       [](const Call* c, const HttpRequest& http, Reply& r) {
+         if (!c || c->op != O::kRequestsGet || !ok(r.status) || http.param("limit")) return;
+         edit_body(r, [](Json& doc) {
+           if (doc.contains("data") && doc["data"].is_object()) doc["data"].erase("limit");
+         });
+       }},
+      {"ListCountIsLimit", "list pages carry count = limit instead of the number of items",
+       "decision 34: count, when sent, counts the page's items", nullptr, nullptr, nullptr,
+       [](const Call* c, const HttpRequest&, Reply& r) {
+         if (!c || c->op != O::kRequestsGet || !ok(r.status)) return;
+         edit_body(r, [](Json& doc) {
+           if (doc.contains("data") && doc["data"].is_object() && doc["data"].contains("limit"))
+             doc["data"]["count"] = doc["data"]["limit"];
+         });
+       }},
+      {"ListLimitEchoesAskedOverMax",
+       "a list limit over 10000 is clamped, but the page's limit shows the value asked",
+       "decision 10: the response limit shows the value used", nullptr, nullptr, nullptr,
+       [](const Call* c, const HttpRequest& http, Reply& r) {
+         if (!c || c->op != O::kRequestsGet || !ok(r.status)) return;
+         const std::string* asked = http.param("limit");
+         if (!asked || asked->size() > 9) return;
+         long long n = 0;
+         for (char ch : *asked) {
+           if (ch < '0' || ch > '9') return;
+           n = n * 10 + (ch - '0');
+         }
+         if (n <= kListRequestsLimit.max_value) return;
+         edit_body(r, [n](Json& doc) {
+           if (doc.contains("data") && doc["data"].is_object()) doc["data"]["limit"] = n;
+         });
        }},
   };
 }

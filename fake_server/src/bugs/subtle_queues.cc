@@ -2,6 +2,8 @@
 // obligations (spec sections 2, 4 (1)-(5), 6.2; decisions 30, 35, 36, 39, 40), each a mistake an
 // emulator of this API could really ship, without looking at which check would see it.
 #include "registry.h"
+#include "rqcheck/core/errors.h"
+#include "rqcheck/core/limits.h"
 
 namespace rqcheck::fake::bugs {
 
@@ -88,6 +90,97 @@ std::vector<Bug> subtle_queue_bugs() {
        "an add of a present uniqueKey increments totalRequestCount and pendingRequestCount",
        "spec.6.2.counters, decision 36: adding a duplicate changes nothing", nullptr,
        [](StoreQuirks& q) { q.duplicate_counts_total = true; }},
+      {"QueueIds18Chars", "queue ids have 18 characters (the generator's length is off by one)",
+       "spec.1.queue_id_format: ^[a-zA-Z0-9]{17}$",
+       [](Call& c, const Context&) {
+         // The router takes the 18-character ids it hands out.
+         std::string& id = c.params[0];
+         if (operation_info(c.op).storage == Storage::kRequestQueue && id.size() == 18 &&
+             id.find('~') == std::string::npos)
+           id.pop_back();
+       },
+       nullptr,
+       [](const Call& c, Outcome& o) {
+         if (o.error) return;
+         if (returns_queue(c.op)) o.queue.id += "0";
+         if (c.op == O::kQueuesGet) {
+           for (auto& q : o.queues.items) q.id += "0";
+         }
+         for (Header& h : o.headers) {
+           if (h.first == "Location") h.second += "0";
+         }
+       }},
+      {"QueueName63Refused", "a queue name of exactly 63 characters is refused (limit 62)",
+       "spec.1.queue_name_63: at most 63 characters",
+       [](Call& c, const Context&) {
+         if (c.op == O::kQueuesPost && c.args.name &&
+             c.args.name->size() == kMaxStorageNameLength) {
+           refuse(c, "request.name",
+                  errors::invalid_parameter("Request queue name must be 1 to 62 characters long."));
+         }
+       }},
+      {"QueueNameTruncatedTo63", "a 64-character queue name is cut to 63 and the queue created",
+       "spec.1.queue_name_63: a longer name is refused",
+       [](Call& c, const Context&) {
+         if (c.op == O::kQueuesPost && c.args.name &&
+             c.args.name->size() == kMaxStorageNameLength + 1)
+           c.args.name->pop_back();
+       }},
+      {"QueueListDefaultLimit100", "the queue list defaults to 100 queues instead of 1000",
+       "spec.1.list_queues_limit: default 1000",
+       [](Call& c, const Context&) {
+         if (c.op == O::kQueuesGet && !c.http->param("limit")) c.args.queues.limit = 100;
+       }},
+      {"UnnamedTrueIgnored", "the queue list takes unnamed=1 but ignores unnamed=true",
+       "spec.1.booleans, decision 18: true and 1 alike",
+       [](Call& c, const Context&) {
+         const std::string* v = c.http->param("unnamed");
+         if (c.op == O::kQueuesGet && v && *v == "true") c.args.queues.unnamed = false;
+       }},
+      {"NewQueueAccessedAtNull", "a created queue answers accessedAt null (never read yet)",
+       "spec.2.queue_fields: accessedAt is a date-time", nullptr, nullptr, nullptr,
+       [](const Call* c, const HttpRequest&, Reply& r) {
+         if (!c || c->op != O::kQueuesPost || r.status != 201) return;
+         edit_body(r, [](Json& doc) {
+           if (doc.contains("data") && doc["data"].is_object()) doc["data"]["accessedAt"] = nullptr;
+         });
+       }},
+      {"UpdateQueueAnswerWithoutCounters",
+       "PUT queue answers the queue without its three request counters",
+       "spec.2.queue_fields, spec.4.4.update_queue: the answer is the RequestQueue", nullptr,
+       nullptr, nullptr,
+       [](const Call* c, const HttpRequest&, Reply& r) {
+         if (!c || c->op != O::kQueuePut || !ok(r.status)) return;
+         edit_body(r, [](Json& doc) {
+           if (!doc.contains("data") || !doc["data"].is_object()) return;
+           for (const char* f : {"totalRequestCount", "handledRequestCount", "pendingRequestCount"})
+             doc["data"].erase(f);
+         });
+       }},
+      {"QueueListItemsWithoutUsername", "queue list items leave out username",
+       "spec.2.queue_short_fields: username", nullptr, nullptr, nullptr,
+       [](const Call* c, const HttpRequest&, Reply& r) {
+         if (!c || c->op != O::kQueuesGet || !ok(r.status)) return;
+         edit_body(r, [](Json& doc) {
+           if (!doc.contains("data") || !doc["data"].contains("items")) return;
+           for (auto& it : doc["data"]["items"]) {
+             if (it.is_object()) it.erase("username");
+           }
+         });
+       }},
+      {"CreatedQueueWithoutLocation", "a created queue's 201 answer has no Location header",
+       "spec.4.2.create: 201 + Location", nullptr, nullptr, nullptr,
+       [](const Call* c, const HttpRequest&, Reply& r) {
+         if (c && c->op == O::kQueuesPost && r.status == 201) r.remove_header("Location");
+       }},
+      {"CreatedQueueWithoutConsoleUrl", "the queue object of a create leaves out consoleUrl",
+       "decision 40: every field the spec requires, consoleUrl included", nullptr, nullptr, nullptr,
+       [](const Call* c, const HttpRequest&, Reply& r) {
+         if (!c || c->op != O::kQueuesPost || !ok(r.status)) return;
+         edit_body(r, [](Json& doc) {
+           if (doc.contains("data") && doc["data"].is_object()) doc["data"].erase("consoleUrl");
+         });
+       }},
   };
 }
 

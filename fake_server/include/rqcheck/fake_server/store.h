@@ -103,9 +103,16 @@ struct StoreQuirks {
   bool delete_lock_by_other_noop = false;     // delete lock by another client: 204, nothing done
   bool cursor_inclusive = false;              // a page after a cursor repeats the cursor's item
   bool next_cursor_on_full_matches = false;   // nextCursor only when `limit` items matched
-  bool pending_filter_includes_handled = false;  // filter=pending lists handled ones too
-  bool list_limit_plus_one = false;              // a page holds limit + 1 requests
-  bool unprocessed_items_stored = false;         // batch items over the budget are stored anyway
+  bool pending_filter_includes_handled = false;     // filter=pending lists handled ones too
+  bool list_limit_plus_one = false;                 // a page holds limit + 1 requests
+  bool unprocessed_items_stored = false;            // batch items over the budget are stored anyway
+  bool add_handled_flag_counts_locked = false;      // add: wasAlreadyHandled true for a locked one
+  bool batch_delete_over_budget_processed = false;  // over-budget delete items: processed, kept
+  bool batch_delete_absent_dropped = false;         // absent batch delete items: in neither list
+  bool handled_add_not_counted = false;  // a new request added handled is not counted handled
+  bool head_lock_rehands_own = false;    // head/lock hands the caller's own locked ones out again
+  bool locks_expire_early = false;       // locks are treated as expired a second early
+  bool forefront_fifo = false;           // forefront requests oldest first among themselves
 };
 
 struct StoreOptions {

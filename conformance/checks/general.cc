@@ -4,6 +4,7 @@
 #include <cctype>
 #include <chrono>
 #include <cstring>
+#include <regex>
 
 #include "helpers.h"
 
@@ -209,6 +210,20 @@ RQ_CHECK(payload_limit, {.id = "rq.errors.payload_too_large_413",
   Response r = ctx.call(O::kRequestsPost, "POST", "/" + q + "/requests", {}, body.dump());
   expect_error(ctx, r, {413}, "a 9.4 MB body");
   ctx.expect(r.error_type() == "request-too-large", "type request-too-large", r.error_type());
+  // The batch delete page documents the same answer, message included (it says POST there too).
+  Json keys = Json::array({Json{{"uniqueKey", std::string(kMaxPayloadBytes + 1000, 'k')}}});
+  Response d =
+      ctx.call(O::kRequestsBatchDelete, "DELETE", "/" + q + "/requests/batch", {}, keys.dump());
+  expect_error(ctx, d, {413}, "a 9.4 MB batch delete");
+  std::string message;
+  if (d.json_ok && d.json.contains("error") && d.json["error"].is_object())
+    message = d.json["error"].value("message", "");
+  static const std::regex kDocumented(
+      R"(The POST payload is too large \(limit: 9437184 bytes, actual length: \d+ bytes\)\.)");
+  ctx.expect(std::regex_match(message, kDocumented),
+             "the documented message \"The POST payload is too large (limit: 9437184 bytes, "
+             "actual length: N bytes).\"",
+             message);
   return Outcome::pass();
 }
 
@@ -227,6 +242,13 @@ RQ_CHECK(unsupported_encoding,
   expect_error(ctx, r, {415}, "Content-Encoding: bla");
   ctx.expect(r.error_type() == "unsupported-content-encoding", "type unsupported-content-encoding",
              r.error_type());
+  // The batch delete page documents the same 415.
+  Response d = ctx.call(O::kRequestsBatchDelete, "DELETE", "/" + q + "/requests/batch", {},
+                        Json::array({Json{{"uniqueKey", ctx.unique_key("enc")}}}).dump(),
+                        {{"Content-Encoding", "bla"}});
+  expect_error(ctx, d, {415}, "a batch delete with Content-Encoding: bla");
+  ctx.expect(d.error_type() == "unsupported-content-encoding",
+             "batch delete: type unsupported-content-encoding", d.error_type());
   return Outcome::pass();
 }
 

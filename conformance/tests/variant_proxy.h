@@ -264,6 +264,9 @@ class VariantProxy {
       res.headers.emplace(k, v);
     }
     if (ures.status == 429 && (t_ & kRetryAfter)) res.set_header("Retry-After", "1");
+    // A body left unread (an unknown coding, or past the limit) would be read as the next
+    // request of the connection: close it after the answer, as a server that stops reading must.
+    if (!decodable || body.size() > kMaxPayloadBytes) res.set_header("Connection", "close");
     std::string out = ures.body;
     if (!out.empty()) {
       auto doc = parse_json(out);

@@ -160,6 +160,27 @@ std::vector<Bug> subtle_access_bugs() {
            set_error(r, errors::insufficient_permissions("You cannot access this queue."));
          }
        }},
+      {"PayloadTooLargeNamesMethod",
+       "the 413 message names the call's method (\"The DELETE payload...\")",
+       "seed.batch_delete.payload_413, decision 16: the documented message pattern", nullptr,
+       nullptr, nullptr,
+       [](const Call*, const HttpRequest& http, Reply& r) {
+         if (r.status != 413 || http.method == "POST" || !r.error) return;
+         ApiError e = *r.error;
+         const std::string from = "POST payload";
+         if (auto at = e.message.find(from); at != std::string::npos) {
+           e.message.replace(at, from.size(), http.method + " payload");
+           set_error(r, e);
+         }
+       }},
+      {"UnknownEncodingOnDeleteIs400",
+       "a batch delete with an unknown Content-Encoding answers 400 (its body read as JSON)",
+       "seed.batch_delete.encoding_415, decision 17: anything else is 415", nullptr, nullptr,
+       nullptr,
+       [](const Call* c, const HttpRequest&, Reply& r) {
+         if (c && c->op == O::kRequestsBatchDelete && r.status == 415)
+           set_error(r, errors::invalid_input("Invalid input: the body is not valid JSON."));
+       }},
   };
 }
 

@@ -713,11 +713,13 @@ RQ_CHECK(not_found_every_route,
 
 RQ_CHECK(rate_limit_header_every_route,
          {.id = "rq.rate_limit.header_every_route",
-          .title = "Every answer of every route carries X-RateLimit-Limit: 2xx, 204 and errors",
+          .title = "Every answer of every route carries X-RateLimit-Limit (2xx, 204 and errors), "
+                   "one value per operation class",
           .operation = O::kRequestDelete,
           .level = Level::kShould,
           .source = "spec section 1.2: \"Each response carries X-RateLimit-Limit.\"; decision 37",
-          .catches = "servers that set the header on some routes or statuses only",
+          .catches = "servers that set the header on some routes or statuses only, or put "
+                     "operations in the wrong rate-limit class",
           .breaking_bug = "RateLimitHeaderOnlyOnSuccess",
           .needs = kNeedRawHttp}) {
   const std::string& q = ctx.queue();

@@ -91,7 +91,7 @@ struct Store::Queue {
   }
 
   EntryMap entries;  // use find/lower_bound/upper_bound below, not the map's own: see `fingers`
-  bool forefront_fifo = false;  // a named bug (StoreQuirks::forefront_fifo), set on entry
+  bool forefront_fifo = false;  // a named bug (StoreQuirks::forefront_fifo), set on entry when on
   std::map<OrderKey, EntryIt> available;
   std::map<LockKey, EntryIt> locks;
   std::map<OrderKey, EntryIt> handled;       // by (handledAt, seq)

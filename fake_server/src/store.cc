@@ -185,7 +185,7 @@ Result<Store::Entered> Store::enter(const Caller& c, const QueueRef& ref, Operat
     if (pub.pending && pub.due <= now) pub.pending = false;
     e.before = counters_of(*e.queue);
   }
-  e.queue->forefront_fifo = options_.quirks.forefront_fifo;
+  if (options_.quirks.forefront_fifo) e.queue->forefront_fifo = true;  // a named bug only
   // The LocksExpireEarly bug: the expiry is compared a second early.
   e.queue->expire_locks(options_.quirks.locks_expire_early ? now + 1000 : now,
                         lag.head.on() ? &lag : nullptr, lag_seed_);

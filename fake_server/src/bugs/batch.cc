@@ -9,10 +9,6 @@ using O = Operation;
 
 namespace {
 bool is_batch(O op) { return op == O::kRequestsBatchPost || op == O::kRequestsBatchDelete; }
-std::size_t batch_size(const Call& c) {
-  Json doc = body_doc(c);
-  return doc.is_array() ? doc.size() : 0;
-}
 }  // namespace
 
 std::vector<Bug> batch_bugs() {

@@ -55,6 +55,11 @@ Json body_doc(const Call& call) {
   return doc ? std::move(*doc) : Json();
 }
 
+std::size_t batch_size(const Call& call) {
+  Json doc = body_doc(call);
+  return doc.is_array() ? doc.size() : 0;
+}
+
 void forgive(Call& call, std::string_view rule) {
   auto& v = call.violations;
   v.erase(std::remove_if(v.begin(), v.end(), [&](const Violation& x) { return x.rule == rule; }),

@@ -87,6 +87,8 @@ bool ok(int status);
 void reparse(Call& call, const Context& ctx, std::string body);
 // The call's body as a document (null when it is not JSON).
 Json body_doc(const Call& call);
+// The number of items of an array body (0 when the body is not a JSON array).
+std::size_t batch_size(const Call& call);
 // Drops the violations of `rule` and settles the call's refusal again.
 void forgive(Call& call, std::string_view rule);
 // Adds a fatal violation and settles the refusal.

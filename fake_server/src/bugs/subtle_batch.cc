@@ -11,13 +11,6 @@ namespace rqcheck::fake::bugs {
 
 using O = Operation;
 
-namespace {
-std::size_t batch_size(const Call& c) {
-  Json doc = body_doc(c);
-  return doc.is_array() ? doc.size() : 0;
-}
-}  // namespace
-
 std::vector<Bug> subtle_batch_bugs() {
   return {
       {"BatchDeleteAccepts26",

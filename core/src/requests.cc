@@ -257,10 +257,7 @@ void check_batch_size(std::size_t n, Violations& v) {
 // (no duplicate uniqueKeys inside one batch).
 class BatchAddRules {
  public:
-  explicit BatchAddRules(Violations& v) : v_(v) {
-    items_.reserve(kMaxBatch);
-    ids_.reserve(kMaxBatch);
-  }
+  explicit BatchAddRules(Violations& v) : v_(v) { items_.reserve(kMaxBatch); }
   void item(Result<RequestDraft> d) {
     if (!d) return;
     auto rid = check_derived_id(*d);
@@ -270,13 +267,13 @@ class BatchAddRules {
     }
     bool dup = false;
     for (std::size_t j = 0; j < items_.size() && !dup; ++j) {
-      dup = ids_[j] == *rid && items_[j].unique_key == d->unique_key;
+      dup = items_[j].derived_id == *rid && items_[j].unique_key == d->unique_key;
     }
     if (dup) {
       add(v_, "request.batch_duplicate_keys", errors::duplicate_requests(d->unique_key));
       return;
     }
-    ids_.push_back(std::move(*rid));
+    d->derived_id = std::move(*rid);
     items_.push_back(std::move(*d));
   }
   std::vector<RequestDraft>& items() { return items_; }
@@ -284,7 +281,6 @@ class BatchAddRules {
  private:
   Violations& v_;
   std::vector<RequestDraft> items_;
-  std::vector<std::string> ids_;
 };
 
 // One item of a batch delete (spec 4 (9)): `id` and `unique_key` are its members of those names,

@@ -181,6 +181,18 @@ TEST(RequestsTest, AddBodyIdNotDerivedFromUniqueKeyIsRequestIdInvalid) {
   EXPECT_TRUE(HasRule(bv, "request.id_mismatch"));
 }
 
+TEST(RequestsTest, BatchItemsCarryTheIdDerivedFromTheirUniqueKey) {
+  // The store trusts derived_id instead of hashing each key again, so it must be exact.
+  Json with_id = Body("http://example.com/b");
+  with_id["id"] = request_id_for("http://example.com/b");
+  Violations v;
+  auto b = parse_batch_add_body(Json::array({Body("http://example.com/a"), with_id}).dump(), v);
+  ASSERT_TRUE(b) << b.error().message;
+  ASSERT_EQ(b->size(), 2u);
+  EXPECT_EQ((*b)[0].derived_id, request_id_for("http://example.com/a"));
+  EXPECT_EQ((*b)[1].derived_id, request_id_for("http://example.com/b"));
+}
+
 // ---- decision 3: PUT body id ------------------------------------------------------------------
 
 TEST(RequestsTest, UpdateBodyIdIsOptionalButMustMatchPathAndDerivedId) {

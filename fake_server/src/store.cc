@@ -315,7 +315,7 @@ Status Store::delete_queue(const Caller& c, const QueueRef& ref) {
 Result<AddResult> Store::add_request(const Caller& c, const QueueRef& ref, RequestDraft d,
                                      const WriteOptions& o) {
   const StoreQuirks& bug = options_.quirks;
-  std::string rid = request_id_for(d.unique_key);
+  std::string rid = d.derived_id.empty() ? request_id_for(d.unique_key) : std::move(d.derived_id);
   auto entered = enter(c, ref, Operation::kRequestsPost);
   if (!entered) return entered.error();
   Queue& queue = *entered->queue;
@@ -361,8 +361,8 @@ Result<BatchAddResult> Store::batch_add(const Caller& c, const QueueRef& ref,
   const StoreQuirks& bug = options_.quirks;
   std::vector<std::string> ids;
   ids.reserve(drafts.size());
-  for (const RequestDraft& d : drafts) {
-    ids.push_back(request_id_for(d.unique_key));
+  for (RequestDraft& d : drafts) {
+    ids.push_back(d.derived_id.empty() ? request_id_for(d.unique_key) : std::move(d.derived_id));
   }
   RateLimits rl = rate_limits();
   if (bug.rate_limits_off) rl.enabled = false;

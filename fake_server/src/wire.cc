@@ -244,8 +244,11 @@ void parse_call(const HttpRequest& http, const RouteMatch& route, const WireOpti
         auto d = parse_request_body(http.body, call.violations);
         if (d) {
           if (op == O::kRequestsPost) {
-            if (auto rid = check_derived_id(*d); !rid)
+            if (auto rid = check_derived_id(*d); !rid) {
               refuse(call, "request.id_mismatch", rid.error());
+            } else {
+              d->derived_id = std::move(*rid);
+            }
           } else if (auto st = check_put_ids(*d, call.params[1]); !st) {
             refuse(call, "request.id_mismatch", st.error());
           }

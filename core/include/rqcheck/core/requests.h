@@ -31,6 +31,9 @@ std::optional<std::uint8_t> request_method_index(std::string_view name);
 struct RequestDraft {
   std::string unique_key, url;
   std::optional<std::string> id;
+  // The id derived from unique_key (request_id_for), set by the parsers that checked `id`
+  // against it, so the store does not derive it again; empty: not derived yet.
+  std::string derived_id;
   std::uint8_t method = 0;  // index into kRequestMethods; GET when absent
   std::int64_t retry_count = 0;
   std::optional<TimeMs> handled_at;

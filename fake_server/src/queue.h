@@ -240,13 +240,18 @@ struct Store::Queue {
   // --- the id index ---------------------------------------------------------------------------
   // A red-black tree of a million ids is ~20 levels of cache misses per lookup (ids are hashes,
   // so no path stays warm): a fifth of the fake's CPU when adding requests. `fingers` cuts that
-  // to a few: bucket b holds the first entry whose id falls in bucket b or later, where buckets
-  // split the id space by the first four characters (ids are uniform over the 62-character
-  // alphabet). A lookup starts at its bucket's finger and steps forward a few entries. There
-  // are one to two entries per bucket; the index is rebuilt when the queue outgrows it twofold
-  // or shrinks to an eighth (amortized O(1), 8-16 bytes per request).
+  // to a few: buckets split the id space by the first four characters (ids are uniform over the
+  // 62-character alphabet), and a known finger is the first entry whose id falls in its bucket
+  // or later. A lookup starts at its bucket's finger and steps forward; there is at most one
+  // entry per bucket on average (8-16 bytes per request). When the queue outgrows the index it
+  // doubles: bucket 2i of the new index starts where bucket i did, and bucket 2i+1 is left
+  // unknown until a lookup needs it, which finds it from the nearest known finger below. So
+  // growing costs O(buckets) with no walk of the tree (a walk of a million nodes, with the
+  // queue's lock held, was a tenth of a batch add's time and its longest stall). The index
+  // halves when the queue shrinks to an eighth. Bucket 0 is always known.
   static constexpr std::size_t kMinBuckets = 64;  // 512 bytes for a small queue
   std::vector<EntryIt> fingers = std::vector<EntryIt>(kMinBuckets, entries.end());
+  std::vector<bool> finger_known = std::vector<bool>(kMinBuckets, true);
 
   // Monotonic in byte order over all strings, so a lookup by any string starts early enough:
   // the first four characters as base-62 digits of the alphabet. Past the end of the string,
@@ -279,8 +284,22 @@ struct Store::Queue {
     return static_cast<std::size_t>(v * fingers.size() / kSpace);
   }
 
+  // Bucket b's finger, found from the nearest known one below when it is unknown.
+  EntryIt finger(std::size_t b) {
+    if (!finger_known[b]) {
+      std::size_t j = b;
+      while (!finger_known[j]) --j;
+      auto it = fingers[j];
+      for (std::size_t k = j + 1; k <= b; ++k) {
+        while (it != entries.end() && bucket_of(it->first) < k) ++it;
+        fingers[k] = it;
+        finger_known[k] = true;
+      }
+    }
+    return fingers[b];
+  }
   EntryIt lower_bound(std::string_view key) {
-    auto it = fingers[bucket_of(key)];
+    auto it = finger(bucket_of(key));
     while (it != entries.end() && std::string_view(it->first) < key) ++it;
     return it;
   }
@@ -293,13 +312,19 @@ struct Store::Queue {
     return it != entries.end() && it->first == key ? std::next(it) : it;
   }
 
-  // Buckets b, b-1, ... whose finger was `was` now point at `now` (the run of empty buckets
-  // before b shares b's finger).
+  // Known buckets b, b-1, ... whose finger was `was` now point at `now`: the run of empty
+  // buckets before b shares b's finger, and unknown buckets in it are found later.
   void repoint(std::size_t b, EntryIt was, EntryIt now) {
-    for (std::size_t i = b + 1; i-- > 0 && fingers[i] == was;) fingers[i] = now;
+    for (std::size_t i = b + 1; i-- > 0;) {
+      if (!finger_known[i]) continue;
+      if (fingers[i] != was) break;
+      fingers[i] = now;
+    }
   }
+  // An exact index of `count` buckets (a power of two, at least kMinBuckets): one walk.
   void rebuild_fingers(std::size_t count) {
     fingers.assign(count, entries.end());
+    finger_known.assign(count, true);
     std::size_t next = 0;
     for (auto it = entries.begin(); it != entries.end() && next < count; ++it) {
       std::size_t b = bucket_of(it->first);
@@ -307,11 +332,25 @@ struct Store::Queue {
     }
   }
   void resize_fingers() {
-    std::size_t n = entries.size(), have = fingers.size();
-    if (n > 2 * have || (have > kMinBuckets && n < have / 8)) {
-      std::size_t want = kMinBuckets;
-      while (want < n) want *= 2;
-      rebuild_fingers(want);
+    const std::size_t n = entries.size(), have = fingers.size();
+    if (n > have) {
+      std::vector<EntryIt> grown(2 * have, entries.end());
+      std::vector<bool> known(2 * have, false);
+      for (std::size_t i = 0; i < have; ++i) {
+        grown[2 * i] = fingers[i];
+        known[2 * i] = finger_known[i];
+      }
+      fingers = std::move(grown);
+      finger_known = std::move(known);
+    } else if (have > kMinBuckets && n < have / 8) {  // bucket i starts where bucket 2i did
+      std::vector<EntryIt> shrunk(have / 2);
+      std::vector<bool> known(have / 2);
+      for (std::size_t i = 0; i < shrunk.size(); ++i) {
+        shrunk[i] = fingers[2 * i];
+        known[i] = finger_known[2 * i];
+      }
+      fingers = std::move(shrunk);
+      finger_known = std::move(known);
     }
   }
 
@@ -332,7 +371,7 @@ struct Store::Queue {
     auto it = entries.emplace_hint(hint, rid, std::move(e));
     mark(rid);
     std::size_t b = bucket_of(rid);
-    if (fingers[b] == hint) repoint(b, hint, it);  // it is now the first entry of bucket b or later
+    repoint(b, hint, it);  // where hint was the first entry of bucket b or later, it is now
     resize_fingers();
     if (p.handled_at) {
       it->second.handled_at = *p.handled_at;

@@ -1182,6 +1182,26 @@ TEST_F(StoreTest, IdIndexAgreesWithASortedSetThroughGrowthAndShrinking) {
     if (i == 5000 || i == 9799) check("shrinking");
   }
   EXPECT_EQ(Info().total_request_count, 200);
+  // Adds and deletes interleaved while the index doubles: buckets whose finger is not known yet
+  // sit beside the requests deleted and added.
+  std::uint64_t r = 12345;
+  std::vector<std::string> live(keys.end() - 200, keys.end());
+  for (int i = 0; i < 12000; ++i) {
+    keys.push_back("https://example.com/mixed/" + std::to_string(i));
+    Add(keys.back());
+    want.insert(request_id_for(keys.back()));
+    live.push_back(keys.back());
+    if (i % 3 == 2) {
+      r = r * 6364136223846793005ull + 1442695040888963407ull;
+      std::size_t at = static_cast<std::size_t>(r >> 33) % live.size();
+      ASSERT_TRUE(store_->delete_request(Alice(), q_, request_id_for(live[at])));
+      want.erase(request_id_for(live[at]));
+      live[at] = live.back();
+      live.pop_back();
+    }
+    if (i == 300 || i == 4000 || i == 11999) check("mixed");
+  }
+  EXPECT_EQ(Info().total_request_count, static_cast<std::int64_t>(want.size()));
 }
 
 // ---- decision 35: unnamed queues --------------------------------------------------------------

@@ -20,6 +20,7 @@
 #include "persist/database.h"
 #include "rqcheck/core/errors.h"
 #include "rqcheck/core/json.h"
+#include "run_slots.h"
 #include "transport.h"
 #include "wire.h"
 
@@ -226,11 +227,12 @@ struct FakeServer::Impl {
         admin(AdminContext{store, key_value_stores, datasets, faults, journal, monitor, *clock,
                            options.virtual_clock ? &manual_clock : nullptr, options.admin_token,
                            [this] { return persist_replaced(); }}),
-        transport(TransportOptions{options.host, options.port, options.threads,
-                                   options.keep_alive_timeout_secs * 1000, options.listen_backlog,
-                                   options.request_log, options.max_connections,
-                                   options.head_timeout_ms, options.body_timeout_ms, 1},
-                  [this](HttpRequest& http) { return handle(http); }) {
+        transport(
+            TransportOptions{options.host, options.port, options.threads,
+                             options.keep_alive_timeout_secs * 1000, options.listen_backlog,
+                             options.request_log, options.max_connections, options.head_timeout_ms,
+                             options.body_timeout_ms, 1, options.running},
+            [this](HttpRequest& http) { return handle(http); }) {
     if (!options.users.empty()) store.set_fixed_users(options.users);
     monitor.set_cost_budget(options.cost_budget);
     wire_options.reject_over_max_limit = options.store.behaviour.reject_over_max_limit;
@@ -345,6 +347,7 @@ void FakeServer::Impl::decide_faults(Call& call) {
   ctx.seq = call.seq;
   call.fault = faults.decide(ctx);
   if (call.fault.latency_ms > 0) {
+    WaitingRoom waiting;  // the delayed call holds up no other
     std::this_thread::sleep_for(std::chrono::milliseconds(call.fault.latency_ms));
   }
 }
@@ -416,6 +419,9 @@ Delivery FakeServer::Impl::api(HttpRequest& http, const RouteMatch& route) {
   // An acknowledged write is durable (docs/persistence.md): wait for the call's changes, and
   // every change appended before them, to be committed.
   if (db && !out.error) {
+    // Waiting for the commit gives the run slot up (run_slots.h): the commit groups more calls.
+    // No store lock is held here, so taking a slot again cannot wait on this call.
+    WaitingRoom waiting;
     if (auto st = db->wait(persist::current_ticket()); !st) {
       return finish(&call, *call.http, nullptr, Reply::of_error(st.error()));
     }

@@ -29,6 +29,7 @@
 #include "framing.h"
 #include "rqcheck/core/errors.h"
 #include "rqcheck/core/limits.h"
+#include "run_slots.h"
 
 namespace rqcheck::fake {
 
@@ -138,6 +139,7 @@ class MessageStream : public httplib::Stream {
       }
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        WaitingRoom waiting;  // a client slow to read holds up no other request
         pollfd p{c_.fd, POLLOUT, 0};
         if (::poll(&p, 1, write_timeout_ms_) > 0) continue;
       }
@@ -191,10 +193,18 @@ class InlineQueue : public httplib::TaskQueue {
   void shutdown() override {}
 };
 
+// TransportOptions::running, 0 meaning four per core.
+int running_slots(int asked) {
+  if (asked > 0) return asked;
+  unsigned cores = std::thread::hardware_concurrency();
+  return 4 * static_cast<int>(cores == 0 ? 1 : cores);
+}
+
 // The reactor (one epoll thread for every waiting connection) and the workers.
-class Engine {
+class Engine : private WaitHooks {
  public:
-  Engine(TransportOptions options, HardServer& server) : o_(std::move(options)), server_(server) {}
+  Engine(TransportOptions options, HardServer& server)
+      : o_(std::move(options)), server_(server), running_(running_slots(o_.running)) {}
   ~Engine() { stop(); }
 
   Status start();
@@ -233,11 +243,22 @@ class Engine {
   int counted_ = 0;   // open connections that count against the cap
   int draining_ = 0;  // refused or finished connections being drained
 
+  void wait_begins() override;
+  void wait_ends() override;
+  // Workers serving a request and not in a WaitingRoom (run_slots.h); at most running_ take a
+  // request from ready_.
+  int busy() const { return static_cast<int>(workers_.size()) - idle_workers_ - waiting_workers_; }
+  void start_worker();
+
+  const int running_;
   std::mutex pool_mu_;
   std::condition_variable pool_cv_;
   std::deque<Conn*> ready_;
+  // ready_.size(), read without the lock: a worker gives its connection up when others wait.
+  std::atomic<int> ready_count_{0};
   std::vector<std::thread> workers_;
   int idle_workers_ = 0;
+  int waiting_workers_ = 0;
   bool pool_stopping_ = false;
 };
 
@@ -477,12 +498,34 @@ void Engine::consume(Conn& c) {
 void Engine::dispatch(Conn* c) {
   std::lock_guard lock(pool_mu_);
   ready_.push_back(c);
+  ready_count_.store(static_cast<int>(ready_.size()), std::memory_order_relaxed);
+  start_worker();
+}
+
+// With pool_mu_ held: a request is ready; wake an idle worker, or start one if fewer than
+// running_ compute and the pool may grow. Otherwise a worker takes it when it is done.
+void Engine::start_worker() {
+  if (pool_stopping_) return;  // stop() joins the workers it has
   int max = o_.threads > 0 ? o_.threads : 256;
-  if (idle_workers_ == 0 && static_cast<int>(workers_.size()) < max) {
-    workers_.emplace_back([this] { worker_loop(); });
-  } else {
+  if (idle_workers_ > 0) {
     pool_cv_.notify_one();
+  } else if (busy() < running_ && static_cast<int>(workers_.size()) < max) {
+    workers_.emplace_back([this] {
+      set_thread_wait_hooks(this);
+      worker_loop();
+    });
   }
+}
+
+void Engine::wait_begins() {
+  std::lock_guard lock(pool_mu_);
+  ++waiting_workers_;
+  if (!ready_.empty()) start_worker();
+}
+
+void Engine::wait_ends() {
+  std::lock_guard lock(pool_mu_);
+  --waiting_workers_;  // never waits: busy() may pass running_ until this request is done
 }
 
 void Engine::reactor_loop() {
@@ -606,11 +649,12 @@ void Engine::worker_loop() {
     {
       std::unique_lock lock(pool_mu_);
       ++idle_workers_;
-      pool_cv_.wait(lock, [&] { return pool_stopping_ || !ready_.empty(); });
+      pool_cv_.wait(lock, [&] { return pool_stopping_ || (!ready_.empty() && busy() < running_); });
       --idle_workers_;
       if (ready_.empty()) return;
       c = ready_.front();
       ready_.pop_front();
+      ready_count_.store(static_cast<int>(ready_.size()), std::memory_order_relaxed);
     }
     serve(c);
   }
@@ -643,6 +687,13 @@ void Engine::serve(Conn* c) {
     }
     ApiError err;
     Parse p = advance(*c, err);
+    // Other connections wait for a turn: this one goes to the back of the line (a pipelined
+    // request already read) or back to the reactor, so a busy client cannot keep a worker.
+    const bool others_wait = ready_count_.load(std::memory_order_relaxed) > 0;
+    if (p == Parse::kDone && others_wait) {
+      dispatch(c);
+      return;
+    }
     if (p == Parse::kDone) continue;  // a pipelined request, answered in order
     if (p == Parse::kError) {
       refuse(c, err);
@@ -652,7 +703,7 @@ void Engine::serve(Conn* c) {
     // for it a moment here rather than hand the connection to the reactor and back (two
     // wake-ups per call).
     pollfd pf{c->fd, POLLIN, 0};
-    if (c->stage == Conn::Stage::kHead && ::poll(&pf, 1, kLingerMs) > 0) {
+    if (c->stage == Conn::Stage::kHead && !others_wait && ::poll(&pf, 1, kLingerMs) > 0) {
       bool eof = false;
       if (!read_some(c, eof)) {
         close_now(c);
@@ -923,8 +974,10 @@ void Transport::Impl::deliver(const httplib::Request&, httplib::Response& res, D
         text->size(), reply.content_type.c_str(),
         [text, keep, chunk, delay](std::size_t offset, std::size_t, httplib::DataSink& sink) {
           if (offset >= keep) return false;
-          if (offset > 0 && delay > 0)
+          if (offset > 0 && delay > 0) {
+            WaitingRoom waiting;
             std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+          }
           std::size_t n = std::min(chunk, keep - offset);
           sink.write(text->data() + offset, n);
           return true;

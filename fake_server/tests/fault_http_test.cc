@@ -7,10 +7,12 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -266,6 +268,66 @@ TEST_F(FakeServerFaultHttpTest, DribbleDeliversTheWholeBodySlowly) {
   std::int64_t pauses = static_cast<std::int64_t>((r->body.size() + 63) / 64) - 1;
   ASSERT_GT(pauses, 2);
   EXPECT_GE(elapsed, pauses * 40) << r->body.size() << " bytes in 64-byte chunks";
+}
+
+// With one request computed at once (FakeServerOptions::running), a call that waits inside the
+// fake (a latency fault, a dribbled answer) gives its turn up: another call is answered while the
+// delayed one still waits, not after it.
+TEST_F(FakeServerFaultHttpTest, ADelayedCallHoldsUpNoOtherWhenOneRequestRunsAtOnce) {
+  FakeServerOptions o = Options();
+  o.running = 1;
+  Start(std::move(o));
+  std::string q = CreateQueue();
+  for (const char* rule : {"latency=1500ms@nth=1:get_queue", "dribble=48/120ms@nth=1:get_queue"}) {
+    SCOPED_TRACE(rule);
+    AddFaults(rule);
+    std::atomic<bool> slow_done{false};
+    std::int64_t slow_ms = -1;
+    std::thread slow([&] {
+      auto t0 = SteadyClock::now();
+      auto r = Send("GET", Q(q));
+      if (r && r->status == 200) slow_ms = MsSince(t0);
+      slow_done = true;
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the slow call is waiting
+    auto t0 = SteadyClock::now();
+    auto fast = Send("GET", "/v2/request-queues");  // another operation: no fault matches it
+    std::int64_t fast_ms = MsSince(t0);
+    bool slow_was_done = slow_done;
+    slow.join();
+    ASSERT_STATUS(fast, 200);
+    EXPECT_FALSE(slow_was_done) << "the other call waited for the delayed one";
+    EXPECT_LT(fast_ms, 700);
+    EXPECT_GE(slow_ms, 1000) << "the fault did not act";
+  }
+}
+
+// Turns are first come, first served: a keep-alive client that sends its next request the moment
+// it has the answer does not keep the one running worker while another connection waits.
+TEST_F(FakeServerFaultHttpTest, ABusyKeepAliveClientDoesNotKeepTheOnlyTurn) {
+  FakeServerOptions o = Options();
+  o.running = 1;
+  Start(std::move(o));
+  std::string q = CreateQueue();
+  std::atomic<bool> stop{false};
+  std::atomic<int> busy_calls{0};
+  std::thread busy([&] {
+    auto c = MakeClient(true, 10);
+    httplib::Headers h{{"Authorization", std::string("Bearer ") + kToken}};
+    auto until = SteadyClock::now() + std::chrono::seconds(3);
+    while (!stop && SteadyClock::now() < until) {
+      auto r = c->Get(Q(q), h);
+      if (r && r->status == 200) ++busy_calls;
+    }
+  });
+  while (busy_calls < 50) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  auto t0 = SteadyClock::now();
+  auto other = Send("GET", "/v2/request-queues");
+  std::int64_t other_ms = MsSince(t0);
+  stop = true;
+  busy.join();
+  ASSERT_STATUS(other, 200);
+  EXPECT_LT(other_ms, 250) << "the other connection waited for the busy one to pause";
 }
 
 TEST_F(FakeServerFaultHttpTest, ResetAndCloseDropTheConnectionBeforeAnyAnswerAndStoreNothing) {

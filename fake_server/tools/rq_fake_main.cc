@@ -21,9 +21,12 @@ Usage: rq-fake [options]
 
   --host HOST             address to bind (default 127.0.0.1; loopback unless told otherwise)
   --port PORT             port (default 8080; 0 picks a free one)
-  --threads N             worker threads at most, started on demand = requests served at
-                          once (default 256); idle connections and clients still sending a
+  --threads N             worker threads at most, started on demand = requests in progress
+                          at once (default 256); idle connections and clients still sending a
                           request hold none (one reactor thread watches them)
+  --running N             of those, requests computed at once (default 4 per core); the rest
+                          wait their turn, first come first served, and a request that waits
+                          (a latency fault, a slow reader, a durable commit) gives its turn up
   --max-connections N     open connections at most (default 10000, lowered to fit the
                           descriptor limit); one more gets 503 with Retry-After: 1
   --keep-alive SECS       close an idle keep-alive connection after SECS (default 5)
@@ -128,6 +131,10 @@ int main(int argc, char** argv) {
       if (!value(v) || !parse_int(v, 1, 4096, n))
         return usage_error("--threads needs a number 1-4096");
       opts.threads = static_cast<int>(n);
+    } else if (a == "--running") {
+      if (!value(v) || !parse_int(v, 1, 4096, n))
+        return usage_error("--running needs a number 1-4096");
+      opts.running = static_cast<int>(n);
     } else if (a == "--max-connections") {
       if (!value(v) || !parse_int(v, 1, 1000000, n))
         return usage_error("--max-connections needs a number 1-1000000");

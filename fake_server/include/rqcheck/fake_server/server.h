@@ -34,6 +34,10 @@ struct FakeServerOptions {
   // Workers at most, started on demand: requests served at once. A connection that is idle or
   // still sending its request holds no worker (docs/http-hardening.md).
   int threads = 256;
+  // Requests computed at once; 0: four per core. The rest wait their turn, first come first
+  // served; a request that waits (a latency fault, a slow reader, a durable commit) gives its
+  // place up meanwhile, so 64 busy connections do not mean 64 threads sharing 2 cores.
+  int running = 0;
   int keep_alive_timeout_secs = 5;  // an idle keep-alive connection is closed after this
   int listen_backlog = 1024;
   // Open connections at most (lowered to fit the descriptor limit); one more is answered 503

@@ -41,7 +41,7 @@ struct Delivery {
 struct TransportOptions {
   std::string host = "127.0.0.1";
   int port = 0;                // 0: any free port
-  int threads = 256;           // workers at most (started on demand): requests served at once
+  int threads = 256;           // workers at most (started on demand): requests in progress
   int idle_timeout_ms = 5000;  // a keep-alive connection with no request open is closed after it
   int listen_backlog = 1024;
   std::ostream* request_log = nullptr;  // one line per request when set

@@ -31,7 +31,7 @@ namespace rqcheck::fake {
 struct FakeServerOptions {
   std::string host = "127.0.0.1";
   int port = 0;  // 0: any free port
-  // Workers at most, started on demand: requests served at once. A connection that is idle or
+  // Workers at most, started on demand: requests in progress at once. A connection that is idle or
   // still sending its request holds no worker (docs/http-hardening.md).
   int threads = 256;
   // Requests computed at once; 0: four per core. The rest wait their turn, first come first

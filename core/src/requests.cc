@@ -557,6 +557,11 @@ Result<std::string> check_derived_id(const RequestDraft& d) {
   return rid;
 }
 
+std::string take_request_id(RequestDraft& d) {
+  if (d.derived_id.empty()) return request_id_for(d.unique_key);
+  return std::exchange(d.derived_id, std::string());
+}
+
 Status check_put_ids(const RequestDraft& d, std::string_view path_id) {
   if (d.id && *d.id != path_id) {
     return errors::request_id_invalid("The request ID in the body (\"" + *d.id +

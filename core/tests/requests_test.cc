@@ -193,6 +193,15 @@ TEST(RequestsTest, BatchItemsCarryTheIdDerivedFromTheirUniqueKey) {
   EXPECT_EQ((*b)[1].derived_id, request_id_for("http://example.com/b"));
 }
 
+TEST(RequestsTest, TakeRequestIdUsesTheCarriedIdOnceAndDerivesOtherwise) {
+  RequestDraft d;
+  d.unique_key = "http://example.com/c";
+  d.derived_id = "carried";  // not the real derivation, so the test sees which branch ran
+  EXPECT_EQ(take_request_id(d), "carried");
+  EXPECT_TRUE(d.derived_id.empty());
+  EXPECT_EQ(take_request_id(d), request_id_for("http://example.com/c"));
+}
+
 // ---- decision 3: PUT body id ------------------------------------------------------------------
 
 TEST(RequestsTest, UpdateBodyIdIsOptionalButMustMatchPathAndDerivedId) {

@@ -20,8 +20,8 @@
 #include "persist/database.h"
 #include "rqcheck/core/errors.h"
 #include "rqcheck/core/json.h"
-#include "run_slots.h"
 #include "transport.h"
+#include "wait_room.h"
 #include "wire.h"
 
 namespace rqcheck::fake {
@@ -419,8 +419,8 @@ Delivery FakeServer::Impl::api(HttpRequest& http, const RouteMatch& route) {
   // An acknowledged write is durable (docs/persistence.md): wait for the call's changes, and
   // every change appended before them, to be committed.
   if (db && !out.error) {
-    // Waiting for the commit gives the run slot up (run_slots.h): the commit groups more calls.
-    // No store lock is held here, so taking a slot again cannot wait on this call.
+    // Waiting for the commit stands aside (wait_room.h): the commit groups more calls.
+    // No store lock is held here, and leaving the room never blocks.
     WaitingRoom waiting;
     if (auto st = db->wait(persist::current_ticket()); !st) {
       return finish(&call, *call.http, nullptr, Reply::of_error(st.error()));

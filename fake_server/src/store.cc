@@ -315,7 +315,7 @@ Status Store::delete_queue(const Caller& c, const QueueRef& ref) {
 Result<AddResult> Store::add_request(const Caller& c, const QueueRef& ref, RequestDraft d,
                                      const WriteOptions& o) {
   const StoreQuirks& bug = options_.quirks;
-  std::string rid = d.derived_id.empty() ? request_id_for(d.unique_key) : std::move(d.derived_id);
+  std::string rid = take_request_id(d);
   auto entered = enter(c, ref, Operation::kRequestsPost);
   if (!entered) return entered.error();
   Queue& queue = *entered->queue;
@@ -362,7 +362,7 @@ Result<BatchAddResult> Store::batch_add(const Caller& c, const QueueRef& ref,
   std::vector<std::string> ids;
   ids.reserve(drafts.size());
   for (RequestDraft& d : drafts) {
-    ids.push_back(d.derived_id.empty() ? request_id_for(d.unique_key) : std::move(d.derived_id));
+    ids.push_back(take_request_id(d));
   }
   RateLimits rl = rate_limits();
   if (bug.rate_limits_off) rl.enabled = false;

@@ -29,7 +29,7 @@
 #include "framing.h"
 #include "rqcheck/core/errors.h"
 #include "rqcheck/core/limits.h"
-#include "run_slots.h"
+#include "wait_room.h"
 
 namespace rqcheck::fake {
 
@@ -194,17 +194,39 @@ class InlineQueue : public httplib::TaskQueue {
 };
 
 // TransportOptions::running, 0 meaning four per core.
-int running_slots(int asked) {
+int running_limit(int asked) {
   if (asked > 0) return asked;
   unsigned cores = std::thread::hardware_concurrency();
   return 4 * static_cast<int>(cores == 0 ? 1 : cores);
 }
 
+// The connections whose next request is complete, in arrival order. Guarded by the pool's mutex;
+// whether any wait can be read without it (a worker gives its connection up when others wait).
+class ReadyList {
+ public:
+  bool empty() const { return list_.empty(); }
+  bool others_wait() const { return size_.load(std::memory_order_relaxed) > 0; }
+  void push(Conn* c) {
+    list_.push_back(c);
+    size_.store(static_cast<int>(list_.size()), std::memory_order_relaxed);
+  }
+  Conn* pop() {
+    Conn* c = list_.front();
+    list_.pop_front();
+    size_.store(static_cast<int>(list_.size()), std::memory_order_relaxed);
+    return c;
+  }
+
+ private:
+  std::deque<Conn*> list_;
+  std::atomic<int> size_{0};
+};
+
 // The reactor (one epoll thread for every waiting connection) and the workers.
 class Engine : private WaitHooks {
  public:
   Engine(TransportOptions options, HardServer& server)
-      : o_(std::move(options)), server_(server), running_(running_slots(o_.running)) {}
+      : o_(std::move(options)), server_(server), running_(running_limit(o_.running)) {}
   ~Engine() { stop(); }
 
   Status start();
@@ -245,7 +267,7 @@ class Engine : private WaitHooks {
 
   void wait_begins() override;
   void wait_ends() override;
-  // Workers serving a request and not in a WaitingRoom (run_slots.h); at most running_ take a
+  // Workers serving a request and not in a WaitingRoom (wait_room.h); at most running_ take a
   // request from ready_.
   int busy() const { return static_cast<int>(workers_.size()) - idle_workers_ - waiting_workers_; }
   void start_worker();
@@ -253,9 +275,7 @@ class Engine : private WaitHooks {
   const int running_;
   std::mutex pool_mu_;
   std::condition_variable pool_cv_;
-  std::deque<Conn*> ready_;
-  // ready_.size(), read without the lock: a worker gives its connection up when others wait.
-  std::atomic<int> ready_count_{0};
+  ReadyList ready_;
   std::vector<std::thread> workers_;
   int idle_workers_ = 0;
   int waiting_workers_ = 0;
@@ -497,8 +517,7 @@ void Engine::consume(Conn& c) {
 
 void Engine::dispatch(Conn* c) {
   std::lock_guard lock(pool_mu_);
-  ready_.push_back(c);
-  ready_count_.store(static_cast<int>(ready_.size()), std::memory_order_relaxed);
+  ready_.push(c);
   start_worker();
 }
 
@@ -652,9 +671,7 @@ void Engine::worker_loop() {
       pool_cv_.wait(lock, [&] { return pool_stopping_ || (!ready_.empty() && busy() < running_); });
       --idle_workers_;
       if (ready_.empty()) return;
-      c = ready_.front();
-      ready_.pop_front();
-      ready_count_.store(static_cast<int>(ready_.size()), std::memory_order_relaxed);
+      c = ready_.pop();
     }
     serve(c);
   }
@@ -689,7 +706,7 @@ void Engine::serve(Conn* c) {
     Parse p = advance(*c, err);
     // Other connections wait for a turn: this one goes to the back of the line (a pipelined
     // request already read) or back to the reactor, so a busy client cannot keep a worker.
-    const bool others_wait = ready_count_.load(std::memory_order_relaxed) > 0;
+    const bool others_wait = ready_.others_wait();
     if (p == Parse::kDone && others_wait) {
       dispatch(c);
       return;

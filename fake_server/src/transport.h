@@ -49,7 +49,7 @@ struct TransportOptions {
   int head_timeout_ms = 10000;  // a request head must be complete this long after its 1st byte
   int body_timeout_ms = 30000;  // and its body this long after the head
   int retry_after_secs = 1;     // on the 503 beyond max_connections
-  // Requests computed at once (run_slots.h); 0: four per core. Workers beyond it wait their turn;
+  // Requests computed at once (wait_room.h); 0: four per core. Workers beyond it wait their turn;
   // one that waits inside a request (a latency fault, a slow reader, a durable commit) gives its
   // place up meanwhile.
   int running = 0;

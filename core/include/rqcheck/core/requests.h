@@ -73,6 +73,9 @@ Result<RequestDraft> request_draft_from_json(const Json& j, std::string_view whe
 // Decision 2: an id in an add body, if any, must be the one derived from its uniqueKey; returns
 // the derived id.
 Result<std::string> check_derived_id(const RequestDraft& d);
+// The draft's id derived from its uniqueKey, moved out of derived_id when a parser set it,
+// derived here otherwise.
+std::string take_request_id(RequestDraft& d);
 // Decision 3: for PUT the body id (if any) must equal the path id, and the path id must be the id
 // derived from the uniqueKey.
 Status check_put_ids(const RequestDraft& d, std::string_view path_id);

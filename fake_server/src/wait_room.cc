@@ -1,4 +1,4 @@
-#include "run_slots.h"
+#include "wait_room.h"
 
 namespace rqcheck::fake {
 

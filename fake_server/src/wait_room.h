@@ -9,7 +9,7 @@
 // requests wait in the order they arrived. A request that waits in the middle (a fault's latency,
 // a client slow to read its answer, a commit becoming durable) is not computing: inside a
 // WaitingRoom it stops counting, so another worker may start. Leaving it never blocks, so a wait
-// can hold up no other request and no lock order can deadlock on a slot.
+// can hold up no other request and no lock order can deadlock on a turn.
 #pragma once
 
 namespace rqcheck::fake {

@@ -3,9 +3,18 @@
 #include <rapidcheck.h>
 
 #include <cstdlib>
+#include <exception>
 #include <sstream>
+#include <utility>
 
 namespace rqcheck::prop {
+
+namespace {
+constexpr const char* kRerunPassedNote =
+    "\n\n(This shrunk case passed when RapidCheck ran it once more to report it: the target's "
+    "answers depend on time or on other clients. The failure above is the one it showed while "
+    "it was shrunk.)";
+}  // namespace
 
 RcParams rc_params(int default_max_success, int default_max_size) {
   const rc::detail::TestParams& p = rc::detail::configuration().testParams;
@@ -30,7 +39,16 @@ RcResult rc_check(const std::string& id, const std::function<void()>& body, cons
   meta.description = id;
   bool failed = false;  // after the first failure RapidCheck shrinks: skips no longer count
   int skipped = 0;
+  // The description of the last case that failed: while shrinking, the counterexample is the
+  // last case that failed.
+  std::string last_failure;
+  bool last_run_failed = false;
+  auto note_failure = [&](std::string description) {
+    failed = last_run_failed = true;
+    last_failure = std::move(description);
+  };
   auto wrapped = [&] {
+    last_run_failed = false;
     if (skip_case && skip_case()) {
       if (!failed) ++skipped;
       RC_SUCCEED("skipped");
@@ -38,14 +56,26 @@ RcResult rc_check(const std::string& id, const std::function<void()>& body, cons
     try {
       body();
     } catch (const rc::detail::CaseResult& r) {
-      if (r.type == rc::detail::CaseResult::Type::Failure) failed = true;
+      if (r.type == rc::detail::CaseResult::Type::Failure) note_failure(r.description);
+      throw;
+    } catch (const std::exception& e) {
+      note_failure(std::string("Exception thrown with message:\n") + e.what());
       throw;
     } catch (...) {
-      failed = true;
+      note_failure("Unknown object thrown");
       throw;
     }
   };
   auto result = rc::detail::checkTestable(wrapped, meta, tp);
+  if (result.template is<rc::detail::FailureResult>()) {
+    // RapidCheck runs the shrunk case once more to describe it. Against a target whose answers
+    // depend on the clock (a lag) that run may pass, and the report would say only "no
+    // exceptions thrown": keep the failure the case showed while it was shrunk.
+    auto& f = result.template get<rc::detail::FailureResult>();
+    if (!last_run_failed && !last_failure.empty() && f.description != last_failure) {
+      f.description = last_failure + kRerunPassedNote;
+    }
+  }
   std::ostringstream msg;
   rc::detail::printResultMessage(result, msg);
   RcResult out;

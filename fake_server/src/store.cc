@@ -633,6 +633,7 @@ Result<Head> Store::head_and_lock(const Caller& c, const QueueRef& ref, double l
   // Decision 26: only unlocked requests are handed out, so none goes to two holders at once.
   // A zero-second lock has already expired: it hands the request out but does not hold it.
   const std::int64_t take = bug.head_lock_takes_one_more ? limit + 1 : limit;
+  const std::int64_t seq_before = queue.seq;  // locks taken by this call have a later seq
   // With a lag, requests still in their lag window are passed over: O(page + those).
   auto pos = queue.available.begin();
   while (pos != queue.available.end() && std::int64_t(h.items.size()) < take) {
@@ -669,18 +670,11 @@ Result<Head> Store::head_and_lock(const Caller& c, const QueueRef& ref, double l
   }
   if (bug.head_lock_rehands_own && owner != 0 && ms > 0) {
     // The caller's own locked requests (not those just locked) are handed out again, their
-    // locks renewed.
-    const std::size_t fresh = h.items.size();
-    auto just_locked = [&](const std::string& id) {
-      for (std::size_t i = 0; i < fresh; ++i) {
-        if (h.items[i].id == id) return true;
-      }
-      return false;
-    };
+    // locks renewed. O(locks of the queue): a bug's path, it keeps no index of its own.
     std::vector<Queue::EntryIt> mine;
     for (auto it = queue.locks.begin();
          it != queue.locks.end() && std::int64_t(h.items.size() + mine.size()) < limit; ++it) {
-      if (it->second->second.lock_owner == owner && !just_locked(it->second->first))
+      if (it->second->second.lock_owner == owner && it->first.seq <= seq_before)
         mine.push_back(it->second);
     }
     for (auto it : mine) {

@@ -1,0 +1,54 @@
+// cmake/prefault_sysalloc.cc, linked into this test as into rq-fake: memory tcmalloc takes from
+// the system is resident before the program touches it (one populate per chunk instead of one
+// page fault per 4 KiB, see the file's comment).
+#include <gperftools/malloc_extension.h>
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <vector>
+
+namespace {
+
+// The share of the pages of [p, p + n) that are resident.
+double resident_share(void* p, std::size_t n) {
+  const std::size_t page = static_cast<std::size_t>(::getpagesize());
+  auto start = reinterpret_cast<std::uintptr_t>(p) & ~(page - 1);
+  auto end = reinterpret_cast<std::uintptr_t>(p) + n;
+  std::vector<unsigned char> vec((end - start + page - 1) / page);
+  if (::mincore(reinterpret_cast<void*>(start), end - start, vec.data()) != 0) return -1;
+  std::size_t in = 0;
+  for (unsigned char v : vec) in += v & 1;
+  return static_cast<double>(in) / static_cast<double>(vec.size());
+}
+
+TEST(PrefaultSysAlloc, AHeapGrowthArrivesResident) {
+  // Far more than the heap holds free: tcmalloc grows by at least this much, through the
+  // system allocator, and does not touch a large block it hands out.
+  constexpr std::size_t kSize = std::size_t{64} << 20;
+  void* p = std::malloc(kSize);
+  ASSERT_NE(p, nullptr);
+  EXPECT_GT(resident_share(p, kSize), 0.99);
+  std::free(p);
+}
+
+TEST(PrefaultSysAlloc, ChunksAreAlignedAndWhole) {
+  SysAllocator* a = MallocExtension::instance()->GetSystemAllocator();
+  ASSERT_NE(a, nullptr);
+  for (std::size_t alignment : {std::size_t{4096}, std::size_t{8192}, std::size_t{1} << 21}) {
+    std::size_t actual = 0;
+    const std::size_t want = (std::size_t{3} << 20) + 100;  // not a multiple of the alignment
+    void* p = a->Alloc(want, &actual, alignment);
+    ASSERT_NE(p, nullptr) << alignment;
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(p) % alignment, 0u) << alignment;
+    EXPECT_GE(actual, want) << alignment;
+    EXPECT_EQ(actual % alignment, 0u) << alignment;
+    EXPECT_GT(resident_share(p, actual), 0.99) << alignment;
+    static_cast<char*>(p)[actual - 1] = 1;  // the whole chunk is writable
+    ::munmap(p, actual);  // tcmalloc never returns chunks; the test gives its own back
+  }
+}
+
+}  // namespace

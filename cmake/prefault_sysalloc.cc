@@ -17,6 +17,11 @@
 
 namespace {
 
+// Larger blocks are single big allocations (the id index's next table, see id_index.h, writes
+// its own ahead, a few slots per insert): populating one would stall the call that asks for it
+// (17 ms for 128 MiB).
+constexpr std::size_t kPopulateMax = std::size_t{16} << 20;
+
 class PrefaultingAllocator final : public SysAllocator {
  public:
   explicit PrefaultingAllocator(SysAllocator* fallback) : fallback_(fallback) {}
@@ -29,8 +34,9 @@ class PrefaultingAllocator final : public SysAllocator {
       return fallback_ ? fallback_->Alloc(size, actual_size, alignment) : nullptr;
     size = (size + alignment - 1) & ~(alignment - 1);
     const std::size_t extra = alignment - page;  // room to align within the mapping
+    const int populate = size <= kPopulateMax ? MAP_POPULATE : 0;
     void* raw = ::mmap(nullptr, size + extra, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+                       MAP_PRIVATE | MAP_ANONYMOUS | populate, -1, 0);
     if (raw == MAP_FAILED)
       return fallback_ ? fallback_->Alloc(size, actual_size, alignment) : nullptr;
     auto start = reinterpret_cast<std::uintptr_t>(raw);

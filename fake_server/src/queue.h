@@ -1,8 +1,8 @@
 // One queue of the fake's store (private to the store), the T of Directory<Queue>. Requests live
-// in `entries` keyed by id (the list order, decision 31); pending and unlocked ones are also in
-// `available` by queue order (decision 24); locked ones in `locks` by expiry, so expiring them is
-// O(log n) each; handled ones in `handled` by handledAt (the dashboard lists each state a page at
-// a time). Every request is in exactly one of the three, so the state indexes cost one map node
+// in `entries` by id (id_index.h; the list order, decision 31); pending and unlocked ones are also
+// in `available` by queue order (decision 24); locked ones in `locks` by expiry, so expiring them
+// is O(log n) each; handled ones in `handled` by handledAt (the dashboard lists each state a page
+// at a time). Every request is in exactly one of the three, so the state indexes cost one map node
 // per request in all.
 #pragma once
 
@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "directory.h"
+#include "id_index.h"
 #include "rqcheck/core/json.h"
 #include "rqcheck/core/request_id.h"
 #include "rqcheck/core/requests.h"
@@ -34,9 +35,6 @@ struct OrderKey {
 };
 
 struct Store::Queue {
-  struct Entry;
-  using EntryMap = std::map<std::string, Entry>;
-  using EntryIt = EntryMap::iterator;
   struct LockKey {
     TimeMs expires;
     std::int64_t seq;
@@ -68,6 +66,8 @@ struct Store::Queue {
     bool locked() const { return lock.expires != 0; }
     const std::string& url_ref() const { return url_is_key ? unique_key : url; }
   };
+  using EntryMap = IdIndex<Entry>;
+  using EntryIt = EntryMap::iterator;
 
   std::mutex mu;     // guards everything below (the Directory<Queue> locks it too)
   StorageMeta meta;  // id, name, owner, access, timestamps: what every storage has
@@ -90,7 +90,7 @@ struct Store::Queue {
     if (persisted) dirty.push_back(rid);
   }
 
-  EntryMap entries;  // use find/lower_bound/upper_bound below, not the map's own: see `fingers`
+  EntryMap entries;
   bool forefront_fifo = false;  // a named bug (StoreQuirks::forefront_fifo), set on entry when on
   std::map<OrderKey, EntryIt> available;
   std::map<LockKey, EntryIt> locks;
@@ -237,129 +237,13 @@ struct Store::Queue {
     return v;
   }
 
-  // --- the id index ---------------------------------------------------------------------------
-  // A red-black tree of a million ids is ~20 levels of cache misses per lookup (ids are hashes,
-  // so no path stays warm): a fifth of the fake's CPU when adding requests. `fingers` cuts that
-  // to a few: buckets split the id space by the first four characters (ids are uniform over the
-  // 62-character alphabet), and a known finger is the first entry whose id falls in its bucket
-  // or later. A lookup starts at its bucket's finger and steps forward; there is at most one
-  // entry per bucket on average (8-16 bytes per request). When the queue outgrows the index it
-  // doubles: bucket 2i of the new index starts where bucket i did, and bucket 2i+1 is left
-  // unknown until a lookup needs it, which finds it from the nearest known finger below. So
-  // growing costs O(buckets) with no walk of the tree (a walk of a million nodes, with the
-  // queue's lock held, was a tenth of a batch add's time and its longest stall). The index
-  // halves when the queue shrinks to an eighth. Bucket 0 is always known.
-  static constexpr std::size_t kMinBuckets = 64;  // 512 bytes for a small queue
-  std::vector<EntryIt> fingers = std::vector<EntryIt>(kMinBuckets, entries.end());
-  std::vector<bool> finger_known = std::vector<bool>(kMinBuckets, true);
+  EntryIt lower_bound(std::string_view key) { return entries.lower_bound(key); }
+  EntryIt find(std::string_view key) { return entries.find(key); }
+  EntryIt upper_bound(std::string_view key) { return entries.upper_bound(key); }
 
-  // Monotonic in byte order over all strings, so a lookup by any string starts early enough:
-  // the first four characters as base-62 digits of the alphabet. Past the end of the string,
-  // or at a character outside the alphabet, the rest is filled with the lowest digit (or, after
-  // 'z', the highest), which keeps the order.
-  std::size_t bucket_of(std::string_view key) const {
-    static constexpr std::uint64_t kSpace = 62ull * 62 * 62 * 62;
-    std::uint64_t v = 0;
-    unsigned fill = 0;
-    bool filling = false;
-    for (std::size_t i = 0; i < 4; ++i) {
-      unsigned rank = fill;
-      if (!filling) {
-        unsigned c = i < key.size() ? static_cast<unsigned char>(key[i]) : 0;
-        bool exact = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-        rank = c < '0'    ? 0
-               : c <= '9' ? c - '0'
-               : c < 'A'  ? 10
-               : c <= 'Z' ? c - 'A' + 10
-               : c < 'a'  ? 36
-               : c <= 'z' ? c - 'a' + 36
-                          : 61;
-        if (!exact) {
-          filling = true;
-          fill = c > 'z' ? 61 : 0;
-        }
-      }
-      v = v * 62 + rank;
-    }
-    return static_cast<std::size_t>(v * fingers.size() / kSpace);
-  }
-
-  // Bucket b's finger, found from the nearest known one below when it is unknown.
-  EntryIt finger(std::size_t b) {
-    if (!finger_known[b]) {
-      std::size_t j = b;
-      while (!finger_known[j]) --j;
-      auto it = fingers[j];
-      for (std::size_t k = j + 1; k <= b; ++k) {
-        while (it != entries.end() && bucket_of(it->first) < k) ++it;
-        fingers[k] = it;
-        finger_known[k] = true;
-      }
-    }
-    return fingers[b];
-  }
-  EntryIt lower_bound(std::string_view key) {
-    auto it = finger(bucket_of(key));
-    while (it != entries.end() && std::string_view(it->first) < key) ++it;
-    return it;
-  }
-  EntryIt find(std::string_view key) {
-    auto it = lower_bound(key);
-    return it != entries.end() && it->first == key ? it : entries.end();
-  }
-  EntryIt upper_bound(std::string_view key) {
-    auto it = lower_bound(key);
-    return it != entries.end() && it->first == key ? std::next(it) : it;
-  }
-
-  // Known buckets b, b-1, ... whose finger was `was` now point at `now`: the run of empty
-  // buckets before b shares b's finger, and unknown buckets in it are found later.
-  void repoint(std::size_t b, EntryIt was, EntryIt now) {
-    for (std::size_t i = b + 1; i-- > 0;) {
-      if (!finger_known[i]) continue;
-      if (fingers[i] != was) break;
-      fingers[i] = now;
-    }
-  }
-  // An exact index of `count` buckets (a power of two, at least kMinBuckets): one walk.
-  void rebuild_fingers(std::size_t count) {
-    fingers.assign(count, entries.end());
-    finger_known.assign(count, true);
-    std::size_t next = 0;
-    for (auto it = entries.begin(); it != entries.end() && next < count; ++it) {
-      std::size_t b = bucket_of(it->first);
-      while (next <= b) fingers[next++] = it;
-    }
-  }
-  void resize_fingers() {
-    const std::size_t n = entries.size(), have = fingers.size();
-    if (n > have) {
-      std::vector<EntryIt> grown(2 * have, entries.end());
-      std::vector<bool> known(2 * have, false);
-      for (std::size_t i = 0; i < have; ++i) {
-        grown[2 * i] = fingers[i];
-        known[2 * i] = finger_known[i];
-      }
-      fingers = std::move(grown);
-      finger_known = std::move(known);
-    } else if (have > kMinBuckets && n < have / 8) {  // bucket i starts where bucket 2i did
-      std::vector<EntryIt> shrunk(have / 2);
-      std::vector<bool> known(have / 2);
-      for (std::size_t i = 0; i < shrunk.size(); ++i) {
-        shrunk[i] = fingers[2 * i];
-        known[i] = finger_known[2 * i];
-      }
-      fingers = std::move(shrunk);
-      finger_known = std::move(known);
-    }
-  }
-
-  // Inserts a new request parsed from a body; `hint` is where it goes (lower_bound of its id),
-  // so a lookup that found nothing is not repeated.
-  EntryIt insert(const std::string& rid, RequestDraft&& p, bool front, TimeMs now) {
-    return insert(lower_bound(rid), rid, std::move(p), front, now);
-  }
-  EntryIt insert(EntryIt hint, const std::string& rid, RequestDraft&& p, bool front, TimeMs now) {
+  // A new request parsed from a body, as a node not yet in the queue: made before the queue is
+  // locked (no queue state is read).
+  static EntryMap::NodePtr make_node(std::string rid, RequestDraft&& p) {
     Entry e;
     e.url_is_key = p.url == p.unique_key;
     e.unique_key = std::move(p.unique_key);
@@ -368,14 +252,19 @@ struct Store::Queue {
     e.extra = std::move(p.extra);
     e.method = p.method;
     e.retry_count = static_cast<std::int32_t>(p.retry_count);
-    auto it = entries.emplace_hint(hint, rid, std::move(e));
-    mark(rid);
-    std::size_t b = bucket_of(rid);
-    repoint(b, hint, it);  // where hint was the first entry of bucket b or later, it is now
-    resize_fingers();
-    if (p.handled_at) {
-      it->second.handled_at = *p.handled_at;
-      it->second.order = OrderKey{*p.handled_at, ++seq};
+    if (p.handled_at) e.handled_at = *p.handled_at;
+    return EntryMap::make_node(std::move(rid), std::move(e));
+  }
+
+  // Inserts a new request (its id is not in the queue).
+  EntryIt insert(const std::string& rid, RequestDraft&& p, bool front, TimeMs now) {
+    return link(make_node(rid, std::move(p)), front, now);
+  }
+  EntryIt link(EntryMap::NodePtr&& node, bool front, TimeMs now) {
+    auto it = entries.insert(std::move(node)).first;
+    mark(it->first);
+    if (it->second.handled()) {
+      it->second.order = OrderKey{it->second.handled_at, ++seq};
       // Requests are mostly marked handled as they are: now, at the end of the index.
       handled.emplace_hint(handled.end(), it->second.order, it);
       ++handled_count;
@@ -383,7 +272,7 @@ struct Store::Queue {
       make_available(it, front, now);
     }
     stats.storage_bytes +=
-        static_cast<std::int64_t>(rid.size() + it->second.unique_key.size() +
+        static_cast<std::int64_t>(it->first.size() + it->second.unique_key.size() +
                                   it->second.url.size() + it->second.extra.size());
     return it;
   }
@@ -432,9 +321,7 @@ struct Store::Queue {
     stats.storage_bytes -=
         static_cast<std::int64_t>(it->first.size() + it->second.unique_key.size() +
                                   it->second.url.size() + it->second.extra.size());
-    repoint(bucket_of(it->first), it, std::next(it));
     entries.erase(it);
-    resize_fingers();
   }
 };
 

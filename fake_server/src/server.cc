@@ -177,10 +177,7 @@ struct StorageLoader final : persist::Loader {
   Status request(persist::RequestRow row) override { return store.load_request(std::move(row)); }
   Status record(persist::RecordRow row) override { return kvs.load_record(std::move(row)); }
   Status item(persist::ItemRow row) override { return datasets.load_item(std::move(row)); }
-  Status done() override {
-    store.finish_load();
-    return Ok{};
-  }
+  Status done() override { return Ok{}; }
 };
 
 }  // namespace

@@ -346,7 +346,7 @@ Result<AddResult> Store::add_request(const Caller& c, const QueueRef& ref, Reque
     return AddResult{rid, true, shown_handled};
   }
   const bool added_handled = d.handled_at.has_value();
-  auto added = queue.insert(it, rid, std::move(d), o.forefront, now);
+  auto added = queue.insert(rid, std::move(d), o.forefront, now);
   queue.hold(added, options_.lag, lag_seed_, now);
   if (bug.handled_add_not_counted && added_handled)
     --queue.bug_handled_drift, ++queue.bug_pending_drift;
@@ -359,10 +359,17 @@ Result<BatchAddResult> Store::batch_add(const Caller& c, const QueueRef& ref,
                                         std::vector<RequestDraft> drafts, const WriteOptions& o,
                                         const UnprocessedMask* mask) {
   const StoreQuirks& bug = options_.quirks;
-  std::vector<std::string> ids;
-  ids.reserve(drafts.size());
+  // Each request becomes its node, and its uniqueKey is copied for the answer, before the queue
+  // is locked: the allocations and moves need no lock. The nodes of duplicates are freed after
+  // the lock is released (`nodes` outlives `entered`).
+  std::vector<Queue::EntryMap::NodePtr> nodes;
+  std::vector<std::string> keys;
+  nodes.reserve(drafts.size());
+  keys.reserve(drafts.size());
   for (RequestDraft& d : drafts) {
-    ids.push_back(take_request_id(d));
+    keys.push_back(d.unique_key);
+    std::string rid = take_request_id(d);
+    nodes.push_back(Queue::make_node(std::move(rid), std::move(d)));
   }
   RateLimits rl = rate_limits();
   if (bug.rate_limits_off) rl.enabled = false;
@@ -373,37 +380,43 @@ Result<BatchAddResult> Store::batch_add(const Caller& c, const QueueRef& ref,
   const bool front = o.forefront;
   queue.touch(now, false);
   BatchAddResult out;
-  out.processed.reserve(drafts.size());
+  out.processed.reserve(nodes.size());
   bool modified = false;
-  for (std::size_t i = 0; i < drafts.size(); ++i) {
-    RequestDraft& d = drafts[i];
+  // The bugs that store a request under another id than its own.
+  auto rename = [](Queue::EntryMap::NodePtr& n, std::string id) {
+    if (id != n->first) n = Queue::EntryMap::make_node(std::move(id), std::move(n->second));
+  };
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    Queue::EntryMap::NodePtr& n = nodes[i];
     bool over_budget = !queue.take_batch_item(rl, now);
     if (over_budget || (mask && i < mask->size() && (*mask)[i])) {
-      out.unprocessed.push_back({d.unique_key, d.url, std::string(kRequestMethods[d.method])});
+      out.unprocessed.push_back({std::move(keys[i]), n->second.url_ref(),
+                                 std::string(kRequestMethods[n->second.method])});
       if (bug.unprocessed_items_stored && over_budget &&
-          queue.find(ids[i]) == queue.entries.end()) {
-        queue.hold(queue.insert(ids[i], std::move(d), front, now), options_.lag, lag_seed_, now);
+          queue.find(n->first) == queue.entries.end()) {
+        queue.hold(queue.link(std::move(n), front, now), options_.lag, lag_seed_, now);
         modified = true;
       }
       continue;
     }
-    if (bug.never_dedup) ids[i] = queue.fresh_id(ids[i]);
-    if (bug.dedup_by_url) ids[i] = queue.id_by_url(d.url).value_or(ids[i]);
+    if (bug.never_dedup) rename(n, queue.fresh_id(n->first));
+    if (bug.dedup_by_url) rename(n, queue.id_by_url(n->second.url_ref()).value_or(n->first));
     if (bug.dedup_case_insensitive || bug.dedup_trailing_slash) {
-      ids[i] = queue.id_by_loose_key(d.unique_key, bug.dedup_case_insensitive).value_or(ids[i]);
+      rename(n, queue.id_by_loose_key(n->second.unique_key, bug.dedup_case_insensitive)
+                    .value_or(n->first));
     }
-    auto it = queue.lower_bound(ids[i]);
-    if (it != queue.entries.end() && it->first == ids[i]) {
+    auto it = queue.find(n->first);
+    if (it != queue.entries.end()) {
       if (bug.duplicate_counts_total) ++queue.bug_total_drift, ++queue.bug_pending_drift;
       charge_cost(queue, c, Operation::kRequestsBatchPost, 1);  // processed: a write
-      out.processed.push_back({ids[i], d.unique_key, true, it->second.handled()});
+      out.processed.push_back({it->first, std::move(keys[i]), true, it->second.handled()});
       continue;
     }
-    std::string uk = d.unique_key;
-    queue.hold(queue.insert(it, ids[i], std::move(d), front, now), options_.lag, lag_seed_, now);
+    auto added = queue.link(std::move(n), front, now);
+    queue.hold(added, options_.lag, lag_seed_, now);
     charge_cost(queue, c, Operation::kRequestsBatchPost, 1);
     modified = true;
-    out.processed.push_back({ids[i], std::move(uk), false, false});
+    out.processed.push_back({added->first, std::move(keys[i]), false, false});
   }
   queue.touch(now, modified);
   return out;
@@ -1110,7 +1123,8 @@ Status Store::load_request(persist::RequestRow row) {
   q->seq = std::max({q->seq, row.order_seq, row.lock_seq});
   q->stats.storage_bytes += static_cast<std::int64_t>(row.id.size() + e.unique_key.size() +
                                                       e.url.size() + e.extra.size());
-  auto [it, fresh] = q->entries.emplace(std::move(row.id), std::move(e));
+  auto node = Queue::EntryMap::make_node(std::move(row.id), std::move(e));
+  auto [it, fresh] = q->entries.insert(std::move(node));
   if (!fresh) {
     return errors::invalid_input("request \"" + it->first + "\" twice in queue \"" + q->meta.id +
                                  "\"");
@@ -1134,15 +1148,6 @@ Status Store::load_request(persist::RequestRow row) {
                                  "\"");
   }
   return Ok{};
-}
-
-void Store::finish_load() {
-  for (const auto& q : dir_->all()) {
-    std::lock_guard ql(q->mu);
-    std::size_t want = Queue::kMinBuckets;
-    while (want < q->entries.size()) want *= 2;
-    q->rebuild_fingers(want);
-  }
 }
 
 }  // namespace rqcheck::fake

@@ -383,10 +383,9 @@ class Store {
   void flush_lazy();
   // Appends every queue and request as it is now (after a reset or a snapshot import).
   void persist_all();
-  // Start-up: a queue's row, then its requests in id order; finish_load() once all are in.
+  // Start-up: a queue's row, then its requests.
   Status load_queue(persist::StorageRow row);
   Status load_request(persist::RequestRow row);
-  void finish_load();
   // New queue ids from this seed on (a restarted fake does not hand out the ids of before).
   void reseed_ids(std::uint64_t seed);
 

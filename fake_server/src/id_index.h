@@ -106,6 +106,10 @@ class IdIndex {
     return it != end() && it->first == id ? ++it : it;
   }
 
+  // Starts loading the slots where `id` would be: a batch asks for all its ids at once, so the
+  // cache misses overlap instead of coming one after another.
+  void prefetch(std::string_view id) const { __builtin_prefetch(slots_.get() + home(rank_of(id))); }
+
   // Inserts `n` unless its id is there already: then `n` is left with the caller.
   std::pair<iterator, bool> insert(NodePtr&& n) {
     if ((size_ + 1) * 2 > capacity_) rebuild(capacity_ * 2);

@@ -219,10 +219,8 @@ void ConsumerOracle::on_exchange(const JournalEntry& e) {
       r.pending_since = t;
     }
   };
-  auto find = [&](const std::string& id, bool create) -> std::pair<const std::string, Req>* {
-    auto it = q.reqs.find(id);
-    if (it != q.reqs.end()) return &*it;
-    if (!create) return nullptr;
+  // A request the queue does not follow yet (nullptr once max_requests are followed).
+  auto add = [&](const std::string& id) -> std::pair<const std::string, Req>* {
     if (followed_.load(std::memory_order_relaxed) >= options_.max_requests) {
       not_followed_.fetch_add(1, std::memory_order_relaxed);
       return nullptr;
@@ -231,6 +229,11 @@ void ConsumerOracle::on_exchange(const JournalEntry& e) {
     auto& node = *q.reqs.emplace(id, Req{}).first;
     node.second.pending_since = t;
     return &node;
+  };
+  auto find = [&](const std::string& id, bool create) -> std::pair<const std::string, Req>* {
+    auto it = q.reqs.find(id);
+    if (it != q.reqs.end()) return &*it;
+    return create ? add(id) : nullptr;
   };
   auto erase = [&](std::pair<const std::string, Req>* node) {
     unlock_index(node->second);
@@ -444,8 +447,8 @@ void ConsumerOracle::on_exchange(const JournalEntry& e) {
       for (const RequestTouch& item : e.requests) {
         auto* known = find(item.id, false);
         if (known && item.was_present && known->second.state != State::kDeleted) continue;
-        if (known) erase(known);  // a tombstone, added again
-        auto* node = find(item.id, true);
+        if (known) erase(known);    // a tombstone, added again
+        auto* node = add(item.id);  // not there now: no second lookup
         if (!node) continue;
         if (item.was_handled) node->second.state = State::kHandled;
       }

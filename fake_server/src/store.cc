@@ -382,6 +382,7 @@ Result<BatchAddResult> Store::batch_add(const Caller& c, const QueueRef& ref,
   BatchAddResult out;
   out.processed.reserve(nodes.size());
   bool modified = false;
+  for (const auto& n : nodes) queue.entries.prefetch(n->first);
   // The bugs that store a request under another id than its own.
   auto rename = [](Queue::EntryMap::NodePtr& n, std::string id) {
     if (id != n->first) n = Queue::EntryMap::make_node(std::move(id), std::move(n->second));

@@ -72,7 +72,7 @@ RcResult rc_check(const std::string& id, const std::function<void()>& body, cons
     // depend on the clock (a lag) that run may pass, and the report would say only "no
     // exceptions thrown": keep the failure the case showed while it was shrunk.
     auto& f = result.template get<rc::detail::FailureResult>();
-    if (!last_run_failed && !last_failure.empty() && f.description != last_failure) {
+    if (!last_run_failed && !last_failure.empty()) {
       f.description = last_failure + kRerunPassedNote;
     }
   }

@@ -1119,10 +1119,10 @@ TEST_F(StoreTest, FilteredPageMayBeEmptyWhileNextCursorPointsAtMore) {
 // (exclusiveStartId is a ListQuery::after; its refusal with cursor or filter is a request rule:
 // WireTest.ExclusiveStartIdSkipsThroughThatIdAndRefusesCursorOrFilter.)
 
-// The id index (buckets of fingers into the ordered map) against a sorted set, through growth
-// and shrinking that rebuild it: every stored id is found, absent ones are not, and a list
-// after any string (ids, prefixes, characters outside the id alphabet, empty) starts exactly
-// after it.
+// The id index (src/id_index.h, a sorted table by the ids' leading characters) against a sorted
+// set, through growth and shrinking that rebuild it: every stored id is found, absent ones are
+// not, and a list after any string (ids, prefixes, characters outside the id alphabet, empty)
+// starts exactly after it.
 TEST_F(StoreTest, IdIndexAgreesWithASortedSetThroughGrowthAndShrinking) {
   std::set<std::string> want;
   std::vector<std::string> keys;
@@ -1182,8 +1182,8 @@ TEST_F(StoreTest, IdIndexAgreesWithASortedSetThroughGrowthAndShrinking) {
     if (i == 5000 || i == 9799) check("shrinking");
   }
   EXPECT_EQ(Info().total_request_count, 200);
-  // Adds and deletes interleaved while the index doubles: buckets whose finger is not known yet
-  // sit beside the requests deleted and added.
+  // Adds and deletes interleaved while the index doubles: runs of the table shift under the
+  // requests deleted and added.
   std::uint64_t r = 12345;
   std::vector<std::string> live(keys.end() - 200, keys.end());
   for (int i = 0; i < 12000; ++i) {

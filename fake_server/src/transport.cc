@@ -11,6 +11,7 @@
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -108,7 +109,9 @@ thread_local Conn* tl_conn = nullptr;
 constexpr int kLingerMs = 2;
 
 // The bytes of one complete request (its rebuilt head and its body) for httplib's parser; the
-// answer goes straight to the socket.
+// answer goes to the socket. httplib writes an answer's head and its body in two calls: the head
+// is held and leaves with the body's first bytes in one send, so the client gets one segment and
+// one wake-up per answer, not two; flush() sends a head that no body followed (HEAD, 204).
 class MessageStream : public httplib::Stream {
  public:
   MessageStream(Conn& c, std::string head, const std::string& body, int write_timeout_ms)
@@ -130,23 +133,17 @@ class MessageStream : public httplib::Stream {
   ssize_t write(const char* ptr, size_t size) override {
     if (c_.drop != Delivery::Drop::kNone) return static_cast<ssize_t>(size);  // dropped
     if (failed_) return -1;
-    std::size_t off = 0;
-    while (off < size) {
-      ssize_t n = ::send(c_.fd, ptr + off, size - off, MSG_NOSIGNAL);
-      if (n > 0) {
-        off += static_cast<std::size_t>(n);
-        continue;
-      }
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        WaitingRoom waiting;  // a client slow to read holds up no other request
-        pollfd p{c_.fd, POLLOUT, 0};
-        if (::poll(&p, 1, write_timeout_ms_) > 0) continue;
-      }
-      failed_ = true;
-      return -1;
+    if (!wrote_ && held_.empty() && size <= kHoldBytes) {
+      held_.assign(ptr, size);  // the answer's head: it waits for the body's first bytes
+      return static_cast<ssize_t>(size);
     }
+    if (!send_all(ptr, size)) return -1;
     return static_cast<ssize_t>(size);
+  }
+  // Sends what is held; false when the client cannot be written to.
+  bool flush() {
+    if (held_.empty() || c_.drop != Delivery::Drop::kNone) return !failed_;
+    return send_all(nullptr, 0);
   }
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
     ip = c_.remote_ip;
@@ -160,11 +157,51 @@ class MessageStream : public httplib::Stream {
   bool failed() const { return failed_; }
 
  private:
+  static constexpr std::size_t kHoldBytes = 8192;
+
+  // Writes the held bytes, then [ptr, ptr + size), in as few sends as the socket takes.
+  bool send_all(const char* ptr, std::size_t size) {
+    iovec parts[2] = {{held_.data(), held_.size()}, {const_cast<char*>(ptr), size}};
+    std::size_t first = held_.empty() ? 1 : 0;
+    while (first < 2) {
+      msghdr m{};
+      m.msg_iov = parts + first;
+      m.msg_iovlen = 2 - first;
+      ssize_t n = ::sendmsg(c_.fd, &m, MSG_NOSIGNAL);
+      if (n > 0) {
+        wrote_ = true;
+        auto left = static_cast<std::size_t>(n);
+        while (first < 2 && left >= parts[first].iov_len) {
+          left -= parts[first].iov_len;
+          ++first;
+        }
+        if (first < 2) {
+          parts[first].iov_base = static_cast<char*>(parts[first].iov_base) + left;
+          parts[first].iov_len -= left;
+        }
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        WaitingRoom waiting;  // a client slow to read holds up no other request
+        pollfd p{c_.fd, POLLOUT, 0};
+        if (::poll(&p, 1, write_timeout_ms_) > 0) continue;
+      }
+      failed_ = true;
+      held_.clear();
+      return false;
+    }
+    held_.clear();
+    return true;
+  }
+
   Conn& c_;
   std::string head_;
   const std::string& body_;
   int write_timeout_ms_;
   std::size_t off_ = 0;
+  std::string held_;    // an answer's head, not yet sent
+  bool wrote_ = false;  // something of the answer was sent
   bool failed_ = false;
 };
 
@@ -615,6 +652,9 @@ bool Engine::read_some(Conn* c, bool& eof) {
       }
       got += static_cast<std::size_t>(n);
       if (got >= (1u << 20)) return true;  // fairness: come back after the others
+      // A short read took all the socket had: asking again would only return EAGAIN (one
+      // syscall per request saved). What arrives later wakes epoll or the linger's poll.
+      if (static_cast<std::size_t>(n) < sizeof buf) return true;
       continue;
     }
     if (n == 0) {
@@ -687,6 +727,7 @@ void Engine::serve(Conn* c) {
     bool closed = false;
     tl_conn = c;
     bool ok = server_.serve_message(strm, close, closed);
+    ok = strm.flush() && ok;
     tl_conn = nullptr;
     if (c->drop != Delivery::Drop::kNone) {
       if (c->drop == Delivery::Drop::kClose) ::shutdown(c->fd, SHUT_RDWR);

@@ -48,6 +48,24 @@ TEST(RequestIdTest, MatchesTheSpecVectors) {
   EXPECT_EQ(request_id_for(""), "47DEQpj8HBSaTIm");
 }
 
+// The definition written out (spec section 6.1): base64 of the digest, '+', '/' and '=' removed,
+// the first 15 characters; request_id_for derives it without building the text.
+TEST(RequestIdTest, IsTheFilteredBase64OfTheDigest) {
+  int with_dropped = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string key = "https://example.com/" + std::to_string(i * 7919) + "?q=" + std::to_string(i);
+    auto d = sha256(key);
+    std::string b64 = base64(std::string_view(reinterpret_cast<const char*>(d.data()), d.size()));
+    std::string want;
+    for (char c : b64) {
+      if (c != '+' && c != '/' && c != '=' && want.size() < 15) want.push_back(c);
+    }
+    if (b64.substr(0, 15) != want) ++with_dropped;
+    ASSERT_EQ(request_id_for(key), want) << key;
+  }
+  EXPECT_GT(with_dropped, 1000);  // ids whose first 15 characters held a '+' or '/' were among them
+}
+
 TEST(RequestIdTest, IsCaseSensitiveAndHas15AlnumChars) {
   std::string a = request_id_for("http://EXAMPLE.com"), b = request_id_for("http://example.com");
   EXPECT_NE(a, b);

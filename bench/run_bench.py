@@ -11,6 +11,7 @@ BIN = os.environ.get("RQCHECK_BENCH_BIN", os.path.join(ROOT, "build-release", "b
 SECONDS = float(os.environ.get("RQCHECK_BENCH_SECONDS", "3"))
 CONNS = [int(c) for c in os.environ.get("RQCHECK_BENCH_CONNS", "1,16,64").split(",")]
 SCALE_N = int(os.environ.get("RQCHECK_BENCH_SCALE", "1000000"))
+ROUNDS = int(os.environ.get("RQCHECK_BENCH_ROUNDS", "5"))
 procs = []
 
 
@@ -99,6 +100,41 @@ def capacity(fake, q):
         print("capacity: the slowloris row failed")
 
 
+def targets(stub, fake, q):
+    """Issue 11's targets as paired ratios: one 3 s row moves by 10-30% with the host, more than
+    the differences the targets are about. Each round measures the ceiling and then the fake
+    right after it; the median of ROUNDS rounds is given with the lowest and highest."""
+    half = SECONDS / 2
+    def paired(label, ceil_args, fake_args, key, goal, lower_is_better=False):
+        ratios = []
+        for _ in range(ROUNDS):
+            c = load(*ceil_args, seconds=half)
+            f = load(*fake_args, seconds=half)
+            if c[key] > 0 and f[key] > 0 and c["errors"] == 0 and f["errors"] == 0:
+                ratios.append(f[key] / c[key])
+        if not ratios:
+            print(f"  {label:58} failed")
+            return
+        ratios.sort()
+        med = ratios[len(ratios) // 2]
+        met = med <= goal if lower_is_better else med >= goal
+        sign = "<=" if lower_is_better else ">="
+        print(f"  {label:58} {med:.2f}x [{ratios[0]:.2f}-{ratios[-1]:.2f}]  target {sign} {goal}x: "
+              f"{'met' if met else 'not met'}")
+    print(f"targets (issue 11): median of {ROUNDS} rounds of {half:g} s, the ceiling then the fake, "
+          f"[lowest-highest]")
+    paired("get queue, 16 connections, calls/s vs the stub", (stub, "get", 16),
+           (fake, "get-queue", 16, q), "rps", 0.9)
+    paired("get request, 16 connections, calls/s vs the stub", (stub, "get", 16),
+           (fake, "get-request", 16, q), "rps", 0.9)
+    paired("batch add 25 new, 16 connections, vs the stub's batch parse",
+           (stub, "post-batch", 16, "", "/batch"), (fake, "batch-add-new", 16, q), "rps", 0.8)
+    for scen, label in [("get-queue", "get queue"), ("get-request", "get request"),
+                        ("update-handled", "update with handledAt")]:
+        paired(f"{label}, 64 connections, p99 vs the stub's p99", (stub, "get", 64),
+               (fake, scen, 64, q), "p99_us", 1.3, lower_is_better=True)
+
+
 def main():
     small = ('{"data":{"id":"WkzbQMuFYuamGv3YF","name":"bench","userId":"wRsJZtadYvn4mBZmm",'
              '"createdAt":"2019-12-12T07:34:14.202Z","modifiedAt":"2019-12-13T08:36:13.202Z",'
@@ -125,6 +161,9 @@ def main():
 
     if os.environ.get("RQCHECK_BENCH_ONLY") == "capacity":
         capacity(fake, q)
+        return
+    if os.environ.get("RQCHECK_BENCH_ONLY") == "targets":
+        targets(stub, fake, q)
         return
 
     rows = []
@@ -176,6 +215,8 @@ def main():
         print(f"{name:38} {r['conns']:>5} {r['rps']:>9.0f} {r['p50_us']/1000:>7.2f} {r['p99_us']/1000:>7.2f} "
               f"{served:>7} {ratio_s:>14}")
 
+    print()
+    targets(stub, fake, q)
     print()
     capacity(fake, q)
 

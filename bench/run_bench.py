@@ -113,13 +113,13 @@ def targets(stub, fake, q):
             if c[key] > 0 and f[key] > 0 and c["errors"] == 0 and f["errors"] == 0:
                 ratios.append(f[key] / c[key])
         if not ratios:
-            print(f"  {label:58} failed")
+            print(f"  {label:60} failed")
             return
         ratios.sort()
         med = ratios[len(ratios) // 2]
         met = med <= goal if lower_is_better else med >= goal
         sign = "<=" if lower_is_better else ">="
-        print(f"  {label:58} {med:.2f}x [{ratios[0]:.2f}-{ratios[-1]:.2f}]  target {sign} {goal}x: "
+        print(f"  {label:60} {med:.3f}x [{ratios[0]:.2f}-{ratios[-1]:.2f}]  target {sign} {goal}x: "
               f"{'met' if met else 'not met'}")
     print(f"targets (issue 11): median of {ROUNDS} rounds of {half:g} s, the ceiling then the fake, "
           f"[lowest-highest]")
